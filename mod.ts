@@ -1,0 +1,20 @@
+/**
+ * deploy-ts: deploy Nix profiles to remote machines over SSH.
+ *
+ * Run as a program (`deno run -A mod.ts …`, or the bundle `dist/deploy.mjs`),
+ * this is the deployer and the on-host helper. Imported as a module, it
+ * exposes the pieces below.
+ *
+ * @module
+ */
+import process from "node:process";
+import { main } from "./src/cli/main.ts";
+
+export { main } from "./src/cli/main.ts";
+export { VERSION } from "./src/version.ts";
+export { CommandError, ConfigError, DeployError, type ErrorContext } from "./src/errors.ts";
+export { shellQuote, shellQuoteArgv, shellSplit } from "./src/ssh/shell_quote.ts";
+
+if (import.meta.main) {
+  process.exit(await main(process.argv.slice(2)));
+}

@@ -1,0 +1,49 @@
+/**
+ * The deployer's command-line flags, as parsed: the same names and value
+ * syntax as deploy-rs (reference §1.1), plus deploy-ts's own.
+ */
+
+/** Overrides that apply on top of the merged flake settings (deploy-rs's `CmdOverrides`). */
+export interface SettingOverrides {
+  sshUser?: string;
+  user?: string;
+  /** Already split like a shell would; replaces the merged list. */
+  sshOpts?: string[];
+  fastConnection?: boolean;
+  autoRollback?: boolean;
+  magicRollback?: boolean;
+  confirmTimeout?: number;
+  activationTimeout?: number;
+  tempPath?: string;
+  /** `--remote-build` can only force remote builds on, as in deploy-rs. */
+  remoteBuild?: true;
+  sudo?: string;
+  interactiveSudo?: boolean;
+}
+
+/** Everything the deployer's commands take. */
+export interface DeployFlags {
+  /** Target strings, positional or `--targets`; `["."]` when none were given. */
+  targets: string[];
+  /** `-f/--file`: non-flake mode, targets are fragments inside this Nix file or directory. */
+  file?: string;
+  /** Everything after `--`, appended to Nix's evaluation, check and build calls. */
+  extraNixArgs: string[];
+  overrides: SettingOverrides;
+  /** `--hostname`: replaces the hostname of the (single) selected node. */
+  hostname?: string;
+  checksigs: boolean;
+  interactive: boolean;
+  debugLogs: boolean;
+  logDir?: string;
+  keepResult: boolean;
+  resultPath: string;
+  skipChecks: boolean;
+  dryActivate: boolean;
+  boot: boolean;
+  rollbackSucceeded: boolean;
+  keepGoing: boolean;
+  jobs: number;
+  json: boolean;
+  progress: boolean;
+}

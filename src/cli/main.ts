@@ -1,0 +1,36 @@
+/**
+ * Entry point of the one bundle: the deployer (`deploy …`) on the operator's
+ * machine, and the helper (`deploy activate|wait|confirm|revoke …`) on hosts.
+ * Heavy modules are imported only by the command that needs them, so that
+ * `--help` and the helper start fast.
+ */
+import process from "node:process";
+import { DeployError } from "../errors.ts";
+
+/** Subcommands that run on the target host. */
+export const HELPER_COMMANDS = ["activate", "wait", "confirm", "revoke"] as const;
+
+/** Run deploy-ts with these arguments (no program name); resolves to the exit code. */
+export async function main(argv: readonly string[]): Promise<number> {
+  try {
+    if ((HELPER_COMMANDS as readonly string[]).includes(argv[0])) {
+      const { helperMain } = await import("../helper/main.ts");
+      return await helperMain(argv);
+    }
+    const { parseDeployArgs } = await import("./program.ts");
+    const parsed = parseDeployArgs(argv, {
+      out: (s) => process.stdout.write(s),
+      err: (s) => process.stderr.write(s),
+    });
+    if (!parsed) return 0;
+    const { runDeployCommand } = await import("./commands.ts");
+    return await runDeployCommand(parsed);
+  } catch (e) {
+    if (e instanceof DeployError) {
+      process.stderr.write(`deploy: error: ${e.describe()}\n`);
+      return e.exitCode;
+    }
+    process.stderr.write(`deploy: internal error: ${(e as Error)?.stack ?? e}\n`);
+    return 70;
+  }
+}

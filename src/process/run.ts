@@ -1,0 +1,151 @@
+/**
+ * The one wrapper around child processes. Every external command deploy-ts
+ * runs (nix, ssh, sudo, the activation entry) goes through `run`, as an argv
+ * array: nothing is ever handed to a local shell.
+ */
+import { spawn } from "node:child_process";
+import process from "node:process";
+import { CommandError, type ErrorContext } from "../errors.ts";
+
+export interface RunOptions {
+  cwd?: string;
+  /** Variables to set (a string) or remove (undefined) on top of this process's environment. */
+  env?: Record<string, string | undefined>;
+  /** Written to the child's stdin, which is then closed. Without it stdin is /dev/null. */
+  input?: string;
+  /** Called with each complete line of stdout / stderr as it arrives. */
+  onStdoutLine?: (line: string) => void;
+  onStderrLine?: (line: string) => void;
+  /** Kill the child (SIGTERM, then SIGKILL) after this many milliseconds. */
+  timeoutMs?: number;
+  signal?: AbortSignal;
+  /** Named in the error when the command fails. */
+  context?: ErrorContext;
+}
+
+export interface RunResult {
+  argv: readonly string[];
+  /** Exit code, or null when the child was killed by a signal. */
+  code: number | null;
+  signal: string | null;
+  stdout: string;
+  stderr: string;
+  timedOut: boolean;
+}
+
+type CommandObserver = (argv: readonly string[], options: RunOptions) => void;
+let observer: CommandObserver | undefined;
+
+/** Watch every command before it starts (for `--debug-logs`). */
+export function observeCommands(fn: CommandObserver | undefined): void {
+  observer = fn;
+}
+
+/** Run a command to completion. Never throws for a non-zero exit; see {@link runChecked}. */
+export function run(argv: readonly string[], options: RunOptions = {}): Promise<RunResult> {
+  if (argv.length === 0) throw new Error("run: empty argv");
+  observer?.(argv, options);
+  return new Promise((resolve) => {
+    const env = mergeEnv(options.env);
+    const child = spawn(argv[0], argv.slice(1), {
+      cwd: options.cwd,
+      env,
+      stdio: [options.input === undefined ? "ignore" : "pipe", "pipe", "pipe"],
+      signal: options.signal,
+    });
+    let stdout = "";
+    let stderr = "";
+    let timedOut = false;
+    const out = lineSplitter(options.onStdoutLine);
+    const err = lineSplitter(options.onStderrLine);
+    child.stdout!.setEncoding("utf8").on("data", (chunk: string) => {
+      stdout += chunk;
+      out.push(chunk);
+    });
+    child.stderr!.setEncoding("utf8").on("data", (chunk: string) => {
+      stderr += chunk;
+      err.push(chunk);
+    });
+    if (options.input !== undefined) {
+      child.stdin!.on("error", () => {/* the child may exit without reading */});
+      child.stdin!.end(options.input);
+    }
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    if (options.timeoutMs !== undefined) {
+      timer = setTimeout(() => {
+        timedOut = true;
+        child.kill("SIGTERM");
+        setTimeout(() => child.kill("SIGKILL"), 2000).unref();
+      }, options.timeoutMs);
+    }
+    let spawnError: Error | undefined;
+    child.on("error", (e) => {
+      spawnError = e;
+    });
+    child.on("close", (code, signal) => {
+      if (timer) clearTimeout(timer);
+      out.flush();
+      err.flush();
+      if (spawnError && code === null && signal === null) {
+        stderr += `${spawnError.message}\n`;
+        resolve({ argv, code: 127, signal: null, stdout, stderr, timedOut });
+        return;
+      }
+      resolve({ argv, code, signal, stdout, stderr, timedOut });
+    });
+  });
+}
+
+/** Run a command and throw a {@link CommandError} (with the stderr tail) unless it exits 0. */
+export async function runChecked(
+  argv: readonly string[],
+  options: RunOptions = {},
+): Promise<RunResult> {
+  const result = await run(argv, options);
+  if (result.code !== 0) throw commandFailed(result, options.context);
+  return result;
+}
+
+/** A {@link CommandError} describing a failed result. */
+export function commandFailed(result: RunResult, context: ErrorContext = {}): CommandError {
+  const how = result.timedOut
+    ? "timed out"
+    : result.code === null
+    ? `was killed by ${result.signal}`
+    : `exited with code ${result.code}`;
+  const tail = lastLines(result.stderr, 20);
+  const message = `\`${result.argv.join(" ")}\` ${how}${tail ? `:\n${tail}` : ""}`;
+  return new CommandError(message, result.argv, result.code, result.stderr, context);
+}
+
+/** The last `n` non-empty lines of some output. */
+export function lastLines(text: string, n: number): string {
+  return text.split("\n").filter((l) => l.trim() !== "").slice(-n).join("\n");
+}
+
+function mergeEnv(overrides: RunOptions["env"]): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
+  for (const [k, v] of Object.entries(overrides ?? {})) {
+    if (v === undefined) delete env[k];
+    else env[k] = v;
+  }
+  return env;
+}
+
+function lineSplitter(onLine: ((line: string) => void) | undefined) {
+  let partial = "";
+  return {
+    push(chunk: string) {
+      if (!onLine) return;
+      partial += chunk;
+      const lines = partial.split("\n");
+      partial = lines.pop()!;
+      for (const line of lines) onLine(line);
+    },
+    flush() {
+      if (onLine && partial !== "") onLine(partial);
+      partial = "";
+    },
+  };
+}

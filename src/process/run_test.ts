@@ -1,0 +1,46 @@
+import assert from "node:assert/strict";
+import { run, runChecked } from "./run.ts";
+import { CommandError } from "../errors.ts";
+
+Deno.test("run passes argv without a shell: metacharacters arrive as data", async () => {
+  const r = await run(["printf", "%s|", "$HOME", "a b", "`id`"]);
+  assert.equal(r.code, 0);
+  assert.equal(r.stdout, "$HOME|a b|`id`|");
+});
+
+Deno.test("run streams lines, feeds stdin, and sets and removes variables", async () => {
+  const lines: string[] = [];
+  const r = await run(["sh", "-c", 'cat; echo "$A-${B-unset}"'], {
+    input: "one\ntwo\n",
+    env: { A: "set", B: undefined },
+    onStdoutLine: (l) => lines.push(l),
+  });
+  assert.deepEqual(lines, ["one", "two", "set-unset"]);
+  assert.equal(r.code, 0);
+});
+
+Deno.test("runChecked throws a CommandError naming the command, its code and stderr", async () => {
+  await assert.rejects(
+    runChecked(["sh", "-c", "echo boom >&2; exit 3"], {
+      context: { node: "web", profile: "system" },
+    }),
+    (e: unknown) => {
+      assert.ok(e instanceof CommandError);
+      assert.equal(e.code, 3);
+      assert.match(e.describe(), /^web\.system: `sh -c .*` exited with code 3:\nboom$/);
+      return true;
+    },
+  );
+});
+
+Deno.test("run reports a missing program as exit 127 instead of throwing", async () => {
+  const r = await run(["/nonexistent/deploy-ts-test"]);
+  assert.equal(r.code, 127);
+  assert.match(r.stderr, /ENOENT/);
+});
+
+Deno.test("run kills a command that outlives its timeout", async () => {
+  const r = await run(["sleep", "30"], { timeoutMs: 100 });
+  assert.equal(r.timedOut, true);
+  assert.notEqual(r.code, 0);
+});

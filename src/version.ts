@@ -1,0 +1,2 @@
+/** The version of deploy-ts, printed by `deploy --version`. */
+export const VERSION = "0.1.0";
