@@ -35,6 +35,8 @@ export function parseDeployArgs(
     .helpOption("-h, --help", "print this help")
     .configureOutput({ writeOut: output.out, writeErr: output.err })
     .exitOverride()
+    // Options after `plan` belong to `plan` (both commands take the same ones).
+    .enablePositionalOptions()
     .showHelpAfterError("(run `deploy --help` for the flags)")
     .addHelpText(
       "after",

@@ -1,0 +1,128 @@
+/**
+ * The plan: every selected profile with everything needed to deploy it,
+ * resolved from targets, the validated `deploy` outputs and the command line.
+ * Pure: evaluation happens before, hosts are contacted after.
+ */
+import { ConfigError } from "../errors.ts";
+import type { SettingOverrides } from "../cli/flags.ts";
+import type { DeployConfig } from "./schema.ts";
+import { mergeSettings, type ProfileSettings } from "./settings.ts";
+import { closest } from "./suggest.ts";
+import type { Target } from "./target.ts";
+
+/** One profile to deploy, fully resolved. */
+export interface ProfilePlan {
+  /** The flake reference (or with --file, the Nix file) it comes from. */
+  repo: string;
+  node: string;
+  profile: string;
+  /** Where to connect: the node's hostname, or --hostname. */
+  hostname: string;
+  /** The store path to activate. */
+  path: string;
+  /** The derivation that builds `path`, when Nix knows it. */
+  drvPath?: string;
+  /** An explicit profile location on the host; otherwise the helper computes it. */
+  profilePath?: string;
+  settings: ProfileSettings;
+}
+
+/** An evaluated repo: its validated config and the names it has. */
+export interface EvaluatedRepo {
+  config: DeployConfig;
+  nodeNames: string[];
+  profileNames: Record<string, string[]>;
+}
+
+export interface PlanInput {
+  targets: Target[];
+  repos: Map<string, EvaluatedRepo>;
+  overrides: SettingOverrides;
+  hostname?: string;
+  localUser: string;
+}
+
+/**
+ * Expand targets into profile plans, in a deterministic order: nodes in the
+ * order the targets name them (sorted where a target means "every node");
+ * within a node, `profilesOrder` first, then the other profiles sorted by name.
+ * A profile named by several targets is planned once.
+ */
+export function buildPlan(input: PlanInput): ProfilePlan[] {
+  const plans: ProfilePlan[] = [];
+  const seen = new Set<string>();
+  for (const target of input.targets) {
+    const repo = input.repos.get(target.repo);
+    if (!repo) throw new Error(`internal: ${target.repo} was not evaluated`);
+    const nodes = target.node === undefined ? [...repo.nodeNames].sort() : [target.node];
+    for (const node of nodes) {
+      const n = repo.config.nodes[node];
+      if (!n) throw unknownName("node", node, repo.nodeNames, target.repo);
+      const all = orderedProfiles(
+        n.profilesOrder ?? [],
+        repo.profileNames[node] ?? Object.keys(n.profiles),
+      );
+      const profiles = target.profile === undefined ? all : [target.profile];
+      for (const profile of profiles) {
+        const p = n.profiles[profile];
+        if (!p) throw unknownName("profile", profile, all, target.repo, node);
+        const key = JSON.stringify([target.repo, node, profile]);
+        if (seen.has(key)) continue;
+        seen.add(key);
+        const { nodes: _nodes, ...deploySettings } = repo.config;
+        const { hostname: _h, profiles: _p, profilesOrder: _o, ...nodeSettings } = n;
+        const { path, drvPath, profilePath, ...profileSettings } = p;
+        plans.push({
+          repo: target.repo,
+          node,
+          profile,
+          hostname: input.hostname ?? n.hostname,
+          path,
+          ...(drvPath === undefined ? {} : { drvPath }),
+          ...(profilePath === undefined ? {} : { profilePath }),
+          settings: mergeSettings(
+            { profile: profileSettings, node: nodeSettings, deploy: deploySettings },
+            input.overrides,
+            input.localUser,
+            { node, profile },
+          ),
+        });
+      }
+    }
+  }
+  if (input.hostname !== undefined) {
+    const nodes = [...new Set(plans.map((p) => p.node))];
+    if (nodes.length > 1) {
+      throw new ConfigError(
+        `--hostname replaces the address of one node, but ${nodes.length} nodes are selected (${
+          nodes.join(", ")
+        }); select one node, e.g. '.#${nodes[0]}'`,
+      );
+    }
+  }
+  return plans;
+}
+
+/** `profilesOrder` first, then every other profile sorted by name. */
+export function orderedProfiles(order: readonly string[], names: readonly string[]): string[] {
+  const rest = names.filter((n) => !order.includes(n)).sort();
+  return [...order.filter((n) => names.includes(n)), ...rest];
+}
+
+function unknownName(
+  kind: "node" | "profile",
+  name: string,
+  known: string[],
+  repo: string,
+  node?: string,
+): ConfigError {
+  const hint = closest(name, known);
+  const list = known.length ? known.map((k) => JSON.stringify(k)).join(", ") : "none";
+  const where = kind === "node" ? `in ${repo}` : `on node ${JSON.stringify(node)} in ${repo}`;
+  return new ConfigError(
+    `no ${kind} named ${JSON.stringify(name)} ${where} (${kind}s: ${list})${
+      hint ? `; did you mean ${JSON.stringify(hint)}?` : ""
+    }`,
+    kind === "node" ? { node: name } : { node, profile: name },
+  );
+}

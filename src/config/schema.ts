@@ -1,0 +1,243 @@
+/**
+ * The schema of the flake's `deploy` output (deploy-rs reference §2), as
+ * deploy-ts reads it after evaluation: zod for the shape, and messages of our
+ * own that name the node, the profile and the field, what was expected and
+ * what was found.
+ */
+import { z } from "zod";
+import { ConfigError, describeContext, type ErrorContext } from "../errors.ts";
+import { closest } from "./suggest.ts";
+
+const positiveSeconds = z.int().positive();
+
+/** Settings allowed at every level: deploy, node and profile. */
+export const GenericSettingsShape = {
+  sshUser: z.string().min(1),
+  user: z.string().min(1),
+  sudo: z.string().min(1),
+  interactiveSudo: z.boolean(),
+  sshOpts: z.array(z.string()),
+  fastConnection: z.boolean(),
+  autoRollback: z.boolean(),
+  magicRollback: z.boolean(),
+  confirmTimeout: positiveSeconds,
+  activationTimeout: positiveSeconds,
+  tempPath: z.string().startsWith("/"),
+  remoteBuild: z.boolean(),
+} as const;
+
+const generic = Object.fromEntries(
+  Object.entries(GenericSettingsShape).map(([k, v]) => [k, v.optional()]),
+) as { [K in keyof typeof GenericSettingsShape]: z.ZodOptional<(typeof GenericSettingsShape)[K]> };
+
+export const ProfileSchema = z.looseObject({
+  ...generic,
+  path: z.string().startsWith("/"),
+  profilePath: z.string().startsWith("/").optional(),
+  /** Added by evaluation: the derivation that builds `path`, when Nix knows it. */
+  drvPath: z.string().optional(),
+});
+
+export const NodeSchema = z.looseObject({
+  ...generic,
+  hostname: z.string().min(1),
+  profiles: z.record(z.string(), ProfileSchema),
+  profilesOrder: z.array(z.string()).optional(),
+});
+
+export const DeploySchema = z.looseObject({
+  ...generic,
+  nodes: z.record(z.string(), NodeSchema),
+});
+
+export type GenericSettings = {
+  [K in keyof typeof GenericSettingsShape]?: z.infer<(typeof GenericSettingsShape)[K]>;
+};
+export type ProfileConfig = z.infer<typeof ProfileSchema>;
+export type NodeConfig = z.infer<typeof NodeSchema>;
+export type DeployConfig = z.infer<typeof DeploySchema>;
+
+/** What each field must be, in words, for messages. */
+const EXPECTED: Record<string, string> = {
+  sshUser: "a user name (a non-empty string)",
+  user: "a user name (a non-empty string)",
+  sudo: 'a command prefix such as "sudo -u" (a non-empty string)',
+  interactiveSudo: "true or false",
+  sshOpts: "a list of strings",
+  fastConnection: "true or false",
+  autoRollback: "true or false",
+  magicRollback: "true or false",
+  confirmTimeout: "a positive whole number of seconds",
+  activationTimeout: "a positive whole number of seconds",
+  tempPath: "an absolute path (a string starting with /)",
+  remoteBuild: "true or false",
+  path: "a derivation or a store path (a string starting with /)",
+  profilePath: "an absolute path (a string starting with /)",
+  hostname: "a host name (a non-empty string)",
+  profiles: "an attribute set of profiles",
+  profilesOrder: "a list of profile names",
+  nodes: "an attribute set of nodes",
+};
+
+const GENERIC_KEYS = Object.keys(GenericSettingsShape);
+const DEPLOY_KEYS = new Set([...GENERIC_KEYS, "nodes"]);
+const NODE_KEYS = new Set([...GENERIC_KEYS, "hostname", "profiles", "profilesOrder"]);
+const PROFILE_KEYS = new Set([...GENERIC_KEYS, "path", "profilePath", "drvPath"]);
+
+export interface ValidatedDeploy {
+  config: DeployConfig;
+  /** Unknown keys, each with the closest known name where one is close. */
+  warnings: string[];
+}
+
+/**
+ * Validate an evaluated `deploy` output. `profileNames` lists every profile
+ * of each node (evaluation may return only the selected ones), so that
+ * `profilesOrder` is checked against all of them.
+ */
+export function validateDeploy(
+  raw: unknown,
+  profileNames: Record<string, string[]> = {},
+): ValidatedDeploy {
+  const parsed = DeploySchema.safeParse(raw);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => describeIssue(raw, issue));
+    if (problems.length === 1) throw new ConfigError(problems[0].text, problems[0].context);
+    throw new ConfigError(
+      `the deploy output has ${problems.length} problems:\n  ${
+        problems.map((p) => `${describeContext(p.context)}: ${p.text}`).join("\n  ")
+      }`,
+    );
+  }
+  const config = parsed.data;
+  const problems: string[] = [];
+  for (const [node, n] of Object.entries(config.nodes)) {
+    const names = profileNames[node] ?? Object.keys(n.profiles);
+    const seen = new Set<string>();
+    for (const p of n.profilesOrder ?? []) {
+      const where = describeContext({ node, field: "profilesOrder" });
+      if (!names.includes(p)) {
+        const hint = closest(p, names);
+        problems.push(
+          `${where}: names the profile ${
+            JSON.stringify(p)
+          }, which the node does not have (profiles: ${
+            names.map((x) => JSON.stringify(x)).join(", ") || "none"
+          })${hint ? `; did you mean ${JSON.stringify(hint)}?` : ""}`,
+        );
+      }
+      if (seen.has(p)) problems.push(`${where}: names ${JSON.stringify(p)} twice`);
+      seen.add(p);
+    }
+  }
+  if (problems.length) {
+    throw new ConfigError(problems.length === 1 ? problems[0] : problems.join("\n"));
+  }
+  return { config, warnings: unknownKeyWarnings(config) };
+}
+
+function unknownKeyWarnings(config: DeployConfig): string[] {
+  const warnings: string[] = [];
+  const check = (obj: Record<string, unknown>, known: Set<string>, context: ErrorContext) => {
+    for (const key of Object.keys(obj)) {
+      if (known.has(key)) continue;
+      const where = describeContext({ ...context, field: key });
+      const elsewhere = key === "hostname" || key === "profilesOrder"
+        ? "; it belongs to a node"
+        : key === "path" || key === "profilePath"
+        ? "; it belongs to a profile"
+        : "";
+      const hint = elsewhere ? "" : closest(key, known);
+      warnings.push(
+        `${where}: unknown setting, ignored${elsewhere}${hint ? `; did you mean ${hint}?` : ""}`,
+      );
+    }
+  };
+  check(config, DEPLOY_KEYS, {});
+  for (const [node, n] of Object.entries(config.nodes)) {
+    check(n, NODE_KEYS, { node });
+    for (const [profile, p] of Object.entries(n.profiles)) {
+      check(p, PROFILE_KEYS, { node, profile });
+    }
+  }
+  return warnings;
+}
+
+/** Map a schema path to node/profile/field: ["nodes", n, "profiles", p, field, …]. */
+function contextOf(path: readonly PropertyKey[]): ErrorContext {
+  const p = path.map(String);
+  const context: ErrorContext = {};
+  let rest = p;
+  if (rest[0] === "nodes" && rest.length > 1) {
+    context.node = rest[1];
+    rest = rest.slice(2);
+    if (rest[0] === "profiles" && rest.length > 1) {
+      context.profile = rest[1];
+      rest = rest.slice(2);
+    }
+  }
+  if (rest.length) context.field = rest[0] + rest.slice(1).map((i) => `[${i}]`).join("");
+  return context;
+}
+
+function valueAt(root: unknown, path: readonly PropertyKey[]): { found: boolean; value?: unknown } {
+  let v: unknown = root;
+  for (const key of path) {
+    if (v === null || typeof v !== "object" || !(String(key) in v)) return { found: false };
+    v = (v as Record<string, unknown>)[String(key)];
+  }
+  return { found: true, value: v };
+}
+
+function describeIssue(
+  root: unknown,
+  issue: z.core.$ZodIssue,
+): { context: ErrorContext; text: string } {
+  const context = contextOf(issue.path);
+  const at = valueAt(root, issue.path);
+  const fieldName = issue.path.length ? String(issue.path.at(-1)) : "";
+  const topField = context.field?.replace(/\[.*$/, "");
+  if (!at.found) {
+    return {
+      context,
+      text: `required field is missing (expected ${EXPECTED[fieldName] ?? issue.message})`,
+    };
+  }
+  if (!context.field && issue.path.length > 0) {
+    const kind = issue.path.length === 2 ? "node" : "profile";
+    return {
+      context,
+      text: `expected the ${kind} to be an attribute set, found ${describeValue(at.value)}`,
+    };
+  }
+  const expected = context.field === topField && topField !== undefined
+    ? EXPECTED[topField] ?? issue.message
+    : issue.code === "invalid_type"
+    ? `a ${issue.expected}`
+    : issue.message;
+  return { context, text: `expected ${expected}, found ${describeValue(at.value)}` };
+}
+
+/** A value as a user would recognise it from their Nix code. */
+export function describeValue(v: unknown): string {
+  if (v === null) return "null";
+  if (Array.isArray(v)) {
+    return v.length === 0 ? "an empty list" : `a list (${truncate(JSON.stringify(v))})`;
+  }
+  switch (typeof v) {
+    case "string":
+      return `the string ${truncate(JSON.stringify(v))}`;
+    case "number":
+      return Number.isInteger(v) ? `the number ${v}` : `the number ${v} (not whole)`;
+    case "boolean":
+      return String(v);
+    case "object":
+      return `an attribute set (${truncate(JSON.stringify(v))})`;
+    default:
+      return typeof v;
+  }
+}
+
+function truncate(s: string): string {
+  return s.length > 60 ? `${s.slice(0, 57)}...` : s;
+}

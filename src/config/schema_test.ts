@@ -1,0 +1,245 @@
+import assert from "node:assert/strict";
+import { describeValue, validateDeploy } from "./schema.ts";
+import { ConfigError } from "../errors.ts";
+
+const P = "/nix/store/00000000000000000000000000000000-profile";
+
+/** A deploy output as a test mutates it: any shape at all. */
+// deno-lint-ignore no-explicit-any
+type Loose = any;
+
+/** A valid deploy output, changed by `patch` (which may mutate it). */
+function deployWith(patch: (d: Loose) => void): unknown {
+  const d = {
+    sshUser: "deploy",
+    nodes: {
+      web: {
+        hostname: "web.example.com",
+        profiles: { system: { path: P, user: "root" }, app: { path: P } },
+        profilesOrder: ["system"],
+      },
+    },
+  };
+  patch(d);
+  return d;
+}
+
+/** Each malformed configuration, and what the message must say. */
+const MALFORMED: [string, (d: Loose) => void, RegExp][] = [
+  [
+    "nodes missing",
+    (d) => delete d.nodes,
+    /^nodes \(field nodes\)|field nodes: required field is missing/,
+  ],
+  [
+    "nodes not a set",
+    (d) => (d.nodes = []),
+    /field nodes: expected an attribute set of nodes, found an empty list/,
+  ],
+  [
+    "node not a set",
+    (d) => (d.nodes.web = "web"),
+    /^web: expected the node to be an attribute set, found the string "web"/,
+  ],
+  [
+    "hostname missing",
+    (d) => delete d.nodes.web.hostname,
+    /^web \(field hostname\): required field is missing \(expected a host name/,
+  ],
+  [
+    "hostname a number",
+    (d) => (d.nodes.web.hostname = 10),
+    /^web \(field hostname\): expected a host name \(a non-empty string\), found the number 10$/,
+  ],
+  [
+    "hostname empty",
+    (d) => (d.nodes.web.hostname = ""),
+    /^web \(field hostname\): expected a host name \(a non-empty string\), found the string ""$/,
+  ],
+  [
+    "profiles missing",
+    (d) => delete d.nodes.web.profiles,
+    /^web \(field profiles\): required field is missing/,
+  ],
+  [
+    "profiles a list",
+    (d) => (d.nodes.web.profiles = [P]),
+    /^web \(field profiles\): expected an attribute set of profiles, found a list/,
+  ],
+  [
+    "profile not a set",
+    (d) => (d.nodes.web.profiles.app = P),
+    /^web\.app: expected the profile to be an attribute set, found the string/,
+  ],
+  [
+    "path missing",
+    (d) => delete d.nodes.web.profiles.app.path,
+    /^web\.app \(field path\): required field is missing \(expected a derivation or a store path/,
+  ],
+  [
+    "path a number",
+    (d) => (d.nodes.web.profiles.app.path = 3),
+    /^web\.app \(field path\): expected a derivation or a store path \(a string starting with \/\), found the number 3$/,
+  ],
+  [
+    "path relative",
+    (d) => (d.nodes.web.profiles.app.path = "result"),
+    /^web\.app \(field path\): expected a derivation or a store path.*found the string "result"$/,
+  ],
+  [
+    "path an attrset",
+    (d) => (d.nodes.web.profiles.app.path = { name: "x" }),
+    /^web\.app \(field path\): expected a derivation.*found an attribute set \(\{"name":"x"\}\)$/,
+  ],
+  [
+    "profilePath relative",
+    (d) => (d.nodes.web.profiles.app.profilePath = "p"),
+    /^web\.app \(field profilePath\): expected an absolute path.*found the string "p"$/,
+  ],
+  [
+    "sshUser a bool",
+    (d) => (d.sshUser = true),
+    /^field sshUser: expected a user name \(a non-empty string\), found true$/,
+  ],
+  [
+    "user a list",
+    (d) => (d.nodes.web.user = ["root"]),
+    /^web \(field user\): expected a user name.*found a list \(\["root"\]\)$/,
+  ],
+  [
+    "sshOpts a string",
+    (d) => (d.nodes.web.sshOpts = "-p 22"),
+    /^web \(field sshOpts\): expected a list of strings, found the string "-p 22"$/,
+  ],
+  [
+    "sshOpts item a number",
+    (d) => (d.nodes.web.profiles.app.sshOpts = ["-p", 22]),
+    /^web\.app \(field sshOpts\[1\]\): expected a string, found the number 22$/,
+  ],
+  [
+    "magicRollback a string",
+    (d) => (d.magicRollback = "false"),
+    /^field magicRollback: expected true or false, found the string "false"$/,
+  ],
+  [
+    "autoRollback a number",
+    (d) => (d.nodes.web.autoRollback = 0),
+    /^web \(field autoRollback\): expected true or false, found the number 0$/,
+  ],
+  [
+    "fastConnection null-ish string",
+    (d) => (d.nodes.web.profiles.system.fastConnection = "yes"),
+    /^web\.system \(field fastConnection\): expected true or false, found the string "yes"$/,
+  ],
+  [
+    "confirmTimeout negative",
+    (d) => (d.confirmTimeout = -5),
+    /^field confirmTimeout: expected a positive whole number of seconds, found the number -5$/,
+  ],
+  [
+    "confirmTimeout zero",
+    (d) => (d.nodes.web.confirmTimeout = 0),
+    /^web \(field confirmTimeout\): expected a positive whole number of seconds, found the number 0$/,
+  ],
+  [
+    "activationTimeout a float",
+    (d) => (d.nodes.web.profiles.app.activationTimeout = 2.5),
+    /^web\.app \(field activationTimeout\): expected a positive whole number of seconds, found the number 2\.5 \(not whole\)$/,
+  ],
+  [
+    "activationTimeout a string",
+    (d) => (d.activationTimeout = "240"),
+    /^field activationTimeout: expected a positive whole number of seconds, found the string "240"$/,
+  ],
+  [
+    "tempPath relative",
+    (d) => (d.tempPath = "tmp"),
+    /^field tempPath: expected an absolute path.*found the string "tmp"$/,
+  ],
+  [
+    "sudo empty",
+    (d) => (d.nodes.web.sudo = ""),
+    /^web \(field sudo\): expected a command prefix such as "sudo -u".*found the string ""$/,
+  ],
+  [
+    "remoteBuild a string",
+    (d) => (d.nodes.web.profiles.app.remoteBuild = "true"),
+    /^web\.app \(field remoteBuild\): expected true or false, found the string "true"$/,
+  ],
+  [
+    "interactiveSudo a number",
+    (d) => (d.interactiveSudo = 1),
+    /^field interactiveSudo: expected true or false, found the number 1$/,
+  ],
+  [
+    "profilesOrder not a list",
+    (d) => (d.nodes.web.profilesOrder = "system"),
+    /^web \(field profilesOrder\): expected a list of profile names, found the string "system"$/,
+  ],
+  [
+    "profilesOrder unknown profile",
+    (d) => (d.nodes.web.profilesOrder = ["sytem"]),
+    /^web \(field profilesOrder\): names the profile "sytem", which the node does not have \(profiles: "system", "app"\); did you mean "system"\?$/,
+  ],
+  [
+    "profilesOrder duplicate",
+    (d) => (d.nodes.web.profilesOrder = ["app", "app"]),
+    /^web \(field profilesOrder\): names "app" twice$/,
+  ],
+  ["dotted node name quoted in message", (d) => {
+    d.nodes["db.example.com"] = { hostname: 5, profiles: {} };
+  }, /^"db\.example\.com" \(field hostname\): expected a host name/],
+];
+
+for (const [name, patch, message] of MALFORMED) {
+  Deno.test(`schema rejects: ${name}`, () => {
+    assert.throws(() => validateDeploy(deployWith(patch)), (e: unknown) => {
+      assert.ok(e instanceof ConfigError, `not a ConfigError: ${e}`);
+      assert.match(e.describe(), message);
+      return true;
+    });
+  });
+}
+
+Deno.test("schema: several problems are all reported at once", () => {
+  const d = deployWith((d) => {
+    d.confirmTimeout = "x";
+    d.nodes.web.hostname = 1;
+  });
+  assert.throws(
+    () => validateDeploy(d),
+    /2 problems:\n {2}field confirmTimeout: .*\n {2}web \(field hostname\)/,
+  );
+});
+
+Deno.test("schema accepts a valid output and warns about unknown keys with the closest name", () => {
+  const d = deployWith((d) => {
+    d.sshOtps = ["-v"];
+    d.nodes.web.magicRolback = false;
+    d.nodes.web.profiles.app.hostname = "x";
+    d.nodes.web.profiles.app.frobnicate = 1;
+  });
+  const { config, warnings } = validateDeploy(d);
+  assert.equal(config.nodes.web.hostname, "web.example.com");
+  assert.deepEqual(warnings, [
+    "field sshOtps: unknown setting, ignored; did you mean sshOpts?",
+    "web (field magicRolback): unknown setting, ignored; did you mean magicRollback?",
+    "web.app (field hostname): unknown setting, ignored; it belongs to a node",
+    "web.app (field frobnicate): unknown setting, ignored",
+  ]);
+});
+
+Deno.test("schema checks profilesOrder against every profile, also those not selected", () => {
+  const d = deployWith((d) => {
+    d.nodes.web.profilesOrder = ["system", "other"];
+  });
+  validateDeploy(d, { web: ["system", "app", "other"] });
+  assert.throws(() => validateDeploy(d), /"other", which the node does not have/);
+});
+
+Deno.test("describeValue names values the way Nix code shows them", () => {
+  assert.equal(describeValue(null), "null");
+  assert.equal(describeValue("a"), 'the string "a"');
+  assert.equal(describeValue(1.5), "the number 1.5 (not whole)");
+  assert.equal(describeValue([]), "an empty list");
+});

@@ -1,0 +1,112 @@
+/**
+ * The first step of every run: from the command line to a plan. Parse the
+ * targets, find out whether flakes can be used, run each repo's checks once,
+ * evaluate each repo once (only what is selected), validate, and expand.
+ * No host is contacted.
+ */
+import { userInfo } from "node:os";
+import type { DeployFlags } from "../cli/flags.ts";
+import { buildPlan, type EvaluatedRepo, type ProfilePlan } from "../config/plan.ts";
+import { validateDeploy } from "../config/schema.ts";
+import { parseFileTarget, parseFlakeTarget, type Target } from "../config/target.ts";
+import { runChecks } from "../nix/checks.ts";
+import { type EvalMode, evaluateDeploy } from "../nix/evaluate.ts";
+import { flakesEnabled } from "../nix/features.ts";
+import type { Selection } from "../nix/select_expr.ts";
+
+export interface ResolvedPlan {
+  plan: ProfilePlan[];
+  mode: EvalMode;
+  /** Things the user should read: unknown keys, the non-flake fallback. */
+  warnings: string[];
+}
+
+export interface ResolveHooks {
+  /** A phase starts for a repo (for progress output). */
+  onPhase?: (phase: "checking" | "evaluating", repo: string) => void;
+  /** A line of Nix's output while checking. */
+  onCheckLine?: (repo: string, line: string) => void;
+}
+
+export async function resolvePlan(
+  flags: DeployFlags,
+  hooks: ResolveHooks = {},
+): Promise<ResolvedPlan> {
+  const warnings: string[] = [];
+  const targets: Target[] = flags.file === undefined
+    ? flags.targets.map(parseFlakeTarget)
+    : flags.targets.map((t) => parseFileTarget(flags.file!, t));
+
+  let mode: EvalMode = "file";
+  if (flags.file === undefined) {
+    if (await flakesEnabled()) {
+      mode = "flake";
+    } else {
+      warnings.push(
+        "flakes are not enabled in this Nix; evaluating each target's default.nix (flake-compat) with nix-instantiate",
+      );
+    }
+  }
+  const options = { mode, extraArgs: flags.extraNixArgs };
+
+  const selections = selectionsByRepo(targets);
+  if (!flags.skipChecks) {
+    for (const repo of selections.keys()) {
+      hooks.onPhase?.("checking", repo);
+      await runChecks(repo, options, (line) => hooks.onCheckLine?.(repo, line));
+    }
+  }
+  const repos = new Map<string, EvaluatedRepo>();
+  await Promise.all([...selections].map(async ([repo, selection]) => {
+    hooks.onPhase?.("evaluating", repo);
+    const selected = await evaluateDeploy(repo, selection, options);
+    const validated = validateDeploy(selected.deploy, selected.profileNames ?? {});
+    warnings.push(...validated.warnings.map((w) => `${repo}: ${w}`));
+    repos.set(repo, {
+      config: validated.config,
+      nodeNames: selected.nodeNames ?? [],
+      profileNames: selected.profileNames ?? {},
+    });
+  }));
+  const plan = buildPlan({
+    targets,
+    repos,
+    overrides: flags.overrides,
+    hostname: flags.hostname,
+    localUser: userInfo().username,
+  });
+  return { plan, mode, warnings };
+}
+
+/**
+ * One selection per distinct repo, so each is checked and evaluated once:
+ * the union of what its targets name.
+ */
+export function selectionsByRepo(targets: readonly Target[]): Map<string, Selection> {
+  const byRepo = new Map<string, Map<string, Set<string> | null> | null>();
+  for (const t of targets) {
+    if (!byRepo.has(t.repo)) byRepo.set(t.repo, new Map());
+    const nodes = byRepo.get(t.repo);
+    if (nodes === null || nodes === undefined) continue;
+    if (t.node === undefined) {
+      byRepo.set(t.repo, null);
+      continue;
+    }
+    const current = nodes.get(t.node);
+    if (t.profile === undefined) nodes.set(t.node, null);
+    else if (current !== null) nodes.set(t.node, new Set([...(current ?? []), t.profile]));
+  }
+  return new Map(
+    [...byRepo].map(([repo, nodes]) => [
+      repo,
+      {
+        nodes: nodes === null || nodes === undefined
+          ? null
+          : [...nodes].map(([name, profiles]) => ({
+            name,
+            profiles: profiles === null ? null : [...profiles].sort(),
+          })),
+      },
+    ]),
+  );
+}

@@ -1,0 +1,67 @@
+/**
+ * The Nix function applied to a `deploy` output to keep only the selected
+ * nodes and profiles, and to give each profile its store path and the
+ * derivation that builds it. The selection reaches Nix as JSON data.
+ */
+import { nixJsonValue } from "./nix_string.ts";
+
+/** Which nodes to evaluate; `profiles: null` means all of the node's profiles. */
+export interface Selection {
+  /** null: every node. */
+  nodes: { name: string; profiles: string[] | null }[] | null;
+}
+
+/** What evaluating `selectExpression(sel) deploy` returns, as JSON. */
+export interface SelectedDeploy {
+  /** The deploy output, reduced to the selection, with `path`/`drvPath` as strings. */
+  deploy: unknown;
+  /** Every node name of the output (for "no node named …" messages). */
+  nodeNames?: string[];
+  /** Every profile name of each selected node. */
+  profileNames?: Record<string, string[]>;
+}
+
+/** A Nix function `deploy: …` returning a {@link SelectedDeploy}. */
+export function selectExpression(selection: Selection): string {
+  return `deploy:
+let
+  sel = ${nixJsonValue(selection)};
+  isAttrs = builtins.isAttrs;
+  nodes = if isAttrs deploy && isAttrs (deploy.nodes or null) then deploy.nodes else null;
+  # The derivation behind a store path string, from its context.
+  drvOfString = s:
+    let
+      ctx = builtins.getContext s;
+      drvs = builtins.filter (k: ctx.\${k} ? outputs) (builtins.attrNames ctx);
+    in if builtins.length drvs == 1 then builtins.head drvs else null;
+  withDrv = p: path: drv: p // { inherit path; } // (if drv == null then { } else { drvPath = drv; });
+  profileOut = p:
+    if !(isAttrs p) || !(p ? path) then p
+    else if isAttrs p.path && p.path ? outPath then withDrv p p.path.outPath (p.path.drvPath or null)
+    else if builtins.isString p.path then withDrv p p.path (drvOfString p.path)
+    else p;
+  keep = names: builtins.listToAttrs (map (name: { inherit name; value = null; }) names);
+  nodeOut = name: wanted:
+    let n = nodes.\${name}; in
+    if !(isAttrs n) || !(isAttrs (n.profiles or null)) then n
+    else n // {
+      profiles = builtins.mapAttrs (_: profileOut)
+        (if wanted == null then n.profiles else builtins.intersectAttrs (keep wanted) n.profiles);
+    };
+  requested = if sel.nodes == null
+    then map (name: { inherit name; profiles = null; }) (builtins.attrNames nodes)
+    else sel.nodes;
+  present = builtins.filter (r: nodes ? \${r.name}) requested;
+  profileNamesOf = name:
+    let n = nodes.\${name}; in
+    if isAttrs n && isAttrs (n.profiles or null) then builtins.attrNames n.profiles else [ ];
+in
+  if nodes == null then { inherit deploy; }
+  else {
+    deploy = (builtins.removeAttrs deploy [ "nodes" ]) // {
+      nodes = builtins.listToAttrs (map (r: { name = r.name; value = nodeOut r.name r.profiles; }) present);
+    };
+    nodeNames = builtins.attrNames nodes;
+    profileNames = builtins.listToAttrs (map (r: { name = r.name; value = profileNamesOf r.name; }) present);
+  }`;
+}

@@ -1,0 +1,64 @@
+/**
+ * The plan as people and programs read it: TOML keyed `[node.profile]` with
+ * deploy-rs's keys first (what `deploy -i` has always shown), or JSON.
+ */
+import { stringify } from "smol-toml";
+import type { ProfilePlan } from "../config/plan.ts";
+
+/** The plan as TOML, one table per `[node.profile]`. */
+export function formatPlanToml(plans: readonly ProfilePlan[]): string {
+  const doc: Record<string, Record<string, Record<string, unknown>>> = {};
+  for (const p of plans) {
+    const s = p.settings;
+    (doc[p.node] ??= {})[p.profile] = {
+      user: s.user,
+      ssh_user: s.sshUser,
+      path: p.path,
+      hostname: p.hostname,
+      ssh_opts: s.sshOpts,
+      ...(p.drvPath === undefined ? {} : { drv_path: p.drvPath }),
+      ...(p.profilePath === undefined ? {} : { profile_path: p.profilePath }),
+      sudo: s.sudo,
+      interactive_sudo: s.interactiveSudo,
+      fast_connection: s.fastConnection,
+      auto_rollback: s.autoRollback,
+      magic_rollback: s.magicRollback,
+      confirm_timeout: s.confirmTimeout,
+      activation_timeout: s.activationTimeout,
+      temp_path: s.tempPath,
+      remote_build: s.remoteBuild,
+    };
+  }
+  return `${stringify(doc).trim()}\n`;
+}
+
+/** The JSON shape of `deploy plan --json`. */
+export interface PlanJson {
+  profiles: {
+    node: string;
+    profile: string;
+    hostname: string;
+    sshUser: string;
+    user: string;
+    path: string;
+    drvPath: string | null;
+    profilePath: string | null;
+    settings: ProfilePlan["settings"];
+  }[];
+}
+
+export function planToJson(plans: readonly ProfilePlan[]): PlanJson {
+  return {
+    profiles: plans.map((p) => ({
+      node: p.node,
+      profile: p.profile,
+      hostname: p.hostname,
+      sshUser: p.settings.sshUser,
+      user: p.settings.user,
+      path: p.path,
+      drvPath: p.drvPath ?? null,
+      profilePath: p.profilePath ?? null,
+      settings: p.settings,
+    })),
+  };
+}

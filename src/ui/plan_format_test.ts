@@ -1,0 +1,55 @@
+import assert from "node:assert/strict";
+import { parse } from "smol-toml";
+import { formatPlanToml, planToJson } from "./plan_format.ts";
+import type { ProfilePlan } from "../config/plan.ts";
+import { DEFAULTS } from "../config/settings.ts";
+
+const plan: ProfilePlan[] = [
+  {
+    repo: ".",
+    node: "db.internal",
+    profile: "system",
+    hostname: "db",
+    path: "/nix/store/a-system",
+    drvPath: "/nix/store/a-system.drv",
+    settings: { ...DEFAULTS, sshUser: "deploy", user: "root", sshOpts: ["-p", "2222"] },
+  },
+  {
+    repo: ".",
+    node: "db.internal",
+    profile: "app",
+    hostname: "db",
+    path: "/nix/store/b-app",
+    profilePath: "/home/alice/.local/state/nix/profiles/app",
+    settings: { ...DEFAULTS, sshUser: "deploy", user: "alice", sshOpts: [] },
+  },
+];
+
+Deno.test("plan TOML: one table per node.profile with deploy-rs's keys, dotted names quoted", () => {
+  const toml = formatPlanToml(plan);
+  assert.match(toml, /^\["db\.internal"\.system\]$/m);
+  const doc = parse(toml) as Record<string, Record<string, Record<string, unknown>>>;
+  const system = doc["db.internal"].system;
+  assert.equal(system.user, "root");
+  assert.equal(system.ssh_user, "deploy");
+  assert.equal(system.path, "/nix/store/a-system");
+  assert.equal(system.hostname, "db");
+  assert.deepEqual(system.ssh_opts, ["-p", "2222"]);
+  assert.equal(system.magic_rollback, true);
+  assert.equal(doc["db.internal"].app.profile_path, "/home/alice/.local/state/nix/profiles/app");
+});
+
+Deno.test("plan JSON: every profile with node, profile, users, paths and all settings", () => {
+  const json = planToJson(plan);
+  assert.deepEqual(json.profiles[1], {
+    node: "db.internal",
+    profile: "app",
+    hostname: "db",
+    sshUser: "deploy",
+    user: "alice",
+    path: "/nix/store/b-app",
+    drvPath: null,
+    profilePath: "/home/alice/.local/state/nix/profiles/app",
+    settings: plan[1].settings,
+  });
+});

@@ -1,0 +1,29 @@
+/** Run the deploy-ts command line from source, as a user would run the program. */
+import { join } from "node:path";
+import { run, type RunResult } from "../../src/process/run.ts";
+import { REPO_ROOT } from "./testbed.ts";
+
+export const DENO = join(REPO_ROOT, "node_modules", ".bin", "deno");
+
+export interface CliOptions {
+  cwd?: string;
+  env?: Record<string, string | undefined>;
+  input?: string;
+  timeoutMs?: number;
+}
+
+/** `deploy ARGS…` from this checkout's sources. */
+export function deployCli(args: string[], options: CliOptions = {}): Promise<RunResult> {
+  return run(
+    [
+      DENO,
+      "run",
+      "-A",
+      "--config",
+      join(REPO_ROOT, "deno.json"),
+      join(REPO_ROOT, "mod.ts"),
+      ...args,
+    ],
+    { ...options, env: { NO_COLOR: "1", ...options.env } },
+  );
+}
