@@ -1,6 +1,207 @@
-/** The on-host helper: `deploy activate|wait|confirm|revoke …`. */
-import { DeployError } from "../errors.ts";
+/**
+ * The on-host helper's command line. Values arrive as argv (the deployer
+ * quotes them once for the SSH user's shell); nothing here parses shell.
+ *
+ *   deploy activate CLOSURE (--profile-path P | --profile-user U --profile-name N)
+ *          [--temp-path DIR] [--confirm-timeout S] [--activation-timeout S]
+ *          [--magic-rollback] [--auto-rollback] [--dry-activate] [--boot] [--deployer WHO]
+ *   deploy wait RUN_DIR [--activation-timeout S]
+ *   deploy confirm RUN_DIR            (the token on stdin)
+ *   deploy revoke (--profile-path P | --profile-user U --profile-name N)
+ *          --to-generation G|none [--remove-generation N] [--boot] [--temp-path DIR]
+ */
+import { existsSync, statSync } from "node:fs";
+import { userInfo } from "node:os";
+import process from "node:process";
+import { parseArgs, type ParseArgsConfig } from "node:util";
 
-export function helperMain(argv: readonly string[]): Promise<number> {
-  return Promise.reject(new DeployError(`\`${argv[0]}\` is not implemented yet`));
+type OptionsConfig = NonNullable<ParseArgsConfig["options"]>;
+import { ConfigError, DeployError } from "../errors.ts";
+import { confirmCanary } from "./confirm.ts";
+import { followRun, writeEvent } from "./follow.ts";
+import { resolveProfilePath } from "./profile_path.ts";
+import { RunDir } from "./run_dir.ts";
+import { startAndFollow } from "./start.ts";
+import { runWorker } from "./worker.ts";
+
+const PROFILE_OPTIONS = {
+  "profile-path": { type: "string" },
+  "profile-user": { type: "string" },
+  "profile-name": { type: "string" },
+  "temp-path": { type: "string", default: "/tmp" },
+  deployer: { type: "string" },
+  "debug-logs": { type: "boolean", short: "d" },
+  "log-dir": { type: "string" },
+  boot: { type: "boolean" },
+} as const;
+
+export async function helperMain(argv: readonly string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case "activate":
+      return await activate(rest);
+    case "wait":
+      return await wait(rest);
+    case "confirm":
+      return await confirm(rest);
+    case "revoke":
+      return await revoke(rest);
+  }
+  throw new ConfigError(`unknown helper command ${command}`, {}, { exitCode: 2 });
+}
+
+function parse<const T extends OptionsConfig>(args: string[], options: T) {
+  try {
+    return parseArgs({ args, options, allowPositionals: true, strict: true });
+  } catch (e) {
+    throw new ConfigError((e as Error).message, {}, { exitCode: 2 });
+  }
+}
+
+function seconds(name: string, value: string | undefined, fallback?: number): number | undefined {
+  if (value === undefined) return fallback;
+  if (!/^[0-9]+$/.test(value) || Number(value) < 1) {
+    throw new ConfigError(
+      `--${name} takes a positive whole number of seconds, got '${value}'`,
+      {},
+      {
+        exitCode: 2,
+      },
+    );
+  }
+  return Number(value);
+}
+
+function profilePathOf(v: { [k: string]: unknown }): string {
+  const path = v["profile-path"] as string | undefined;
+  const user = v["profile-user"] as string | undefined;
+  const name = v["profile-name"] as string | undefined;
+  if (path !== undefined && (user !== undefined || name !== undefined)) {
+    throw new ConfigError("give either --profile-path or --profile-user with --profile-name", {}, {
+      exitCode: 2,
+    });
+  }
+  if (path !== undefined) return path;
+  if (user === undefined || name === undefined) {
+    throw new ConfigError(
+      "--profile-user and --profile-name go together (or give --profile-path)",
+      {},
+      {
+        exitCode: 2,
+      },
+    );
+  }
+  const me = userInfo();
+  if (me.username !== user) {
+    throw new DeployError(`the profile belongs to ${user}, but the helper runs as ${me.username}`);
+  }
+  return resolveProfilePath({ user, name }, {
+    nixStateDir: process.env.NIX_STATE_DIR || "/nix/var/nix",
+    home: me.homedir,
+    isDirectory: (p) => existsSync(p) && statSync(p).isDirectory(),
+  });
+}
+
+function deployerOf(v: { deployer?: unknown }): string {
+  return (v.deployer as string | undefined) ??
+    `${userInfo().username}${
+      process.env.SSH_CONNECTION ? ` from ${process.env.SSH_CONNECTION.split(" ")[0]}` : ""
+    }`;
+}
+
+async function activate(args: string[]): Promise<number> {
+  const { values: v, positionals } = parse(args, {
+    ...PROFILE_OPTIONS,
+    worker: { type: "string" },
+    "confirm-timeout": { type: "string" },
+    "activation-timeout": { type: "string" },
+    "magic-rollback": { type: "boolean" },
+    "auto-rollback": { type: "boolean" },
+    "dry-activate": { type: "boolean" },
+  });
+  if (v.worker !== undefined) return await runWorker(v.worker);
+  if (positionals.length !== 1) {
+    throw new ConfigError("activate takes exactly one closure path", {}, { exitCode: 2 });
+  }
+  if (v["dry-activate"] && v.boot) {
+    throw new ConfigError("--dry-activate and --boot cannot be used together", {}, { exitCode: 2 });
+  }
+  const mode = v["dry-activate"] ? "dry-activate" : v.boot ? "boot" : "switch";
+  return await startAndFollow(v["temp-path"]!, {
+    kind: "activate",
+    closure: positionals[0],
+    profilePath: profilePathOf(v),
+    mode,
+    autoRollback: Boolean(v["auto-rollback"]),
+    // Boot and dry activations never wait for a confirmation.
+    magicRollback: Boolean(v["magic-rollback"]) && mode === "switch",
+    confirmTimeout: seconds("confirm-timeout", v["confirm-timeout"], 30)!,
+    deployer: deployerOf(v),
+  }, {
+    issueToken: true,
+    activationTimeout: seconds("activation-timeout", v["activation-timeout"]),
+  });
+}
+
+async function wait(args: string[]): Promise<number> {
+  const { values: v, positionals } = parse(args, {
+    "activation-timeout": { type: "string" },
+    "temp-path": { type: "string" },
+    "debug-logs": { type: "boolean", short: "d" },
+  });
+  if (positionals.length !== 1) {
+    throw new ConfigError("wait takes one run directory", {}, { exitCode: 2 });
+  }
+  return await followRun(RunDir.open(positionals[0]), writeEvent, {
+    activationTimeout: seconds("activation-timeout", v["activation-timeout"]),
+  });
+}
+
+async function confirm(args: string[]): Promise<number> {
+  const { positionals } = parse(args, { "debug-logs": { type: "boolean", short: "d" } });
+  if (positionals.length !== 1) {
+    throw new ConfigError("confirm takes one run directory", {}, { exitCode: 2 });
+  }
+  const token = await readStdin();
+  process.stdout.write(`${await confirmCanary(positionals[0], token)}\n`);
+  return 0;
+}
+
+async function revoke(args: string[]): Promise<number> {
+  const { values: v, positionals } = parse(args, {
+    ...PROFILE_OPTIONS,
+    "to-generation": { type: "string" },
+    "remove-generation": { type: "string" },
+  });
+  if (positionals.length) {
+    throw new ConfigError("revoke takes no positional arguments", {}, { exitCode: 2 });
+  }
+  const generation = (name: string, value: string | undefined): number | null => {
+    if (value === undefined || value === "none") return null;
+    if (!/^[0-9]+$/.test(value)) {
+      throw new ConfigError(`--${name} takes a generation number or 'none'`, {}, { exitCode: 2 });
+    }
+    return Number(value);
+  };
+  if (v["to-generation"] === undefined) {
+    throw new ConfigError("revoke needs --to-generation (a number, or none)", {}, { exitCode: 2 });
+  }
+  return await startAndFollow(v["temp-path"]!, {
+    kind: "revoke",
+    profilePath: profilePathOf(v),
+    toGeneration: generation("to-generation", v["to-generation"]),
+    removeGeneration: generation("remove-generation", v["remove-generation"]),
+    boot: Boolean(v.boot),
+    deployer: deployerOf(v),
+  }, { issueToken: false });
+}
+
+function readStdin(): Promise<string> {
+  return new Promise((resolve) => {
+    let data = "";
+    process.stdin.setEncoding("utf8");
+    process.stdin.on("data", (c) => (data += c));
+    process.stdin.on("end", () => resolve(data));
+    process.stdin.on("error", () => resolve(data));
+  });
 }

@@ -13,6 +13,8 @@ export interface RunOptions {
   env?: Record<string, string | undefined>;
   /** Written to the child's stdin, which is then closed. Without it stdin is /dev/null. */
   input?: string;
+  /** Give the child this process's stdout and stderr instead of capturing them. */
+  inherit?: boolean;
   /** Called with each complete line of stdout / stderr as it arrives. */
   onStdoutLine?: (line: string) => void;
   onStderrLine?: (line: string) => void;
@@ -50,7 +52,11 @@ export function run(argv: readonly string[], options: RunOptions = {}): Promise<
     const child = spawn(argv[0], argv.slice(1), {
       cwd: options.cwd,
       env,
-      stdio: [options.input === undefined ? "ignore" : "pipe", "pipe", "pipe"],
+      stdio: [
+        options.input === undefined ? "ignore" : "pipe",
+        options.inherit ? "inherit" : "pipe",
+        options.inherit ? "inherit" : "pipe",
+      ],
       signal: options.signal,
     });
     let stdout = "";
@@ -58,11 +64,11 @@ export function run(argv: readonly string[], options: RunOptions = {}): Promise<
     let timedOut = false;
     const out = lineSplitter(options.onStdoutLine);
     const err = lineSplitter(options.onStderrLine);
-    child.stdout!.setEncoding("utf8").on("data", (chunk: string) => {
+    child.stdout?.setEncoding("utf8").on("data", (chunk: string) => {
       stdout += chunk;
       out.push(chunk);
     });
-    child.stderr!.setEncoding("utf8").on("data", (chunk: string) => {
+    child.stderr?.setEncoding("utf8").on("data", (chunk: string) => {
       stderr += chunk;
       err.push(chunk);
     });

@@ -5,6 +5,8 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { nixStringLiteral } from "../../src/nix/nix_string.ts";
+import { shellQuote } from "../../src/ssh/shell_quote.ts";
 
 /** The Nix system of this machine, for derivations in pure (flake) evaluation. */
 export const TEST_SYSTEM = `${Deno.build.arch === "aarch64" ? "aarch64" : "x86_64"}-linux`;
@@ -26,15 +28,15 @@ export function writeTree(files: Record<string, string>, prefix = "deploy-ts-tes
 export function profileDrv(name: string, message: string, extraScript = ""): string {
   const script = [
     "mkdir -p $out/bin",
-    `printf '#!/bin/sh\\necho %s\\n' ${JSON.stringify(message)} > $out/bin/${name}`,
+    `printf '#!/bin/sh\\necho %s\\n' ${shellQuote(message)} > $out/bin/${name}`,
     `chmod +x $out/bin/${name}`,
     extraScript,
   ].join("\n");
   return `builtins.derivation {
-      name = ${JSON.stringify(name)};
-      system = ${JSON.stringify(TEST_SYSTEM)};
+      name = ${nixStringLiteral(name)};
+      system = ${nixStringLiteral(TEST_SYSTEM)};
       builder = "/bin/sh";
       PATH = "/usr/bin:/bin";
-      args = [ "-c" ${JSON.stringify(script)} ];
+      args = [ "-c" ${nixStringLiteral(script)} ];
     }`;
 }

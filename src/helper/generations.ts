@@ -1,0 +1,60 @@
+/**
+ * Profile generations, read from the `<profile>-<N>-link` symlinks that Nix
+ * keeps beside a profile (Nix 2.8 has no JSON for `--list-generations`), and
+ * changed only through `nix-env`.
+ */
+import { readdirSync, readlinkSync } from "node:fs";
+import { basename, dirname } from "node:path";
+import { runChecked } from "../process/run.ts";
+
+/** The generation number of a link name such as `system-42-link`, for profile `system`. */
+export function generationOfLink(profileName: string, linkName: string): number | undefined {
+  const prefix = `${profileName}-`;
+  if (!linkName.startsWith(prefix) || !linkName.endsWith("-link")) return undefined;
+  const n = linkName.slice(prefix.length, -"-link".length);
+  return /^[0-9]+$/.test(n) ? Number(n) : undefined;
+}
+
+/** Every generation of a profile, ascending. */
+export function listGenerations(profilePath: string): number[] {
+  let names: string[];
+  try {
+    names = readdirSync(dirname(profilePath));
+  } catch {
+    return [];
+  }
+  const name = basename(profilePath);
+  return names.map((n) => generationOfLink(name, n)).filter((n): n is number => n !== undefined)
+    .sort((a, b) => a - b);
+}
+
+/** The generation the profile points to now, or undefined when the profile does not exist. */
+export function currentGeneration(profilePath: string): number | undefined {
+  try {
+    return generationOfLink(basename(profilePath), basename(readlinkSync(profilePath)));
+  } catch {
+    return undefined;
+  }
+}
+
+/** The path of one generation's link. */
+export function generationLink(profilePath: string, generation: number): string {
+  return `${profilePath}-${generation}-link`;
+}
+
+/** `nix-env -p P --set CLOSURE`: a new generation pointing to the closure. */
+export async function setProfile(profilePath: string, closure: string): Promise<void> {
+  await runChecked(["nix-env", "-p", profilePath, "--set", closure], { inherit: true });
+}
+
+export async function switchGeneration(profilePath: string, generation: number): Promise<void> {
+  await runChecked(["nix-env", "-p", profilePath, "--switch-generation", String(generation)], {
+    inherit: true,
+  });
+}
+
+export async function deleteGeneration(profilePath: string, generation: number): Promise<void> {
+  await runChecked(["nix-env", "-p", profilePath, "--delete-generations", String(generation)], {
+    inherit: true,
+  });
+}

@@ -1,0 +1,33 @@
+/**
+ * Where a profile lives on the host (deploy-rs reference §3.4), computed by
+ * the helper as the profile's user, with that user's home taken from the
+ * password database rather than from an inherited `HOME`.
+ */
+import { join } from "node:path";
+
+export type ProfileRef =
+  | { profilePath: string }
+  | { user: string; name: string };
+
+export interface HostFacts {
+  /** `$NIX_STATE_DIR`, default /nix/var/nix. */
+  nixStateDir: string;
+  /** The profile user's home directory, from the password database. */
+  home: string;
+  /** Whether a directory exists on the host. */
+  isDirectory: (path: string) => boolean;
+}
+
+export function resolveProfilePath(ref: ProfileRef, facts: HostFacts): string {
+  if ("profilePath" in ref) return ref.profilePath;
+  const profiles = join(facts.nixStateDir, "profiles");
+  if (ref.user === "root") {
+    return ref.name === "system"
+      ? join(profiles, "system")
+      : join(profiles, "per-user", "root", ref.name);
+  }
+  const legacy = join(profiles, "per-user", ref.user);
+  if (facts.isDirectory(legacy)) return join(legacy, ref.name);
+  // Nix 2.14+ keeps user profiles under the XDG state directory.
+  return join(facts.home, ".local", "state", "nix", "profiles", ref.name);
+}

@@ -1,0 +1,75 @@
+/**
+ * What the helper tells the deployer: one JSON object per line on stdout.
+ * Everything, the activation's own output included, is wrapped in an event,
+ * so nothing an activation script prints can pass for an event.
+ */
+
+/** Where an activation stands. */
+export type Phase =
+  | "starting"
+  | "locking"
+  | "setting"
+  | "activating"
+  | "awaiting-confirmation"
+  | "rolling-back"
+  | "done";
+
+/** How an activation ended. Only the first four mean the new generation is in place. */
+export type Outcome =
+  | "confirmed"
+  | "activated"
+  | "dry-activated"
+  | "activated-for-boot"
+  | "rolled-back"
+  | "failed"
+  | "refused"
+  | "revoked";
+
+export const SUCCESSFUL_OUTCOMES: readonly Outcome[] = [
+  "confirmed",
+  "activated",
+  "dry-activated",
+  "activated-for-boot",
+  "revoked",
+];
+
+/** The state of one activation run, as the worker records it in its run directory. */
+export interface RunStatus {
+  phase: Phase;
+  outcome?: Outcome;
+  message?: string;
+  pid: number;
+  profilePath: string;
+  closure: string;
+  previousGeneration?: number | null;
+  newGeneration?: number | null;
+  /** The generation active when the outcome became final. */
+  activeGeneration?: number | null;
+  /** Epoch milliseconds. */
+  startedAt: number;
+  updatedAt: number;
+  /** When a pending confirmation runs out (epoch ms). */
+  confirmDeadline?: number;
+}
+
+export type HelperEvent =
+  /** First event of `activate`: the run's directory, and the token that confirms it. */
+  | { type: "run"; runDir: string; token?: string }
+  | { type: "phase"; phase: Phase; status: RunStatus }
+  | { type: "log"; line: string }
+  | { type: "outcome"; outcome: Outcome; ok: boolean; message: string; status: RunStatus };
+
+export function encodeEvent(event: HelperEvent): string {
+  return `${JSON.stringify(event)}\n`;
+}
+
+/** Parse one line of helper output; undefined for anything that is not an event. */
+export function parseEvent(line: string): HelperEvent | undefined {
+  if (!line.startsWith("{")) return undefined;
+  try {
+    const e = JSON.parse(line);
+    return typeof e?.type === "string" ? e as HelperEvent : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,94 @@
+/**
+ * Starting a job from an SSH session: create the private run directory,
+ * write the job, start the worker detached (`systemd-run` where systemd runs
+ * and we are root, else a new session with `setsid`), then follow it.
+ */
+import { spawn } from "node:child_process";
+import { existsSync, openSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import process from "node:process";
+import { followRun, writeEvent } from "./follow.ts";
+import { type Job, RunDir } from "./run_dir.ts";
+
+/** How to run this same program again, for the worker. */
+export function selfArgv(): string[] {
+  // The packaged launcher says where it is; that is the most robust way back.
+  const bin = process.env.DEPLOY_TS_BIN;
+  if (bin) return [bin];
+  const deno = (globalThis as { Deno?: typeof Deno }).Deno;
+  if (deno) {
+    return [
+      deno.execPath(),
+      "run",
+      "-A",
+      "--no-config",
+      "--no-lock",
+      fileURLToPath(deno.mainModule),
+    ];
+  }
+  return [process.execPath, process.argv[1]];
+}
+
+function detachedArgv(runDir: RunDir): { argv: string[]; viaSystemd: boolean } {
+  const worker = [...selfArgv(), "activate", "--worker", runDir.path];
+  const systemdRun = process.getuid?.() === 0 && existsSync("/run/systemd/system")
+    ? findInPath("systemd-run")
+    : undefined;
+  if (!systemdRun) return { argv: worker, viaSystemd: false };
+  return {
+    viaSystemd: true,
+    argv: [
+      systemdRun,
+      `--unit=${runDir.path.split("/").pop()}`,
+      "--collect",
+      "--quiet",
+      "--service-type=exec",
+      `--property=StandardOutput=append:${runDir.logPath}`,
+      `--property=StandardError=append:${runDir.logPath}`,
+      `--setenv=PATH=${process.env.PATH ?? ""}`,
+      "--",
+      ...worker,
+    ],
+  };
+}
+
+function findInPath(name: string): string | undefined {
+  for (const dir of (process.env.PATH ?? "").split(":")) {
+    if (dir && existsSync(join(dir, name))) return join(dir, name);
+  }
+  return undefined;
+}
+
+/** Start a job detached and follow it to its outcome; resolves to the exit code. */
+export async function startAndFollow(
+  tempPath: string,
+  job: Job,
+  options: { issueToken: boolean; activationTimeout?: number },
+): Promise<number> {
+  const run = RunDir.create(tempPath);
+  run.writeJob(job);
+  const token = options.issueToken ? run.issueToken() : undefined;
+  writeEvent({ type: "run", runDir: run.path, ...(token ? { token } : {}) });
+  const log = openSync(run.logPath, "a", 0o600);
+  const { argv, viaSystemd } = detachedArgv(run);
+  const child = spawn(argv[0], argv.slice(1), {
+    detached: !viaSystemd,
+    stdio: ["ignore", log, log],
+    cwd: "/",
+  });
+  child.on("error", (e) => {
+    run.writeStatus({
+      phase: "done",
+      outcome: "failed",
+      message: `could not start the worker: ${e.message}`,
+      pid: 0,
+      profilePath: job.profilePath,
+      closure: job.kind === "activate" ? job.closure : "",
+      startedAt: Date.now(),
+      updatedAt: Date.now(),
+    });
+  });
+  child.unref();
+  return await followRun(run, writeEvent, { activationTimeout: options.activationTimeout });
+}
