@@ -6,16 +6,23 @@
 # with a stand-in (test/nix/stand-in-pkgs.nix) where there is no nixpkgs.
 { deno, runCommand, runtimeShell }:
 { bundle, version }:
-runCommand "deploy-ts-${version}" { inherit bundle; } ''
+runCommand "deploy-ts-${version}" {
+  inherit bundle;
+  launcher = ''
+    #!${runtimeShell}
+    # deploy-ts ${version}: the deployer, and on hosts the on-host helper.
+    export DEPLOY_TS_BIN="@out@/bin/deploy"
+    export DENO_NO_UPDATE_CHECK=1 DENO_NO_PROMPT=1
+    # Deno keeps a code cache; without a writable home (a build sandbox, a
+    # system user) it would warn on every start.
+    if [ -z "''${DENO_DIR:-}" ] && ! [ -w "''${HOME:-/nonexistent}" ]; then
+      export DENO_DIR="''${TMPDIR:-/tmp}/deploy-ts-deno-cache"
+    fi
+    exec ${deno}/bin/deno run --quiet --allow-all --no-config --no-lock "@out@/share/deploy-ts/deploy.mjs" "$@"
+  '';
+} ''
   mkdir -p $out/bin $out/share/deploy-ts
   cp $bundle $out/share/deploy-ts/deploy.mjs
-  cat > $out/bin/deploy <<EOF
-  #!${runtimeShell}
-  # deploy-ts ${version}: the deployer, and on hosts the on-host helper.
-  export DEPLOY_TS_BIN="$out/bin/deploy"
-  export DENO_NO_UPDATE_CHECK=1 DENO_NO_PROMPT=1
-  exec ${deno}/bin/deno run --quiet --allow-all --no-config --no-lock "$out/share/deploy-ts/deploy.mjs" "\$@"
-  EOF
-  sed -i 's/^  //' $out/bin/deploy
+  printf '%s' "$launcher" | sed "s|@out@|$out|g" > $out/bin/deploy
   chmod +x $out/bin/deploy
 ''

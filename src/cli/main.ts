@@ -17,6 +17,10 @@ export async function main(argv: readonly string[]): Promise<number> {
       const { helperMain } = await import("../helper/main.ts");
       return await helperMain(argv);
     }
+    if (argv[0] === "validate") {
+      const { validateCommand } = await import("./validate.ts");
+      return validateCommand(argv.slice(1));
+    }
     const { parseDeployArgs } = await import("./program.ts");
     const parsed = parseDeployArgs(argv, {
       out: (s) => process.stdout.write(s),

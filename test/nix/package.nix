@@ -1,10 +1,5 @@
-# deploy-ts's package built with the stand-in pkgs, from dist/deploy.mjs.
-{ repo ? ../.., denoBinary ? repo + "/node_modules/@deno/linux-x64-glibc/deno" }:
+# deploy-ts's package, built by nix/ with the stand-in pkgs (no flakes needed).
 let
-  pkgs = import ./stand-in-pkgs.nix { inherit denoBinary; };
-  version = (builtins.fromJSON (builtins.readFile (repo + "/package.json"))).version;
+  repo = import ../../default.nix { nixpkgs = import ./stand-in.nix { }; };
 in
-import (repo + "/nix/package.nix") { inherit (pkgs) deno runCommand runtimeShell; } {
-  inherit version;
-  bundle = builtins.path { path = repo + "/dist/deploy.mjs"; name = "deploy.mjs"; };
-}
+repo.packages.${builtins.currentSystem}.default

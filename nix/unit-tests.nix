@@ -1,0 +1,19 @@
+# The unit tests (pure logic, no hosts) as a Nix check.
+# pkgs attributes used: buildNpmPackage, importNpmLock, nodejs, deno.
+{ buildNpmPackage, importNpmLock, nodejs, deno }:
+{ src, version }:
+buildNpmPackage {
+  pname = "deploy-ts-unit-tests";
+  inherit version src nodejs;
+  npmDeps = importNpmLock { npmRoot = src; };
+  npmConfigHook = importNpmLock.npmConfigHook;
+  dontNpmBuild = true;
+  buildPhase = ''
+    runHook preBuild
+    export DENO_DIR=$TMPDIR/deno HOME=$TMPDIR NO_COLOR=1 DENO_NO_UPDATE_CHECK=1
+    ${deno}/bin/deno test --allow-read --allow-run --allow-env --allow-write=$TMPDIR \
+      src/config src/cli src/ui src/ssh src/helper/profile_path_test.ts src/helper/activation_entry_test.ts
+    runHook postBuild
+  '';
+  installPhase = "touch $out";
+}
