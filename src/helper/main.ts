@@ -162,7 +162,9 @@ async function confirm(args: string[]): Promise<number> {
   if (positionals.length !== 1) {
     throw new ConfigError("confirm takes one run directory", {}, { exitCode: 2 });
   }
-  const token = await readStdin();
+  // With interactive sudo the password line comes first and sudo reads it;
+  // the token is the last line either way.
+  const token = (await readStdin()).split("\n").map((l) => l.trim()).filter(Boolean).at(-1) ?? "";
   process.stdout.write(`${await confirmCanary(positionals[0], token)}\n`);
   return 0;
 }

@@ -44,6 +44,11 @@ export class Testbed implements AsyncDisposable {
     return join(this.dir, "ssh_config");
   }
 
+  /** The secret key the hosts trust, for LOCAL_KEY. */
+  get signingKey(): string {
+    return join(this.dir, "signing-key.sec");
+  }
+
   /** ssh options that reach the testbed's hosts, for sshOpts and NIX_SSHOPTS. */
   get sshOpts(): string[] {
     return ["-F", this.sshConfig];

@@ -1,0 +1,296 @@
+/**
+ * The deployment, in the order a person would do it: build every profile,
+ * then for each node (several at once): log in, copy the helper and the
+ * profiles, activate the profiles in order, confirm each over a new
+ * connection. When a profile fails, no new activation starts and the
+ * profiles this run already activated are revoked (`--rollback-succeeded`),
+ * unless `--keep-going` lets every node go on by itself.
+ */
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import type { DeployFlags } from "../cli/flags.ts";
+import type { ProfilePlan } from "../config/plan.ts";
+import { DeployError } from "../errors.ts";
+import { addGcRoot, buildPaths } from "../nix/build.ts";
+import { copyToHost } from "../nix/copy.ts";
+import { selfPackage } from "../nix/self_package.ts";
+import { lastLines } from "../process/run.ts";
+import { OpenSshTransport } from "../ssh/openssh.ts";
+import type { Transport } from "../ssh/transport.ts";
+import type { DeployEventInput, ProfileResult, ProfileStatus } from "../ui/events.ts";
+import { mapLimit } from "./limit.ts";
+import { activateProfile, type HelperContext, revokeProfile } from "./remote_helper.ts";
+
+export interface PipelineOptions {
+  flags: Pick<
+    DeployFlags,
+    | "jobs"
+    | "keepGoing"
+    | "rollbackSucceeded"
+    | "dryActivate"
+    | "boot"
+    | "checksigs"
+    | "keepResult"
+    | "resultPath"
+    | "extraNixArgs"
+  >;
+  plan: ProfilePlan[];
+  emit: (event: DeployEventInput) => void;
+  /** Sudo passwords by node, for interactiveSudo. */
+  passwords: Map<string, string>;
+  /** Makes the transport for a host (OpenSSH by default). */
+  connect?: (plan: ProfilePlan) => Transport;
+}
+
+const key = (p: { node: string; profile: string }) => `${p.node}\u0000${p.profile}`;
+
+/** The nodes of a plan, in plan order, each with its profiles in order. */
+export function groupByNode(
+  plan: readonly ProfilePlan[],
+): { node: string; profiles: ProfilePlan[] }[] {
+  const nodes = new Map<string, ProfilePlan[]>();
+  for (const p of plan) {
+    if (!nodes.has(p.node)) nodes.set(p.node, []);
+    nodes.get(p.node)!.push(p);
+  }
+  return [...nodes].map(([node, profiles]) => ({ node, profiles }));
+}
+
+/** One login per host: profiles that reach the host the same way share it. */
+function loginKey(p: ProfilePlan): string {
+  return JSON.stringify([p.settings.sshUser, p.hostname, p.settings.sshOpts]);
+}
+
+export async function runPipeline(o: PipelineOptions): Promise<ProfileResult[]> {
+  const { flags, emit } = o;
+  const results = new Map<string, ProfileResult>();
+  const stopOnFailure = !flags.keepGoing;
+  let stopped = false;
+
+  const finish = (
+    p: ProfilePlan,
+    status: ProfileStatus,
+    message: string,
+    extra: Partial<ProfileResult> = {},
+  ) => {
+    const ok = status === "confirmed" || status === "activated" || status === "dry-activated" ||
+      status === "activated-for-boot";
+    results.set(key(p), { node: p.node, profile: p.profile, status, ok, message, ...extra });
+    const phase = ok
+      ? "done"
+      : status === "rolled-back" || status === "skipped" || status === "revoked"
+      ? status
+      : "failed";
+    emit({ type: "phase", node: p.node, profile: p.profile, phase, message });
+    if (!ok && status !== "skipped" && status !== "revoked" && stopOnFailure) stopped = true;
+  };
+  const pending = (p: ProfilePlan) => !results.has(key(p));
+
+  for (const p of o.plan) {
+    emit({ type: "phase", node: p.node, profile: p.profile, phase: "queued" });
+  }
+
+  // 1. Build what is built here, all in one call.
+  const local = o.plan.filter((p) => !p.settings.remoteBuild);
+  const toBuild = local.filter((p) =>
+    p.drvPath !== undefined
+  ) as (ProfilePlan & { drvPath: string })[];
+  for (const p of toBuild) {
+    emit({ type: "phase", node: p.node, profile: p.profile, phase: "building" });
+  }
+  const build = await buildPaths(
+    toBuild.map((p) => ({ drvPath: p.drvPath, path: p.path })),
+    flags.extraNixArgs,
+    (line) => emit({ type: "log", source: "nix", line }),
+  );
+  for (const p of local) {
+    if (p.drvPath === undefined && !existsSync(p.path)) {
+      finish(
+        p,
+        "failed",
+        `${p.path} is not in the local store, and Nix knows no derivation that builds it`,
+      );
+    } else if (p.drvPath !== undefined && !build.built.has(p.path)) {
+      finish(p, "failed", `building ${p.path} failed:\n${build.error ?? "no output was produced"}`);
+    } else if (flags.keepResult) {
+      await addGcRoot(p.path, join(flags.resultPath, p.node, p.profile));
+    }
+  }
+
+  // 2. The helper: this program's own package.
+  let helper: string;
+  try {
+    helper = await selfPackage();
+  } catch (e) {
+    for (const p of o.plan.filter(pending)) finish(p, "failed", (e as Error).message);
+    return o.plan.map((p) => results.get(key(p))!);
+  }
+
+  // 3. Every node, several at once.
+  const transports = new Map<string, Transport>();
+  const connect = o.connect ?? ((p: ProfilePlan) =>
+    new OpenSshTransport({
+      sshUser: p.settings.sshUser,
+      hostname: p.hostname,
+      sshOpts: p.settings.sshOpts,
+      context: { node: p.node },
+    }));
+  const contexts = new Map<string, HelperContext>();
+  const contextFor = (p: ProfilePlan): HelperContext => {
+    const k = key(p);
+    if (!contexts.has(k)) {
+      contexts.set(k, {
+        transport: transports.get(loginKey(p))!,
+        helper,
+        password: o.passwords.get(p.node),
+        onLog: (line, source) =>
+          emit({ type: "log", node: p.node, profile: p.profile, source, line }),
+        onPhase: (phase, message) =>
+          emit({ type: "phase", node: p.node, profile: p.profile, phase, message }),
+      });
+    }
+    return contexts.get(k)!;
+  };
+
+  const deployNode = async ({ profiles }: { node: string; profiles: ProfilePlan[] }) => {
+    const live = () => profiles.filter(pending);
+    if (stopped) return;
+    // Log in once per host.
+    for (const p of live()) {
+      const k = loginKey(p);
+      if (transports.has(k)) continue;
+      emit({ type: "phase", node: p.node, profile: p.profile, phase: "connecting" });
+      const t = connect(p);
+      try {
+        await t.open();
+        transports.set(k, t);
+      } catch (e) {
+        await t.close();
+        for (const q of live().filter((q) => loginKey(q) === k)) {
+          finish(q, "failed", (e as Error).message);
+        }
+      }
+    }
+    // Copy the helper and the profiles (or build them there).
+    for (const [k, t] of transports) {
+      const mine = live().filter((p) => loginKey(p) === k);
+      if (mine.length === 0) continue;
+      const storeUri = `ssh://${t.destination}`;
+      for (const p of mine) {
+        emit({ type: "phase", node: p.node, profile: p.profile, phase: "copying" });
+      }
+      const log = (line: string) => emit({ type: "log", node: mine[0].node, source: "nix", line });
+      try {
+        const fast = mine.every((p) => p.settings.fastConnection);
+        const copied = [helper, ...mine.filter((p) => !p.settings.remoteBuild).map((p) => p.path)];
+        await copyToHost(t, storeUri, copied, {
+          substitute: !fast,
+          checkSigs: flags.checksigs,
+          context: { node: mine[0].node },
+          onLine: log,
+        });
+        for (const p of mine.filter((p) => p.settings.remoteBuild)) {
+          await buildOnHost(t, storeUri, p, flags.checksigs, log);
+        }
+      } catch (e) {
+        for (const p of mine) finish(p, "failed", (e as Error).message);
+      }
+    }
+    // Activate, in the plan's order; a failure ends the node.
+    for (const p of profiles) {
+      if (!pending(p)) continue;
+      if (stopped) {
+        finish(p, "skipped", "not started: another profile failed");
+        continue;
+      }
+      const r = await activateProfile(p, contextFor(p), flags);
+      const status: ProfileStatus =
+        r.outcome === "lost" || r.outcome === "refused" || r.outcome === "revoked"
+          ? "failed"
+          : r.outcome;
+      finish(p, status, r.message, {
+        runDir: r.runDir,
+        previousGeneration: r.previousGeneration,
+        newGeneration: r.newGeneration,
+      });
+      if (!r.ok) {
+        for (const q of profiles.filter(pending)) {
+          finish(q, "skipped", `not started: ${p.node}.${p.profile} failed`);
+        }
+      }
+    }
+  };
+
+  try {
+    await mapLimit(groupByNode(o.plan), flags.jobs, deployNode);
+    for (const p of o.plan.filter(pending)) {
+      finish(p, "skipped", "not started: another profile failed");
+    }
+
+    // 4. Revoke what this run activated, if anything failed.
+    const failed = [...results.values()].find((r) => !r.ok && r.status !== "skipped");
+    if (failed && stopOnFailure && flags.rollbackSucceeded && !flags.dryActivate) {
+      const reason = `${failed.node}.${failed.profile} failed`;
+      const toRevoke = [...o.plan].reverse().filter((p) => {
+        const r = results.get(key(p))!;
+        return r.ok && p.settings.autoRollback;
+      });
+      await mapLimit(groupByNode(toRevoke), flags.jobs, async ({ profiles }) => {
+        for (const p of profiles) {
+          const before = results.get(key(p))!;
+          emit({
+            type: "phase",
+            node: p.node,
+            profile: p.profile,
+            phase: "revoking",
+            message: reason,
+          });
+          const r = await revokeProfile(p, contextFor(p), {
+            previous: before.previousGeneration ?? null,
+            created: before.newGeneration ?? null,
+          }, flags.boot);
+          const kept = {
+            runDir: before.runDir,
+            previousGeneration: before.previousGeneration,
+            newGeneration: before.newGeneration,
+          };
+          if (r.ok) finish(p, "revoked", `${r.message} (because ${reason})`, kept);
+          else finish(p, "failed", `revoking after ${reason} failed: ${r.message}`, kept);
+        }
+      });
+    }
+  } finally {
+    await Promise.all([...transports.values()].map((t) => t.close()));
+  }
+  return o.plan.map((p) => results.get(key(p))!);
+}
+
+/** remoteBuild: send the derivation and build it on the host, with any Nix version. */
+async function buildOnHost(
+  t: Transport,
+  storeUri: string,
+  p: ProfilePlan,
+  checkSigs: boolean,
+  onLine: (line: string) => void,
+): Promise<void> {
+  if (p.drvPath === undefined) {
+    throw new DeployError("remoteBuild needs the derivation of the profile's path", {
+      node: p.node,
+      profile: p.profile,
+    });
+  }
+  await copyToHost(t, storeUri, [p.drvPath], {
+    substitute: !p.settings.fastConnection,
+    checkSigs,
+    derivation: true,
+    context: { node: p.node, profile: p.profile },
+    onLine,
+  });
+  const r = await t.run(["nix-store", "--realise", p.drvPath], { onStderrLine: onLine });
+  if (r.code !== 0) {
+    throw new DeployError(`building on ${t.destination} failed:\n${lastLines(r.stderr, 20)}`, {
+      node: p.node,
+      profile: p.profile,
+    });
+  }
+}

@@ -1,0 +1,203 @@
+/**
+ * Talking to the helper on a host: activate a profile and follow the run,
+ * confirm it over a fresh connection, reattach with `wait` when the session
+ * drops, and revoke.
+ */
+import { hostname, userInfo } from "node:os";
+import type { ProfilePlan } from "../config/plan.ts";
+import { type HelperEvent, type Outcome, parseEvent } from "../helper/protocol.ts";
+import { lastLines, type RunResult } from "../process/run.ts";
+import type { Transport } from "../ssh/transport.ts";
+import { elevationPrefix, stdinFor } from "./elevation.ts";
+
+export interface HelperContext {
+  transport: Transport;
+  /** The deploy-ts package on the host. */
+  helper: string;
+  password?: string;
+  onLog: (line: string, source: "host" | "ssh") => void;
+  onPhase: (phase: "activating" | "confirming", message?: string) => void;
+}
+
+export interface HelperOutcome {
+  outcome: Outcome | "lost";
+  ok: boolean;
+  message: string;
+  runDir?: string;
+  previousGeneration?: number | null;
+  newGeneration?: number | null;
+}
+
+/** Who is deploying, for the host's record. */
+export function deployerName(): string {
+  return `${userInfo().username}@${hostname()}`;
+}
+
+export function profileArgs(plan: ProfilePlan): string[] {
+  return plan.profilePath !== undefined
+    ? ["--profile-path", plan.profilePath]
+    : ["--profile-user", plan.settings.user, "--profile-name", plan.profile];
+}
+
+/** The argv of `deploy activate` on the host, as the profile's user (pure; tested). */
+export function activateArgv(
+  plan: ProfilePlan,
+  helper: string,
+  mode: { dryActivate: boolean; boot: boolean },
+): string[] {
+  const s = plan.settings;
+  return [
+    ...elevationPrefix(s),
+    `${helper}/bin/deploy`,
+    "activate",
+    plan.path,
+    ...profileArgs(plan),
+    "--temp-path",
+    s.tempPath,
+    "--confirm-timeout",
+    String(s.confirmTimeout),
+    "--activation-timeout",
+    String(s.activationTimeout),
+    ...(s.magicRollback ? ["--magic-rollback"] : []),
+    ...(s.autoRollback ? ["--auto-rollback"] : []),
+    ...(mode.dryActivate ? ["--dry-activate"] : []),
+    ...(mode.boot ? ["--boot"] : []),
+    "--deployer",
+    deployerName(),
+  ];
+}
+
+/** Follows helper events from one or more SSH sessions to the outcome. */
+class RunFollower {
+  runDir?: string;
+  token?: string;
+  outcome?: Extract<HelperEvent, { type: "outcome" }>;
+  confirmation?: Promise<void>;
+  confirmError?: string;
+
+  constructor(readonly plan: ProfilePlan, readonly ctx: HelperContext) {}
+
+  onLine = (line: string) => {
+    const e = parseEvent(line);
+    if (!e) {
+      if (line.trim()) this.ctx.onLog(line, "ssh");
+      return;
+    }
+    switch (e.type) {
+      case "run":
+        this.runDir = e.runDir;
+        if (e.token) this.token = e.token;
+        break;
+      case "log":
+        this.ctx.onLog(e.line, "host");
+        break;
+      case "phase":
+        if (e.phase === "awaiting-confirmation" && !this.confirmation) {
+          this.confirmation = this.confirm();
+        }
+        break;
+      case "outcome":
+        this.outcome = e;
+        break;
+    }
+  };
+
+  /** Prove that a new login works: confirm over a connection that bypasses the master. */
+  async confirm(): Promise<void> {
+    this.ctx.onPhase("confirming", "confirming over a new SSH connection");
+    const s = this.plan.settings;
+    const r = await this.ctx.transport.runFresh(
+      [...elevationPrefix(s), `${this.ctx.helper}/bin/deploy`, "confirm", this.runDir!],
+      { input: stdinFor(this.ctx.password, `${this.token}\n`) },
+    );
+    if (r.code !== 0) {
+      this.confirmError = `confirming over a new connection failed (${
+        lastLines(r.stderr, 3) || `exit ${r.code}`
+      }); the host rolls back by itself`;
+      this.ctx.onLog(this.confirmError, "ssh");
+    }
+  }
+}
+
+export async function activateProfile(
+  plan: ProfilePlan,
+  ctx: HelperContext,
+  mode: { dryActivate: boolean; boot: boolean },
+): Promise<HelperOutcome> {
+  const follower = new RunFollower(plan, ctx);
+  ctx.onPhase("activating");
+  let session: RunResult = await ctx.transport.run(activateArgv(plan, ctx.helper, mode), {
+    input: stdinFor(ctx.password),
+    onStdoutLine: follower.onLine,
+    onStderrLine: (l) => l.trim() && ctx.onLog(l, "ssh"),
+  });
+  // A dropped connection does not stop the run on the host: reattach and follow it.
+  for (let attempt = 1; !follower.outcome && follower.runDir && attempt <= 5; attempt++) {
+    ctx.onLog(
+      `the SSH session ended (${session.code}); reattaching to ${follower.runDir} (attempt ${attempt})`,
+      "ssh",
+    );
+    await new Promise((r) => setTimeout(r, 1000 * attempt));
+    session = await ctx.transport.runFresh(
+      [...elevationPrefix(plan.settings), `${ctx.helper}/bin/deploy`, "wait", follower.runDir],
+      { input: stdinFor(ctx.password), onStdoutLine: follower.onLine },
+    );
+  }
+  await follower.confirmation;
+  const o = follower.outcome;
+  if (!o) {
+    const why = lastLines(session.stderr, 5) || `ssh exited with code ${session.code}`;
+    return {
+      outcome: "lost",
+      ok: false,
+      message: follower.runDir
+        ? `lost contact with the host during activation (${why}); the host decides by itself (run ${follower.runDir})`
+        : `the helper did not start: ${why}`,
+      runDir: follower.runDir,
+    };
+  }
+  const message = follower.confirmError && !o.ok
+    ? `${o.message} (${follower.confirmError})`
+    : o.message;
+  return {
+    outcome: o.outcome,
+    ok: o.ok,
+    message,
+    runDir: follower.runDir,
+    previousGeneration: o.status.previousGeneration,
+    newGeneration: o.status.newGeneration,
+  };
+}
+
+/** Put a profile back on the generation it had before this run. */
+export async function revokeProfile(
+  plan: ProfilePlan,
+  ctx: HelperContext,
+  generations: { previous: number | null; created: number | null },
+  boot: boolean,
+): Promise<HelperOutcome> {
+  const follower = new RunFollower(plan, ctx);
+  const argv = [
+    ...elevationPrefix(plan.settings),
+    `${ctx.helper}/bin/deploy`,
+    "revoke",
+    ...profileArgs(plan),
+    "--temp-path",
+    plan.settings.tempPath,
+    "--to-generation",
+    generations.previous === null ? "none" : String(generations.previous),
+    ...(generations.created === null ? [] : ["--remove-generation", String(generations.created)]),
+    ...(boot ? ["--boot"] : []),
+    "--deployer",
+    deployerName(),
+  ];
+  const r = await ctx.transport.run(argv, {
+    input: stdinFor(ctx.password),
+    onStdoutLine: follower.onLine,
+  });
+  const o = follower.outcome;
+  if (!o) {
+    return { outcome: "lost", ok: false, message: `revoking failed: ${lastLines(r.stderr, 5)}` };
+  }
+  return { outcome: o.outcome, ok: o.ok, message: o.message, runDir: follower.runDir };
+}

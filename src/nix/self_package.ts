@@ -1,0 +1,62 @@
+/**
+ * The helper that runs on hosts is the deployer's own package, copied with
+ * the profiles, so the two always speak the same protocol. Run from its
+ * package, deploy-ts knows it; run from a checkout, it first puts the bundle
+ * and the runtime executing it into the local store.
+ */
+import { existsSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import process from "node:process";
+import { DeployError } from "../errors.ts";
+import { lastLines, run } from "../process/run.ts";
+import { VERSION } from "../version.ts";
+import { nixStringLiteral } from "./nix_string.ts";
+
+let cached: Promise<string> | undefined;
+
+/** The store path of a deploy-ts package whose `bin/deploy` is this program. */
+export function selfPackage(): Promise<string> {
+  cached ??= findOrBuild();
+  return cached;
+}
+
+async function findOrBuild(): Promise<string> {
+  const bin = process.env.DEPLOY_TS_BIN;
+  if (bin?.startsWith("/nix/store/")) return dirname(dirname(bin));
+  const deno = (globalThis as { Deno?: typeof Deno }).Deno;
+  if (!deno) {
+    throw new DeployError(
+      "the on-host helper needs Deno: run deploy-ts with deno (deno run -A dist/deploy.mjs), or from its Nix package",
+    );
+  }
+  const here = fileURLToPath(import.meta.url);
+  const bundle = here.endsWith(".mjs")
+    ? here
+    : join(dirname(here), "..", "..", "dist", "deploy.mjs");
+  if (!existsSync(bundle)) {
+    throw new DeployError(`${bundle} does not exist; run scripts/build first`);
+  }
+  const script = [
+    "mkdir -p $out/bin",
+    `printf '%s\\n' '#!/bin/sh' "export DEPLOY_TS_BIN=$out/bin/deploy DENO_NO_UPDATE_CHECK=1" ` +
+    `"exec $runtime run --quiet --allow-all --no-config --no-lock $bundle \\"\\$@\\"" > $out/bin/deploy`,
+    "chmod +x $out/bin/deploy",
+  ].join("\n");
+  const expr = `builtins.derivation {
+    name = "deploy-ts-${VERSION}";
+    system = builtins.currentSystem;
+    builder = "/bin/sh";
+    PATH = "/usr/bin:/bin";
+    runtime = builtins.path { path = ${nixStringLiteral(deno.execPath())}; name = "deno"; };
+    bundle = builtins.path { path = ${nixStringLiteral(bundle)}; name = "deploy.mjs"; };
+    args = [ "-c" ${nixStringLiteral(script)} ];
+  }`;
+  const r = await run(["nix-build", "--no-out-link", "-E", expr]);
+  if (r.code !== 0) {
+    throw new DeployError(
+      `putting deploy-ts into the local store failed: ${lastLines(r.stderr, 10)}`,
+    );
+  }
+  return r.stdout.trim();
+}

@@ -1,0 +1,127 @@
+/**
+ * The system OpenSSH client as a Transport: the user's ssh_config (aliases,
+ * ProxyJump, IdentityFile, agent) and sshOpts apply, and one ControlMaster
+ * per host carries every command and `nix copy`, so each host asks for a
+ * login once. The confirmation of magic rollback bypasses the master
+ * (`ControlPath=none`, deploy-rs #106).
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { DeployError, type ErrorContext } from "../errors.ts";
+import { lastLines, run, type RunOptions, type RunResult } from "../process/run.ts";
+import { shellQuoteArgv } from "./shell_quote.ts";
+import type { Transport } from "./transport.ts";
+
+export interface OpenSshOptions {
+  sshUser: string;
+  hostname: string;
+  /** The merged sshOpts (already split into words). */
+  sshOpts: readonly string[];
+  context: ErrorContext;
+}
+
+/** Options deploy-ts adds unless the user set them: fail fast, notice dead links. */
+const DEFAULT_OPTIONS: [string, string][] = [
+  ["ConnectTimeout", "10"],
+  ["ServerAliveInterval", "5"],
+  ["ServerAliveCountMax", "3"],
+];
+
+/** The `-o Name=value` options the user already gave, by lower-cased name. */
+function userOptionNames(sshOpts: readonly string[]): Set<string> {
+  const names = new Set<string>();
+  for (let i = 0; i < sshOpts.length; i++) {
+    const o = sshOpts[i];
+    const value = o === "-o" ? sshOpts[i + 1] : o.startsWith("-o") ? o.slice(2) : undefined;
+    if (value) names.add(value.split(/[=\s]/)[0].toLowerCase());
+  }
+  return names;
+}
+
+/** The argv of `ssh` for one remote command (pure; tested). */
+export function sshArgv(
+  o: Pick<OpenSshOptions, "sshUser" | "hostname" | "sshOpts">,
+  controlPath: string,
+  remote: readonly string[],
+  extra: readonly string[] = [],
+): string[] {
+  const given = userOptionNames(o.sshOpts);
+  const defaults = DEFAULT_OPTIONS.filter(([k]) => !given.has(k.toLowerCase())).flatMap((
+    [k, v],
+  ) => [
+    "-o",
+    `${k}=${v}`,
+  ]);
+  return [
+    "ssh",
+    ...o.sshOpts,
+    ...defaults,
+    "-o",
+    `ControlPath=${controlPath}`,
+    ...extra,
+    `${o.sshUser}@${o.hostname}`,
+    ...(remote.length ? ["--", shellQuoteArgv(remote)] : []),
+  ];
+}
+
+export class OpenSshTransport implements Transport {
+  readonly destination: string;
+  readonly #dir: string;
+  readonly #socket: string;
+  #open = false;
+
+  constructor(readonly options: OpenSshOptions) {
+    this.destination = `${options.sshUser}@${options.hostname}`;
+    // A private directory: the master's socket gives access to the host.
+    this.#dir = mkdtempSync(join(tmpdir(), "deploy-ts-ssh-"));
+    this.#socket = join(this.#dir, "master");
+  }
+
+  async open(): Promise<void> {
+    const r = await run(
+      sshArgv(this.options, this.#socket, [], [
+        "-o",
+        "ControlMaster=yes",
+        "-o",
+        "ControlPersist=yes",
+        "-f",
+        "-N",
+      ]),
+      { context: this.options.context },
+    );
+    if (r.code !== 0) {
+      rmSync(this.#dir, { recursive: true, force: true });
+      throw new DeployError(
+        `cannot connect to ${this.destination}: ${
+          lastLines(r.stderr, 5) || `ssh exited with code ${r.code}`
+        }`,
+        this.options.context,
+      );
+    }
+    this.#open = true;
+  }
+
+  run(argv: readonly string[], options: RunOptions = {}): Promise<RunResult> {
+    return run(sshArgv(this.options, this.#socket, argv, ["-o", "ControlMaster=no"]), {
+      context: this.options.context,
+      ...options,
+    });
+  }
+
+  runFresh(argv: readonly string[], options: RunOptions = {}): Promise<RunResult> {
+    return run(sshArgv(this.options, "none", argv), { context: this.options.context, ...options });
+  }
+
+  nixSshOpts(): string {
+    return `-o ControlPath=${this.#socket} -o ControlMaster=no`;
+  }
+
+  async close(): Promise<void> {
+    if (this.#open) {
+      this.#open = false;
+      await run(sshArgv(this.options, this.#socket, [], ["-O", "exit"]));
+    }
+    rmSync(this.#dir, { recursive: true, force: true });
+  }
+}

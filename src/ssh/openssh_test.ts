@@ -1,0 +1,46 @@
+import assert from "node:assert/strict";
+import { sshArgv } from "./openssh.ts";
+import { shellSplit } from "./shell_quote.ts";
+
+const host = { sshUser: "deploy", hostname: "web.example.com", sshOpts: ["-p", "2222"] };
+
+Deno.test("ssh argv: user options first, then defaults, the control path, destination, quoted command", () => {
+  const argv = sshArgv(host, "/run/s", ["/nix/store/x/bin/deploy", "activate", "it's"]);
+  assert.deepEqual(argv, [
+    "ssh",
+    "-p",
+    "2222",
+    "-o",
+    "ConnectTimeout=10",
+    "-o",
+    "ServerAliveInterval=5",
+    "-o",
+    "ServerAliveCountMax=3",
+    "-o",
+    "ControlPath=/run/s",
+    "deploy@web.example.com",
+    "--",
+    `/nix/store/x/bin/deploy activate 'it'\\''s'`,
+  ]);
+  // The remote shell gets back exactly the argv.
+  assert.deepEqual(shellSplit(argv.at(-1)!), ["/nix/store/x/bin/deploy", "activate", "it's"]);
+});
+
+Deno.test("ssh argv: a timeout the user set is not overridden", () => {
+  const argv = sshArgv(
+    { ...host, sshOpts: ["-o", "ConnectTimeout=3", "-oServerAliveInterval=1"] },
+    "none",
+    [],
+  );
+  assert.equal(argv.filter((a) => a.startsWith("ConnectTimeout")).length, 1);
+  assert.ok(argv.includes("ConnectTimeout=3"));
+  assert.ok(!argv.includes("ServerAliveInterval=5"));
+  assert.ok(argv.includes("ServerAliveCountMax=3"));
+});
+
+Deno.test("ssh argv: options with spaces stay one word", () => {
+  const argv = sshArgv({ ...host, sshOpts: ["-o", "ProxyCommand=ssh -W %h:%p jump"] }, "none", [
+    "true",
+  ]);
+  assert.ok(argv.includes("ProxyCommand=ssh -W %h:%p jump"));
+});

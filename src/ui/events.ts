@@ -1,0 +1,85 @@
+/**
+ * What a deployment reports as it goes: phase changes, log lines, and a
+ * final summary, each with node, profile and time. The progress view, the
+ * plain lines and the JSON-lines stream (`--json`) are all renderings of
+ * these events.
+ */
+
+/** Where one profile stands. */
+export type ProfilePhase =
+  | "queued"
+  | "building"
+  | "connecting"
+  | "copying"
+  | "activating"
+  | "confirming"
+  | "revoking"
+  | "done"
+  | "rolled-back"
+  | "failed"
+  | "skipped"
+  | "revoked";
+
+/** How a profile ended. */
+export type ProfileStatus =
+  | "confirmed"
+  | "activated"
+  | "dry-activated"
+  | "activated-for-boot"
+  | "rolled-back"
+  | "revoked"
+  | "failed"
+  | "skipped";
+
+export interface ProfileResult {
+  node: string;
+  profile: string;
+  status: ProfileStatus;
+  /** True when the new generation is in place (or a dry activation succeeded). */
+  ok: boolean;
+  message: string;
+  previousGeneration?: number | null;
+  newGeneration?: number | null;
+  /** The host-side run directory (its log is there). */
+  runDir?: string;
+}
+
+export type DeployEvent =
+  | {
+    type: "phase";
+    time: string;
+    node?: string;
+    profile?: string;
+    phase: ProfilePhase | "evaluating" | "checking";
+    message?: string;
+  }
+  | {
+    type: "log";
+    time: string;
+    node?: string;
+    profile?: string;
+    source: "nix" | "ssh" | "host";
+    line: string;
+  }
+  | { type: "warning"; time: string; node?: string; profile?: string; message: string }
+  | { type: "summary"; time: string; ok: boolean; profiles: ProfileResult[] };
+
+export type DeployEventInput =
+  | Omit<Extract<DeployEvent, { type: "phase" }>, "time">
+  | Omit<Extract<DeployEvent, { type: "log" }>, "time">
+  | Omit<Extract<DeployEvent, { type: "warning" }>, "time">
+  | Omit<Extract<DeployEvent, { type: "summary" }>, "time">;
+
+export type Reporter = (event: DeployEvent) => void;
+
+/** Stamp an event with the current time and hand it on. */
+export function emitter(reporter: Reporter): (event: DeployEventInput) => void {
+  return (event) => reporter({ ...event, time: new Date().toISOString() } as DeployEvent);
+}
+
+export const SUCCESS: readonly ProfileStatus[] = [
+  "confirmed",
+  "activated",
+  "dry-activated",
+  "activated-for-boot",
+];

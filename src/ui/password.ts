@@ -1,0 +1,54 @@
+/**
+ * Sudo passwords: asked once per host, hidden, on the terminal; or, for CI,
+ * taken from `DEPLOY_TS_SUDO_PASSWORD_<NODE>` (the node name upper-cased,
+ * other characters as `_`) or `DEPLOY_TS_SUDO_PASSWORD`. A password is only
+ * ever written to the stdin of sudo on the host: never to a command line, a
+ * log or an environment there.
+ */
+import process from "node:process";
+import { DeployError } from "../errors.ts";
+
+/** `DEPLOY_TS_SUDO_PASSWORD_WEB_EXAMPLE_COM` for node `web.example.com`. */
+export function passwordVariable(node: string): string {
+  return `DEPLOY_TS_SUDO_PASSWORD_${node.toUpperCase().replace(/[^A-Z0-9]/g, "_")}`;
+}
+
+export function passwordFromEnvironment(node: string): string | undefined {
+  return process.env[passwordVariable(node)] ?? process.env.DEPLOY_TS_SUDO_PASSWORD;
+}
+
+/** Read a line from the terminal without echoing it. */
+export function askHidden(prompt: string): Promise<string> {
+  const stdin = process.stdin;
+  if (!stdin.isTTY) {
+    return Promise.reject(
+      new DeployError(
+        `${prompt.trim()} needs a terminal; set DEPLOY_TS_SUDO_PASSWORD_<NODE> or DEPLOY_TS_SUDO_PASSWORD instead`,
+      ),
+    );
+  }
+  process.stderr.write(prompt);
+  return new Promise((resolve, reject) => {
+    let answer = "";
+    stdin.setRawMode(true);
+    stdin.resume();
+    stdin.setEncoding("utf8");
+    const done = (err?: Error) => {
+      stdin.setRawMode(false);
+      stdin.pause();
+      stdin.off("data", onData);
+      process.stderr.write("\n");
+      if (err) reject(err);
+      else resolve(answer);
+    };
+    const onData = (chunk: string) => {
+      for (const c of chunk) {
+        if (c === "\r" || c === "\n") return done();
+        if (c === "\u0003") return done(new DeployError("cancelled at the password prompt"));
+        if (c === "\u007f" || c === "\b") answer = answer.slice(0, -1);
+        else answer += c;
+      }
+    };
+    stdin.on("data", onData);
+  });
+}

@@ -1,0 +1,27 @@
+/** The table at the end of a deployment: every profile and how it ended. */
+import type { ProfileResult, ProfileStatus } from "./events.ts";
+
+const WORDS: Record<ProfileStatus, string> = {
+  confirmed: "confirmed",
+  activated: "activated",
+  "dry-activated": "dry-activated",
+  "activated-for-boot": "set for boot",
+  "rolled-back": "rolled back",
+  revoked: "revoked",
+  failed: "FAILED",
+  skipped: "skipped",
+};
+
+export function formatSummary(results: readonly ProfileResult[]): string {
+  const names = results.map((r) => `${r.node}.${r.profile}`);
+  const width = Math.max(...names.map((n) => n.length), 7);
+  const lines = results.map((r, i) => {
+    const first = r.message.split("\n")[0];
+    return `  ${names[i].padEnd(width)}  ${WORDS[r.status].padEnd(13)}  ${first}`;
+  });
+  const ok = results.filter((r) => r.ok).length;
+  const verdict = ok === results.length
+    ? `${results.length} profile${results.length === 1 ? "" : "s"} deployed`
+    : `${ok} of ${results.length} profiles deployed; ${results.length - ok} not`;
+  return `${lines.join("\n")}\n${verdict}\n`;
+}
