@@ -10,7 +10,7 @@
  *   deploy revoke (--profile-path P | --profile-user U --profile-name N)
  *          --to-generation G|none [--remove-generation N] [--boot] [--temp-path DIR]
  */
-import { existsSync, statSync } from "node:fs";
+import { existsSync, lstatSync, statSync } from "node:fs";
 import { userInfo } from "node:os";
 import process from "node:process";
 import { parseArgs, type ParseArgsConfig } from "node:util";
@@ -99,6 +99,14 @@ function profilePathOf(v: { [k: string]: unknown }): string {
     nixStateDir: process.env.NIX_STATE_DIR || "/nix/var/nix",
     home: me.homedir,
     isDirectory: (p) => existsSync(p) && statSync(p).isDirectory(),
+    exists: (p) => {
+      try {
+        lstatSync(p);
+        return true;
+      } catch {
+        return false;
+      }
+    },
   });
 }
 

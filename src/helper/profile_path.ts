@@ -16,6 +16,8 @@ export interface HostFacts {
   home: string;
   /** Whether a directory exists on the host. */
   isDirectory: (path: string) => boolean;
+  /** Whether a path (a profile's symlink) exists on the host, without following it. */
+  exists: (path: string) => boolean;
 }
 
 export function resolveProfilePath(ref: ProfileRef, facts: HostFacts): string {
@@ -27,7 +29,12 @@ export function resolveProfilePath(ref: ProfileRef, facts: HostFacts): string {
       : join(profiles, "per-user", "root", ref.name);
   }
   const legacy = join(profiles, "per-user", ref.user);
-  if (facts.isDirectory(legacy)) return join(legacy, ref.name);
   // Nix 2.14+ keeps user profiles under the XDG state directory.
-  return join(facts.home, ".local", "state", "nix", "profiles", ref.name);
+  const xdg = join(facts.home, ".local", "state", "nix", "profiles", ref.name);
+  // Where the profile already is wins: Nix before 2.14 creates the legacy
+  // directory the first time the user touches the store (our own nix-env
+  // included), which would otherwise move a profile between deployments.
+  if (facts.exists(xdg)) return xdg;
+  if (facts.isDirectory(legacy)) return join(legacy, ref.name);
+  return xdg;
 }

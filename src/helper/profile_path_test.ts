@@ -1,10 +1,11 @@
 import assert from "node:assert/strict";
 import { type HostFacts, resolveProfilePath } from "./profile_path.ts";
 
-const facts = (dirs: string[] = []): HostFacts => ({
+const facts = (dirs: string[] = [], paths: string[] = []): HostFacts => ({
   nixStateDir: "/nix/var/nix",
   home: "/home/alice",
   isDirectory: (p) => dirs.includes(p),
+  exists: (p) => paths.includes(p),
 });
 
 Deno.test("profile path: explicit profilePath wins", () => {
@@ -33,6 +34,17 @@ Deno.test("profile path: other users, legacy per-user directory when it exists, 
   assert.equal(
     resolveProfilePath({ user: "alice", name: "hm" }, facts()),
     "/home/alice/.local/state/nix/profiles/hm",
+  );
+});
+
+Deno.test("profile path: a profile already in the XDG location stays there when the legacy directory appears", () => {
+  const xdg = "/home/alice/.local/state/nix/profiles/hm";
+  assert.equal(
+    resolveProfilePath(
+      { user: "alice", name: "hm" },
+      facts(["/nix/var/nix/profiles/per-user/alice"], [xdg]),
+    ),
+    xdg,
   );
 });
 
