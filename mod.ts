@@ -14,6 +14,12 @@ export { main } from "./src/cli/main.ts";
 export { VERSION } from "./src/version.ts";
 export { CommandError, ConfigError, DeployError, type ErrorContext } from "./src/errors.ts";
 export { shellQuote, shellQuoteArgv, shellSplit } from "./src/ssh/shell_quote.ts";
+export type { DeployEvent, ProfilePhase, ProfileResult, ProfileStatus } from "./src/ui/events.ts";
+export { DeployEventSchema, ProfileResultSchema } from "./src/ui/event_schema.ts";
+export type { ProfilePlan } from "./src/config/plan.ts";
+export type { ProfileSettings } from "./src/config/settings.ts";
+export { DeploySchema, validateDeploy } from "./src/config/schema.ts";
+export { parseFlakeTarget, type Target } from "./src/config/target.ts";
 
 if (import.meta.main) {
   process.exit(await main(process.argv.slice(2)));

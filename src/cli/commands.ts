@@ -5,43 +5,110 @@ import { observeCommands } from "../process/run.ts";
 import { shellQuoteArgv } from "../ssh/shell_quote.ts";
 import { resolvePlan } from "../deploy/resolve_plan.ts";
 import { runPipeline } from "../deploy/pipeline.ts";
+import { rollbackProfiles } from "../deploy/rollback.ts";
+import { formatStatus, profileStatuses } from "../deploy/status.ts";
+import { diffProfiles, formatDiff } from "../deploy/diff.ts";
 import { needsPassword } from "../deploy/elevation.ts";
 import type { ProfilePlan } from "../config/plan.ts";
-import { emitter } from "../ui/events.ts";
+import { DeployError } from "../errors.ts";
+import { emitter, fanOut, type Reporter } from "../ui/events.ts";
+import { jsonReporter } from "../ui/json_reporter.ts";
+import { logDirReporter } from "../ui/log_dir.ts";
 import { plainReporter } from "../ui/plain_reporter.ts";
+import { progressView } from "../ui/progress_view.ts";
+import type { DeployFlags } from "./flags.ts";
 import { formatPlanToml, planToJson } from "../ui/plan_format.ts";
 import { askYesNo } from "../ui/prompt.ts";
 import { askHidden, passwordFromEnvironment } from "../ui/password.ts";
 import type { ParsedCommand } from "./program.ts";
 
+/** The renderings of the event stream this run asked for. */
+export function reporterFor(flags: Pick<DeployFlags, "json" | "progress" | "logDir">): Reporter {
+  const stderr = (s: string) => void process.stderr.write(s);
+  const main = flags.json
+    ? jsonReporter((s) => void process.stdout.write(s))
+    : flags.progress && process.stderr.isTTY
+    ? progressView(stderr, {
+      width: () => process.stderr.columns || 100,
+      color: !process.env.NO_COLOR,
+    })
+    : plainReporter(stderr);
+  return flags.logDir ? fanOut(main, logDirReporter(flags.logDir)) : main;
+}
+
 export async function runDeployCommand({ command, flags }: ParsedCommand): Promise<number> {
   if (flags.debugLogs) {
     observeCommands((argv) => process.stderr.write(`[debug] + ${shellQuoteArgv(argv)}\n`));
   }
-  const { plan, warnings } = await resolvePlan(flags);
-  for (const w of warnings) process.stderr.write(`deploy: warning: ${w}\n`);
-
   if (command === "plan") {
+    const { plan, warnings } = await resolvePlan(flags);
+    for (const w of warnings) process.stderr.write(`deploy: warning: ${w}\n`);
     process.stdout.write(
       flags.json ? `${JSON.stringify(planToJson(plan), null, 2)}\n` : formatPlanToml(plan),
     );
     return 0;
   }
 
+  if (command === "status" || command === "diff") return await inspect(command, flags);
+
+  const emit = emitter(reporterFor(flags));
+  try {
+    const { plan, warnings } = await resolvePlan(flags, {
+      onPhase: (phase, repo) => emit({ type: "phase", phase, message: repo }),
+      onCheckLine: (_repo, line) => emit({ type: "log", source: "nix", line }),
+    });
+    for (const w of warnings) emit({ type: "warning", message: w });
+
+    const passwords = await sudoPasswords(plan);
+    if (flags.interactive) {
+      process.stderr.write(
+        `The following profiles are going to be deployed:\n\n${formatPlanToml(plan)}\n`,
+      );
+      if (!await askYesNo("Are you sure you want to deploy these profiles?")) {
+        throw new CancelledError("deployment cancelled; nothing was changed");
+      }
+    }
+    const results = command === "rollback"
+      ? await rollbackProfiles(
+        { plan, jobs: flags.jobs, checkSigs: flags.checksigs, passwords, emit },
+        flags.rollbackTo,
+      )
+      : await runPipeline({ flags, plan, emit, passwords });
+    const ok = results.every((r) => r.ok);
+    emit({ type: "summary", ok, profiles: results });
+    return ok ? 0 : 1;
+  } catch (e) {
+    if (e instanceof DeployError) emit({ type: "error", ...e.context, message: e.describe() });
+    throw e;
+  }
+}
+
+/** `status` and `diff`: look, change nothing. */
+async function inspect(command: "status" | "diff", flags: DeployFlags): Promise<number> {
+  // Comparing with what is deployed needs the evaluation, not the checks.
+  const { plan, warnings } = await resolvePlan({ ...flags, skipChecks: true });
+  for (const w of warnings) process.stderr.write(`deploy: warning: ${w}\n`);
   const passwords = await sudoPasswords(plan);
-  if (flags.interactive) {
-    process.stderr.write(
-      `The following profiles are going to be deployed:\n\n${formatPlanToml(plan)}\n`,
+  const o = { plan, jobs: flags.jobs, checkSigs: flags.checksigs, passwords };
+  if (command === "status") {
+    const reports = await profileStatuses(o);
+    process.stdout.write(
+      flags.json ? `${JSON.stringify({ profiles: reports }, null, 2)}\n` : formatStatus(reports),
     );
-    if (!await askYesNo("Are you sure you want to deploy these profiles?")) {
-      throw new CancelledError("deployment cancelled; nothing was changed");
+    return reports.every((r) => !r.error) ? 0 : 1;
+  }
+  const diffs = await diffProfiles(o, flags.extraNixArgs);
+  if (flags.json) process.stdout.write(`${JSON.stringify({ profiles: diffs }, null, 2)}\n`);
+  else {
+    for (const d of diffs) {
+      process.stdout.write(
+        d.diff
+          ? formatDiff(d.node, d.profile, d.diff, d.generation)
+          : `${d.node}.${d.profile}: error: ${d.error}\n`,
+      );
     }
   }
-  const emit = emitter(plainReporter((s) => process.stderr.write(s)));
-  const results = await runPipeline({ flags, plan, emit, passwords });
-  const ok = results.every((r) => r.ok);
-  emit({ type: "summary", ok, profiles: results });
-  return ok ? 0 : 1;
+  return diffs.every((d) => !d.error) ? 0 : 1;
 }
 
 /** One password per node that needs one (interactiveSudo), asked before anything else. */

@@ -46,4 +46,6 @@ export interface DeployFlags {
   jobs: number;
   json: boolean;
   progress: boolean;
+  /** `deploy rollback --to N`. */
+  rollbackTo?: number;
 }

@@ -8,7 +8,7 @@ import process from "node:process";
 import { DeployError } from "../errors.ts";
 
 /** Subcommands that run on the target host. */
-export const HELPER_COMMANDS = ["activate", "wait", "confirm", "revoke"] as const;
+export const HELPER_COMMANDS = ["activate", "wait", "confirm", "revoke", "query"] as const;
 
 /** Run deploy-ts with these arguments (no program name); resolves to the exit code. */
 export async function main(argv: readonly string[]): Promise<number> {

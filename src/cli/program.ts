@@ -10,7 +10,7 @@ import { shellSplit } from "../ssh/shell_quote.ts";
 import { VERSION } from "../version.ts";
 import type { DeployFlags } from "./flags.ts";
 
-export type DeployCommandName = "deploy" | "plan";
+export type DeployCommandName = "deploy" | "plan" | "status" | "rollback" | "diff";
 
 export interface ParsedCommand {
   command: DeployCommandName;
@@ -54,17 +54,40 @@ Everything after \`--\` is passed to Nix's evaluation, check and build commands.
 
   const define = (cmd: Command, name: DeployCommandName) => {
     addDeployOptions(cmd);
+    if (name === "rollback") {
+      cmd.addOption(
+        new Option("--to <generation>", "the generation to go back to (default: the previous one)")
+          .argParser(
+            parsePositiveInt,
+          ),
+      );
+    }
     cmd.action((positional: string[], opts: Record<string, unknown>) => {
       parsed = { command: name, flags: toFlags(positional, opts, extraNixArgs) };
     });
   };
   define(program.argument("[targets...]", "what to deploy (default: .)"), "deploy");
-  define(
-    program.command("plan").description(
-      "resolve targets and settings and print the plan (TOML, or JSON with --json); no host is contacted",
-    ).argument("[targets...]", "what to plan (default: .)"),
+  const sub = (name: Exclude<DeployCommandName, "deploy">, description: string) =>
+    define(
+      program.command(name).description(description).argument(
+        "[targets...]",
+        "which profiles (default: .)",
+      ),
+      name,
+    );
+  sub(
     "plan",
+    "resolve targets and settings and print the plan (TOML, or JSON with --json); no host is contacted",
   );
+  sub(
+    "status",
+    "what each selected host runs: generation, when and by whom deployed, whether it matches the flake",
+  );
+  sub(
+    "rollback",
+    "switch profiles back to their previous generation (or --to N), with magic rollback",
+  );
+  sub("diff", "what a deployment would change per profile: packages and closure size");
 
   try {
     program.parse(ours, { from: "user" });
@@ -201,6 +224,7 @@ function toFlags(
     jobs: o.jobs as number,
     json: Boolean(o.json),
     progress: o.progress !== false,
+    ...(o.to === undefined ? {} : { rollbackTo: o.to as number }),
   };
 }
 

@@ -15,10 +15,10 @@ import { addGcRoot, buildPaths } from "../nix/build.ts";
 import { copyToHost } from "../nix/copy.ts";
 import { selfPackage } from "../nix/self_package.ts";
 import { lastLines } from "../process/run.ts";
-import { OpenSshTransport } from "../ssh/openssh.ts";
 import type { Transport } from "../ssh/transport.ts";
 import type { DeployEventInput, ProfileResult, ProfileStatus } from "../ui/events.ts";
 import { mapLimit } from "./limit.ts";
+import { type Connect, HostSessions, loginKey } from "./sessions.ts";
 import { activateProfile, type HelperContext, revokeProfile } from "./remote_helper.ts";
 
 export interface PipelineOptions {
@@ -39,7 +39,7 @@ export interface PipelineOptions {
   /** Sudo passwords by node, for interactiveSudo. */
   passwords: Map<string, string>;
   /** Makes the transport for a host (OpenSSH by default). */
-  connect?: (plan: ProfilePlan) => Transport;
+  connect?: Connect;
 }
 
 const key = (p: { node: string; profile: string }) => `${p.node}\u0000${p.profile}`;
@@ -54,11 +54,6 @@ export function groupByNode(
     nodes.get(p.node)!.push(p);
   }
   return [...nodes].map(([node, profiles]) => ({ node, profiles }));
-}
-
-/** One login per host: profiles that reach the host the same way share it. */
-function loginKey(p: ProfilePlan): string {
-  return JSON.stringify([p.settings.sshUser, p.hostname, p.settings.sshOpts]);
 }
 
 export async function runPipeline(o: PipelineOptions): Promise<ProfileResult[]> {
@@ -127,14 +122,8 @@ export async function runPipeline(o: PipelineOptions): Promise<ProfileResult[]> 
   }
 
   // 3. Every node, several at once.
+  const sessions = new HostSessions(o.connect);
   const transports = new Map<string, Transport>();
-  const connect = o.connect ?? ((p: ProfilePlan) =>
-    new OpenSshTransport({
-      sshUser: p.settings.sshUser,
-      hostname: p.hostname,
-      sshOpts: p.settings.sshOpts,
-      context: { node: p.node },
-    }));
   const contexts = new Map<string, HelperContext>();
   const contextFor = (p: ProfilePlan): HelperContext => {
     const k = key(p);
@@ -155,24 +144,18 @@ export async function runPipeline(o: PipelineOptions): Promise<ProfileResult[]> 
   const deployNode = async ({ profiles }: { node: string; profiles: ProfilePlan[] }) => {
     const live = () => profiles.filter(pending);
     if (stopped) return;
-    // Log in once per host.
+    // Log in once per host (nodes that share a login share its master).
     for (const p of live()) {
-      const k = loginKey(p);
-      if (transports.has(k)) continue;
-      emit({ type: "phase", node: p.node, profile: p.profile, phase: "connecting" });
-      const t = connect(p);
-      try {
-        await t.open();
-        transports.set(k, t);
-      } catch (e) {
-        await t.close();
-        for (const q of live().filter((q) => loginKey(q) === k)) {
-          finish(q, "failed", (e as Error).message);
-        }
+      if (!transports.has(loginKey(p))) {
+        emit({ type: "phase", node: p.node, profile: p.profile, phase: "connecting" });
       }
+      const login = await sessions.login(p);
+      if (login instanceof Error) finish(p, "failed", login.message);
+      else transports.set(loginKey(p), login);
     }
     // Copy the helper and the profiles (or build them there).
-    for (const [k, t] of transports) {
+    for (const k of new Set(live().map(loginKey))) {
+      const t = transports.get(k)!;
       const mine = live().filter((p) => loginKey(p) === k);
       if (mine.length === 0) continue;
       const storeUri = `ssh://${t.destination}`;
@@ -260,7 +243,7 @@ export async function runPipeline(o: PipelineOptions): Promise<ProfileResult[]> 
       });
     }
   } finally {
-    await Promise.all([...transports.values()].map((t) => t.close()));
+    await sessions.closeAll();
   }
   return o.plan.map((p) => results.get(key(p))!);
 }

@@ -8,6 +8,8 @@ import type { ProfilePlan } from "../config/plan.ts";
 import { type HelperEvent, type Outcome, parseEvent } from "../helper/protocol.ts";
 import { lastLines, type RunResult } from "../process/run.ts";
 import type { Transport } from "../ssh/transport.ts";
+import { DeployError } from "../errors.ts";
+import type { ProfileDescription } from "../helper/query.ts";
 import { elevationPrefix, stdinFor } from "./elevation.ts";
 
 export interface HelperContext {
@@ -43,7 +45,7 @@ export function profileArgs(plan: ProfilePlan): string[] {
 export function activateArgv(
   plan: ProfilePlan,
   helper: string,
-  mode: { dryActivate: boolean; boot: boolean },
+  mode: { dryActivate: boolean; boot: boolean; generation?: number },
 ): string[] {
   const s = plan.settings;
   return [
@@ -62,6 +64,7 @@ export function activateArgv(
     ...(s.autoRollback ? ["--auto-rollback"] : []),
     ...(mode.dryActivate ? ["--dry-activate"] : []),
     ...(mode.boot ? ["--boot"] : []),
+    ...(mode.generation === undefined ? [] : ["--generation", String(mode.generation)]),
     "--deployer",
     deployerName(),
   ];
@@ -122,7 +125,7 @@ class RunFollower {
 export async function activateProfile(
   plan: ProfilePlan,
   ctx: HelperContext,
-  mode: { dryActivate: boolean; boot: boolean },
+  mode: { dryActivate: boolean; boot: boolean; generation?: number },
 ): Promise<HelperOutcome> {
   const follower = new RunFollower(plan, ctx);
   ctx.onPhase("activating");
@@ -167,6 +170,27 @@ export async function activateProfile(
     previousGeneration: o.status.previousGeneration,
     newGeneration: o.status.newGeneration,
   };
+}
+
+/** The profile as its host sees it: generations, closure, last record. */
+export async function queryProfile(
+  plan: ProfilePlan,
+  ctx: HelperContext,
+): Promise<ProfileDescription> {
+  const r = await ctx.transport.run(
+    [...elevationPrefix(plan.settings), `${ctx.helper}/bin/deploy`, "query", ...profileArgs(plan)],
+    { input: stdinFor(ctx.password) },
+  );
+  if (r.code !== 0) {
+    throw new DeployError(
+      `querying the profile failed: ${lastLines(r.stderr, 5) || `exit ${r.code}`}`,
+      {
+        node: plan.node,
+        profile: plan.profile,
+      },
+    );
+  }
+  return JSON.parse(r.stdout.trim().split("\n").at(-1)!);
 }
 
 /** Put a profile back on the generation it had before this run. */

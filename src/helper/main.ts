@@ -23,6 +23,7 @@ import { resolveProfilePath } from "./profile_path.ts";
 import { RunDir } from "./run_dir.ts";
 import { startAndFollow } from "./start.ts";
 import { runWorker } from "./worker.ts";
+import { describeProfile } from "./query.ts";
 
 const PROFILE_OPTIONS = {
   "profile-path": { type: "string" },
@@ -46,6 +47,8 @@ export async function helperMain(argv: readonly string[]): Promise<number> {
       return await confirm(rest);
     case "revoke":
       return await revoke(rest);
+    case "query":
+      return query(rest);
   }
   throw new ConfigError(`unknown helper command ${command}`, {}, { exitCode: 2 });
 }
@@ -110,6 +113,23 @@ function profilePathOf(v: { [k: string]: unknown }): string {
   });
 }
 
+function generationNumber(name: string, value: string): number {
+  if (!/^[0-9]+$/.test(value)) {
+    throw new ConfigError(`--${name} takes a generation number, got '${value}'`, {}, {
+      exitCode: 2,
+    });
+  }
+  return Number(value);
+}
+
+/** `deploy query`: the profile's generations and the host's last record, as JSON. */
+function query(args: string[]): number {
+  const { values: v } = parse(args, PROFILE_OPTIONS);
+  const profilePath = profilePathOf(v);
+  process.stdout.write(`${JSON.stringify(describeProfile(profilePath))}\n`);
+  return 0;
+}
+
 function deployerOf(v: { deployer?: unknown }): string {
   return (v.deployer as string | undefined) ??
     `${userInfo().username}${
@@ -126,6 +146,7 @@ async function activate(args: string[]): Promise<number> {
     "magic-rollback": { type: "boolean" },
     "auto-rollback": { type: "boolean" },
     "dry-activate": { type: "boolean" },
+    generation: { type: "string" },
   });
   if (v.worker !== undefined) return await runWorker(v.worker);
   if (positionals.length !== 1) {
@@ -145,6 +166,9 @@ async function activate(args: string[]): Promise<number> {
     magicRollback: Boolean(v["magic-rollback"]) && mode === "switch",
     confirmTimeout: seconds("confirm-timeout", v["confirm-timeout"], 30)!,
     deployer: deployerOf(v),
+    ...(v.generation === undefined
+      ? {}
+      : { generation: generationNumber("generation", v.generation) }),
   }, {
     issueToken: true,
     activationTimeout: seconds("activation-timeout", v["activation-timeout"]),

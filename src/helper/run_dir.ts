@@ -38,6 +38,8 @@ export interface ActivationJob {
   confirmTimeout: number;
   /** Who deployed, for the host's record. */
   deployer: string;
+  /** Switch to this existing generation (deploy rollback) instead of adding one. */
+  generation?: number;
 }
 
 export interface RevokeJob {

@@ -146,12 +146,23 @@ class Worker {
     }
     const before = new Set(listGenerations(P));
     try {
-      say(`setting ${P} to ${job.closure}`);
-      await setProfile(P, job.closure);
+      if (job.generation !== undefined) {
+        if (!before.has(job.generation)) {
+          return this.finish(
+            "failed",
+            `${P} has no generation ${job.generation}; nothing was changed`,
+          );
+        }
+        say(`switching ${P} to generation ${job.generation}`);
+        await switchGeneration(P, job.generation);
+      } else {
+        say(`setting ${P} to ${job.closure}`);
+        await setProfile(P, job.closure);
+      }
     } catch (e) {
       const made = listGenerations(P).find((g) => !before.has(g));
       const detail = e instanceof Error ? e.message : String(e);
-      if (made === undefined) {
+      if (made === undefined && currentGeneration(P) === previous) {
         return this.finish(
           "failed",
           `setting the profile failed: ${detail}; ${
@@ -164,31 +175,33 @@ class Worker {
       const back = await this.rollBack(previous, made, job.mode === "boot");
       return this.finish("rolled-back", `setting the profile failed: ${detail}; ${back}`);
     }
-    const created = currentGeneration(P);
-    this.update({ phase: "activating", newGeneration: created ?? null });
+    const active = currentGeneration(P);
+    // A generation this run made is deleted on rollback; an existing one (deploy rollback) is kept.
+    const created = job.generation === undefined ? active : undefined;
+    this.update({ phase: "activating", newGeneration: active ?? null });
     const error = await this.activate(P, job.mode);
     if (error) {
       if (!job.autoRollback) {
         return this.finish(
           "failed",
-          `${error}; autoRollback is off, so generation ${created} stays active`,
+          `${error}; autoRollback is off, so generation ${active} stays active`,
         );
       }
       const back = await this.rollBack(previous, created, job.mode === "boot");
       return this.finish("rolled-back", `${error}; ${back}`);
     }
     if (job.mode === "boot") {
-      return this.finish("activated-for-boot", `generation ${created} is set for the next boot`);
+      return this.finish("activated-for-boot", `generation ${active} is set for the next boot`);
     }
-    if (!job.magicRollback) return this.finish("activated", `generation ${created} is active`);
+    if (!job.magicRollback) return this.finish("activated", `generation ${active} is active`);
 
     const timeoutMs = job.confirmTimeout * 1000;
     this.update({ phase: "awaiting-confirmation", confirmDeadline: Date.now() + timeoutMs });
     say(
-      `generation ${created} is active; waiting ${job.confirmTimeout}s for confirmation over a new connection`,
+      `generation ${active} is active; waiting ${job.confirmTimeout}s for confirmation over a new connection`,
     );
     if (await this.awaitConfirmation(timeoutMs)) {
-      return this.finish("confirmed", `generation ${created} is active and confirmed`);
+      return this.finish("confirmed", `generation ${active} is active and confirmed`);
     }
     const back = await this.rollBack(previous, created, false);
     return this.finish("rolled-back", `no confirmation within ${job.confirmTimeout}s; ${back}`);

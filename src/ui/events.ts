@@ -62,15 +62,25 @@ export type DeployEvent =
     line: string;
   }
   | { type: "warning"; time: string; node?: string; profile?: string; message: string }
+  /** The run stopped before deploying (bad configuration, failed checks, …). */
+  | { type: "error"; time: string; node?: string; profile?: string; message: string }
   | { type: "summary"; time: string; ok: boolean; profiles: ProfileResult[] };
 
 export type DeployEventInput =
   | Omit<Extract<DeployEvent, { type: "phase" }>, "time">
   | Omit<Extract<DeployEvent, { type: "log" }>, "time">
   | Omit<Extract<DeployEvent, { type: "warning" }>, "time">
+  | Omit<Extract<DeployEvent, { type: "error" }>, "time">
   | Omit<Extract<DeployEvent, { type: "summary" }>, "time">;
 
 export type Reporter = (event: DeployEvent) => void;
+
+/** Several renderings of the same events (e.g. the terminal view and --log-dir). */
+export function fanOut(...reporters: Reporter[]): Reporter {
+  return (event) => {
+    for (const r of reporters) r(event);
+  };
+}
 
 /** Stamp an event with the current time and hand it on. */
 export function emitter(reporter: Reporter): (event: DeployEventInput) => void {

@@ -14,6 +14,10 @@ export function plainReporter(write: (text: string) => void): Reporter {
     switch (e.type) {
       case "phase":
         if (e.phase === "queued") return;
+        if (e.node === undefined) {
+          write(`[deploy] ${e.phase}${e.message ? ` ${e.message}` : ""}\n`);
+          return;
+        }
         write(`${where(e)} ${e.phase}${e.message ? `: ${e.message}` : ""}\n`);
         return;
       case "log":
@@ -21,6 +25,8 @@ export function plainReporter(write: (text: string) => void): Reporter {
         return;
       case "warning":
         write(`${where(e)} warning: ${e.message}\n`);
+        return;
+      case "error":
         return;
       case "summary":
         write(`\n${formatSummary(e.profiles)}`);

@@ -1,0 +1,72 @@
+/**
+ * `deploy rollback [--to GENERATION]`: switch each selected profile back to
+ * its previous generation (or the one given) through the helper, with the
+ * same protection as a deployment: auto rollback if the activation fails,
+ * magic rollback unless a new connection confirms it.
+ */
+import { DeployError } from "../errors.ts";
+import type { ProfileResult } from "../ui/events.ts";
+import { onHosts, type OnHostsOptions } from "./on_hosts.ts";
+import { activateProfile, queryProfile } from "./remote_helper.ts";
+
+/** The generation to go back to: `to`, else the newest one before the active one. */
+export function rollbackTarget(
+  generations: readonly number[],
+  active: number | null,
+  to?: number,
+): number {
+  if (to !== undefined) {
+    if (!generations.includes(to)) {
+      throw new DeployError(
+        `there is no generation ${to} (generations: ${generations.join(", ") || "none"})`,
+      );
+    }
+    if (to === active) throw new DeployError(`generation ${to} is already active`);
+    return to;
+  }
+  const earlier = generations.filter((g) => active !== null && g < active);
+  if (earlier.length === 0) {
+    throw new DeployError(
+      active === null
+        ? "the profile does not exist on the host"
+        : `generation ${active} is the oldest; there is nothing to roll back to`,
+    );
+  }
+  return Math.max(...earlier);
+}
+
+export async function rollbackProfiles(
+  o: OnHostsOptions,
+  to: number | undefined,
+): Promise<ProfileResult[]> {
+  const outcomes = await onHosts(o, async (p, ctx) => {
+    const d = await queryProfile(p, ctx);
+    const target = rollbackTarget(d.generations.map((g) => g.generation), d.generation, to);
+    const closure = d.generations.find((g) => g.generation === target)!.closure!;
+    return await activateProfile({ ...p, path: closure }, ctx, {
+      dryActivate: false,
+      boot: false,
+      generation: target,
+    });
+  });
+  return o.plan.map((p): ProfileResult => {
+    const r = outcomes.get(p)!;
+    if (r instanceof Error) {
+      return { node: p.node, profile: p.profile, status: "failed", ok: false, message: r.message };
+    }
+    const status =
+      r.outcome === "confirmed" || r.outcome === "activated" || r.outcome === "rolled-back"
+        ? r.outcome
+        : "failed";
+    return {
+      node: p.node,
+      profile: p.profile,
+      status,
+      ok: r.ok,
+      message: r.message,
+      runDir: r.runDir,
+      previousGeneration: r.previousGeneration,
+      newGeneration: r.newGeneration,
+    };
+  });
+}

@@ -1,0 +1,82 @@
+/**
+ * `deploy status`: for each selected profile, what its host runs: the active
+ * generation and closure, when and by whom it was deployed (the host's own
+ * record), and whether it is what the flake would deploy now.
+ */
+import type { ProfilePlan } from "../config/plan.ts";
+import type { ProfileDescription } from "../helper/query.ts";
+import { onHosts, type OnHostsOptions } from "./on_hosts.ts";
+import { queryProfile } from "./remote_helper.ts";
+
+export interface ProfileStatusReport {
+  node: string;
+  profile: string;
+  profilePath: string | null;
+  generation: number | null;
+  closure: string | null;
+  deployedAt: string | null;
+  deployer: string | null;
+  outcome: string | null;
+  /** Whether the active closure is the flake's `path` now. */
+  matchesFlake: boolean;
+  error?: string;
+}
+
+export async function profileStatuses(o: OnHostsOptions): Promise<ProfileStatusReport[]> {
+  const described = await onHosts(o, queryProfile);
+  return o.plan.map((p) => report(p, described.get(p)!));
+}
+
+export function report(p: ProfilePlan, d: ProfileDescription | Error): ProfileStatusReport {
+  if (d instanceof Error) {
+    return {
+      node: p.node,
+      profile: p.profile,
+      profilePath: null,
+      generation: null,
+      closure: null,
+      deployedAt: null,
+      deployer: null,
+      outcome: null,
+      matchesFlake: false,
+      error: d.message,
+    };
+  }
+  return {
+    node: p.node,
+    profile: p.profile,
+    profilePath: d.profilePath,
+    generation: d.generation,
+    closure: d.closure,
+    deployedAt: d.record?.time ?? null,
+    deployer: d.record?.deployer ?? null,
+    outcome: d.record?.outcome ?? null,
+    matchesFlake: d.closure === p.path,
+  };
+}
+
+export function formatStatus(reports: readonly ProfileStatusReport[]): string {
+  const rows = reports.map((r) => [
+    `${r.node}.${r.profile}`,
+    r.error ? "?" : r.generation === null ? "-" : String(r.generation),
+    r.error
+      ? ""
+      : r.deployedAt
+      ? r.deployedAt.replace("T", " ").replace(/\.\d+Z$/, "Z")
+      : "not by deploy-ts",
+    r.deployer ?? "",
+    r.error
+      ? `error: ${r.error}`
+      : r.generation === null
+      ? "not deployed"
+      : r.matchesFlake
+      ? "up to date"
+      : "differs from the flake",
+  ]);
+  const head = ["PROFILE", "GEN", "DEPLOYED", "BY", "STATE"];
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  return [head, ...rows].map((r) =>
+    r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join("  ").trimEnd()
+  )
+    .join("\n") + "\n";
+}

@@ -1,0 +1,6 @@
+/** `--json`: every event as one line of JSON (schema: event_schema.ts). */
+import type { Reporter } from "./events.ts";
+
+export function jsonReporter(write: (text: string) => void): Reporter {
+  return (event) => write(`${JSON.stringify(event)}\n`);
+}

@@ -1,0 +1,175 @@
+/**
+ * The live view on a terminal: a header with the counts, one line per
+ * node.profile with its phase, elapsed time and latest log line, redrawn in
+ * place; then the summary, and for each profile that failed the last lines
+ * of its log (Nix's build errors included: never hidden).
+ */
+import type { DeployEvent, ProfilePhase, Reporter } from "./events.ts";
+import { formatSummary } from "./summary.ts";
+
+interface Row {
+  name: string;
+  phase: ProfilePhase | "checking" | "evaluating";
+  startedAt?: number;
+  finishedAt?: number;
+  last: string;
+  tail: string[];
+}
+
+const FINAL = new Set(["done", "rolled-back", "failed", "skipped", "revoked"]);
+const COLORS: Record<string, string> = {
+  done: "32",
+  "rolled-back": "33",
+  revoked: "33",
+  failed: "31",
+  skipped: "90",
+};
+
+export interface ViewState {
+  rows: Row[];
+  global: string;
+  startedAt: number;
+}
+
+/** One frame of the view (pure; tested). */
+export function renderFrame(
+  state: ViewState,
+  now: number,
+  width: number,
+  color: boolean,
+): string[] {
+  const paint = (
+    code: string | undefined,
+    s: string,
+  ) => (color && code ? `\x1b[${code}m${s}\x1b[0m` : s);
+  const count = (f: (r: Row) => boolean) => state.rows.filter(f).length;
+  const done = count((r) => r.phase === "done");
+  const failed = count((r) => r.phase === "failed" || r.phase === "rolled-back");
+  const running = count((r) => !FINAL.has(r.phase) && r.phase !== "queued");
+  const nodes = new Set(state.rows.map((r) => r.name.split(".")[0])).size;
+  const header =
+    `deploy-ts ${clock(now - state.startedAt)}  ${nodes} node${
+      nodes === 1 ? "" : "s"
+    }, ${state.rows.length} profiles: ` +
+    `${paint("32", `${done} done`)}, ${running} running, ${
+      paint(failed ? "31" : undefined, `${failed} failed`)
+    }`;
+  const nameWidth = Math.max(8, ...state.rows.map((r) => r.name.length));
+  const lines = [header];
+  if (state.global) lines.push(`  ${paint("90", state.global)}`);
+  for (const r of state.rows) {
+    const elapsed = r.startedAt === undefined ? "" : clock((r.finishedAt ?? now) - r.startedAt);
+    lines.push(
+      `  ${r.name.padEnd(nameWidth)}  ${paint(COLORS[r.phase], r.phase.padEnd(11))} ${
+        elapsed.padStart(5)
+      }  ${r.last}`,
+    );
+  }
+  return lines.map((l) => truncate(l.trimEnd(), width));
+}
+
+function clock(ms: number): string {
+  const s = Math.max(0, Math.floor(ms / 1000));
+  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`;
+}
+
+/** Cut a line to the terminal's width, not counting colour codes. */
+function truncate(line: string, width: number): string {
+  let visible = 0;
+  let out = "";
+  for (let i = 0; i < line.length; i++) {
+    if (line[i] === "\x1b") {
+      const end = line.indexOf("m", i);
+      out += line.slice(i, end + 1);
+      i = end;
+      continue;
+    }
+    if (visible >= width - 1) break;
+    out += line[i];
+    visible++;
+  }
+  return out;
+}
+
+export function progressView(
+  write: (text: string) => void,
+  options: { width: () => number; color: boolean; intervalMs?: number },
+): Reporter {
+  const state: ViewState = { rows: [], global: "", startedAt: Date.now() };
+  const rows = new Map<string, Row>();
+  let drawn = 0;
+  let timer: ReturnType<typeof setInterval> | undefined;
+
+  const draw = () => {
+    const frame = renderFrame(state, Date.now(), options.width(), options.color);
+    // Back to the top of the previous frame, then rewrite every line.
+    let out = drawn > 0 ? `\x1b[${drawn}F` : "";
+    for (const line of frame) out += `\x1b[2K${line}\n`;
+    write(out);
+    drawn = frame.length;
+  };
+  const row = (e: { node?: string; profile?: string }) => {
+    const name = `${e.node}${e.profile === undefined ? "" : `.${e.profile}`}`;
+    let r = rows.get(name);
+    if (!r) {
+      r = { name, phase: "queued", last: "", tail: [] };
+      rows.set(name, r);
+      state.rows.push(r);
+    }
+    return r;
+  };
+
+  return (e: DeployEvent) => {
+    if (!timer && e.type !== "summary") {
+      timer = setInterval(draw, options.intervalMs ?? 100);
+      (timer as { unref?: () => void }).unref?.();
+    }
+    switch (e.type) {
+      case "phase": {
+        if (e.node === undefined) {
+          state.global = `${e.phase}${e.message ? ` ${e.message}` : ""}`;
+          return;
+        }
+        const r = row(e);
+        if (r.startedAt === undefined && e.phase !== "queued") r.startedAt = Date.parse(e.time);
+        r.phase = e.phase;
+        if (FINAL.has(e.phase)) r.finishedAt = Date.parse(e.time);
+        if (e.message) r.last = e.message.split("\n")[0];
+        return;
+      }
+      case "log": {
+        if (e.node === undefined) {
+          state.global = e.line;
+          return;
+        }
+        const targets = e.profile === undefined
+          ? state.rows.filter((r) => r.name.startsWith(`${e.node}.`))
+          : [row(e)];
+        for (const r of targets) {
+          r.last = e.line;
+          r.tail.push(e.line);
+          if (r.tail.length > 15) r.tail.shift();
+        }
+        return;
+      }
+      case "warning":
+        state.global = `warning: ${e.message}`;
+        return;
+      case "error":
+        return;
+      case "summary": {
+        if (timer) clearInterval(timer);
+        state.global = "";
+        draw();
+        let out = `\n${formatSummary(e.profiles)}`;
+        for (const p of e.profiles.filter((p) => !p.ok && p.status !== "skipped")) {
+          const r = rows.get(`${p.node}.${p.profile}`);
+          out += `\n${p.node}.${p.profile}: ${p.message}\n`;
+          if (r?.tail.length) out += `${r.tail.map((l) => `  | ${l}`).join("\n")}\n`;
+        }
+        write(out);
+        return;
+      }
+    }
+  };
+}
