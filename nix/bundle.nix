@@ -1,13 +1,9 @@
 # dist/deploy.mjs, built from source with the locked npm dependencies.
-# pkgs attributes used: buildNpmPackage, importNpmLock, nodejs.
-{ buildNpmPackage, importNpmLock, nodejs }:
-{ src, version }:
-buildNpmPackage {
+# pkgs attributes used: buildNpmPackage (npmArgs: see default.nix).
+{ buildNpmPackage }:
+npmArgs:
+buildNpmPackage (npmArgs // {
   pname = "deploy-ts-bundle";
-  inherit version src nodejs;
-  npmDeps = importNpmLock { npmRoot = src; };
-  npmConfigHook = importNpmLock.npmConfigHook;
-  dontNpmBuild = true;
   buildPhase = ''
     runHook preBuild
     bash scripts/build
@@ -19,4 +15,4 @@ buildNpmPackage {
     cp dist/deploy.mjs $out/deploy.mjs
     runHook postInstall
   '';
-}
+})

@@ -3,8 +3,15 @@
 # importNpmLock, nodejs): flake.nix passes nixpkgs, the tests a stand-in.
 { pkgs, src, version }:
 let
-  npm = { inherit (pkgs) buildNpmPackage importNpmLock nodejs; };
-  bundle = import ./bundle.nix npm { inherit src version; };
+  # What every npm build here shares: the source and its locked dependencies.
+  npmArgs = {
+    inherit version src;
+    inherit (pkgs) nodejs;
+    npmDeps = pkgs.importNpmLock { npmRoot = src; };
+    npmConfigHook = pkgs.importNpmLock.npmConfigHook;
+    dontNpmBuild = true;
+  };
+  bundle = import ./bundle.nix { inherit (pkgs) buildNpmPackage; } npmArgs;
   package = import ./package.nix { inherit (pkgs) deno runCommand runtimeShell; } {
     inherit version;
     bundle = "${bundle}/deploy.mjs";
@@ -13,5 +20,5 @@ in
 {
   inherit bundle package;
   lib = import ./lib.nix { inherit (pkgs) runCommand runtimeShell; deploy-ts = package; };
-  unitTests = import ./unit-tests.nix (npm // { inherit (pkgs) deno; }) { inherit src version; };
+  unitTests = import ./unit-tests.nix { inherit (pkgs) buildNpmPackage deno; } npmArgs;
 }

@@ -1,13 +1,9 @@
 # The unit tests (pure logic, no hosts) as a Nix check.
-# pkgs attributes used: buildNpmPackage, importNpmLock, nodejs, deno.
-{ buildNpmPackage, importNpmLock, nodejs, deno }:
-{ src, version }:
-buildNpmPackage {
+# pkgs attributes used: buildNpmPackage, deno (npmArgs: see default.nix).
+{ buildNpmPackage, deno }:
+npmArgs:
+buildNpmPackage (npmArgs // {
   pname = "deploy-ts-unit-tests";
-  inherit version src nodejs;
-  npmDeps = importNpmLock { npmRoot = src; };
-  npmConfigHook = importNpmLock.npmConfigHook;
-  dontNpmBuild = true;
   buildPhase = ''
     runHook preBuild
     export DENO_DIR=$TMPDIR/deno HOME=$TMPDIR NO_COLOR=1 DENO_NO_UPDATE_CHECK=1
@@ -16,4 +12,4 @@ buildNpmPackage {
     runHook postBuild
   '';
   installPhase = "touch $out";
-}
+})

@@ -4,12 +4,11 @@
  * deployer locks itself out.
  */
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { run } from "../../src/process/run.ts";
-import { shellQuoteArgv } from "../../src/ssh/shell_quote.ts";
 import { Testbed } from "../support/testbed.ts";
+import { inTerminal } from "../support/terminal.ts";
 import {
   activations,
   deployFleet,
@@ -17,8 +16,6 @@ import {
   profileTarget,
   ROOT_PROFILE,
 } from "../support/fleet.ts";
-import { DENO } from "../support/cli.ts";
-import { REPO_ROOT } from "../support/testbed.ts";
 
 const XDG = (user: string, name: string) => `/home/${user}/.local/state/nix/profiles/${name}`;
 /** The profile path the helper chose for a node.profile, from its own log line. */
@@ -262,38 +259,15 @@ Deno.test("deploy: interactive sudo as alice, one hidden prompt per host, driven
       },
     },
   });
-  const cli = [
-    DENO,
-    "run",
-    "-A",
-    "--config",
-    join(REPO_ROOT, "deno.json"),
-    join(REPO_ROOT, "mod.ts"),
-    "-s",
-    "--no-progress",
-    ".",
-  ];
-  // script(1) gives the deployer a pseudo-terminal; the password is typed when asked.
   // alice is not trusted by Nix on the host: the paths are signed with a key the host trusts.
-  const env = { ...Deno.env.toObject(), LOCAL_KEY: tb.signingKey, NO_COLOR: "1" };
-  const child = spawn("script", ["-qfec", shellQuoteArgv(cli), "/dev/null"], {
-    cwd: dir,
-    env,
-    stdio: ["pipe", "pipe", "pipe"],
-  });
-  let out = "";
-  let prompts = 0;
-  child.stdout.setEncoding("utf8").on("data", (c: string) => {
-    out += c;
-    const seen = (out.match(/Password: /g) ?? []).length;
-    while (prompts < seen) {
-      prompts++;
-      child.stdin.write("testbed-alice\r");
-    }
-  });
-  const code = await new Promise<number>((resolve) => child.on("close", (c) => resolve(c ?? 1)));
+  const { code, out, answered } = await inTerminal(
+    dir,
+    ["-s", "--no-progress", "."],
+    { LOCAL_KEY: tb.signingKey, NO_COLOR: "1" },
+    { prompt: /Password: /, answer: "testbed-alice" },
+  );
   assert.equal(code, 0, out);
-  assert.equal(prompts, 1, "one prompt for the host");
+  assert.equal(answered, 1, "one prompt for the host");
   assert.doesNotMatch(out, /testbed-alice/, "the password is never echoed or logged");
   assert.match(await profileTarget(tb, "h1", chosenPath(out, "web.one")), /-one$/);
   assert.match(await profileTarget(tb, "h1", chosenPath(out, "web.two")), /-two$/);

@@ -4,15 +4,13 @@
  * commands, on testbed hosts.
  */
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { shellQuoteArgv } from "../../src/ssh/shell_quote.ts";
 import { DeployEventSchema } from "../../src/ui/event_schema.ts";
 import type { DeployEvent } from "../../src/ui/events.ts";
-import { DENO, deployCli } from "../support/cli.ts";
+import { deployCli } from "../support/cli.ts";
 import {
   deployFleet,
   fleetFlake,
@@ -20,7 +18,8 @@ import {
   profileTarget,
   ROOT_PROFILE,
 } from "../support/fleet.ts";
-import { REPO_ROOT, Testbed } from "../support/testbed.ts";
+import { Testbed } from "../support/testbed.ts";
+import { inTerminal } from "../support/terminal.ts";
 
 function events(stdout: string): DeployEvent[] {
   return stdout.trim().split("\n").map((l) =>
@@ -126,38 +125,6 @@ Deno.test("plain output and --log-dir: lines prefixed with node and profile, a l
   assert.match(system, /host-side log of this activation: \/tmp\/deploy-ts-\w+\/log \(on web\)/);
   assert.match(readFileSync(join(logs, "deploy.log"), "utf8"), /summary: every profile deployed/);
 });
-
-/** This environment without NO_COLOR (scripts/test sets it), so a test can ask for colours. */
-function withoutNoColor(): Record<string, string> {
-  const { NO_COLOR: _, ...rest } = Deno.env.toObject();
-  return rest;
-}
-
-/** Run the deployer in a pseudo-terminal (script(1)); returns everything it drew. */
-async function inTerminal(
-  dir: string,
-  args: string[],
-  env: Record<string, string>,
-): Promise<{ code: number; out: string }> {
-  const cli = [
-    DENO,
-    "run",
-    "-A",
-    "--config",
-    join(REPO_ROOT, "deno.json"),
-    join(REPO_ROOT, "mod.ts"),
-    ...args,
-  ];
-  const child = spawn("script", ["-qfec", shellQuoteArgv(cli), "/dev/null"], {
-    cwd: dir,
-    env: { ...withoutNoColor(), TERM: "xterm", ...env },
-    stdio: ["pipe", "pipe", "pipe"],
-  });
-  let out = "";
-  child.stdout.setEncoding("utf8").on("data", (c: string) => (out += c));
-  const code = await new Promise<number>((resolve) => child.on("close", (c) => resolve(c ?? 1)));
-  return { code, out };
-}
 
 Deno.test("terminal view: a live table redrawn in place, then the summary and the failing log", async () => {
   await using tb = await Testbed.up(1);

@@ -10,6 +10,7 @@ import { profileDrv, writeTree } from "../support/flake.ts";
 import { deployCli } from "../support/cli.ts";
 import { REPO_ROOT } from "../support/testbed.ts";
 import { runChecked } from "../../src/process/run.ts";
+import type { PlanJson } from "../../src/ui/plan_format.ts";
 
 /** The deploy output shared by the flake and the plain Nix file. */
 const DEPLOY = `{
@@ -48,16 +49,7 @@ function withCompat(dir: string): string {
   return dir;
 }
 
-interface PlanProfile {
-  node: string;
-  profile: string;
-  hostname: string;
-  sshUser: string;
-  user: string;
-  path: string;
-  drvPath: string | null;
-  settings: { sshOpts: string[]; confirmTimeout: number; magicRollback: boolean };
-}
+type PlanProfile = PlanJson["profiles"][number];
 
 async function planJson(args: string[], env?: Record<string, string>): Promise<PlanProfile[]> {
   const r = await deployCli(["plan", "--json", "-s", ...args], { env });

@@ -12,18 +12,20 @@ export interface CliOptions {
   timeoutMs?: number;
 }
 
+/** The argv of `deploy ARGS…` from this checkout's sources. */
+export function cliArgv(args: string[]): string[] {
+  return [
+    DENO,
+    "run",
+    "-A",
+    "--config",
+    join(REPO_ROOT, "deno.json"),
+    join(REPO_ROOT, "mod.ts"),
+    ...args,
+  ];
+}
+
 /** `deploy ARGS…` from this checkout's sources. */
 export function deployCli(args: string[], options: CliOptions = {}): Promise<RunResult> {
-  return run(
-    [
-      DENO,
-      "run",
-      "-A",
-      "--config",
-      join(REPO_ROOT, "deno.json"),
-      join(REPO_ROOT, "mod.ts"),
-      ...args,
-    ],
-    { ...options, env: { NO_COLOR: "1", ...options.env } },
-  );
+  return run(cliArgv(args), { ...options, env: { NO_COLOR: "1", ...options.env } });
 }
