@@ -281,3 +281,25 @@ Deno.test("deploy: interactive sudo as alice, one hidden prompt per host, driven
   });
   assert.equal(wrong.code, 1);
 });
+
+Deno.test("deploy: a node whose build fails is not touched; --keep-result keeps GC roots", async () => {
+  await using tb = await Testbed.up(2);
+  const dir = fleetFlake(tb, {
+    good: { hostname: "h1", profiles: { system: { message: "good" } } },
+    bad: { hostname: "h2", profiles: { system: { message: "bad", buildFails: true } } },
+  });
+  const gc = join(dir, "gc");
+  const r = await deployFleet(dir, ["--keep-going", "-k", "-r", gc]);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /bad\.system +FAILED +building \/nix\/store\/\S+-broken-profile failed:/);
+  assert.match(r.stderr, /this-build-fails/, "Nix's build error is shown");
+  assert.match(r.stderr, /good\.system +confirmed/);
+  // Nothing was copied to or activated on h2.
+  assert.equal(await profileTarget(tb, "h2", ROOT_PROFILE("system")), "");
+  assert.equal(
+    (await tb.exec("h2", ["sh", "-c", "ls /nix/store | grep -c deploy-ts || true"])).stdout.trim(),
+    "0",
+  );
+  const root = await run(["readlink", join(gc, "good", "system")]);
+  assert.match(root.stdout.trim(), /-profile-good$/);
+});

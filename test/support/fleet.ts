@@ -16,6 +16,8 @@ export interface FleetProfile {
   sleep?: number;
   /** Extra shell run by the activation on the host. */
   script?: string;
+  /** The profile's derivation fails to build (printing this-build-fails). */
+  buildFails?: boolean;
   /** Any deploy settings of the profile (user, magicRollback, …). */
   settings?: Record<string, unknown>;
 }
@@ -48,7 +50,15 @@ function json(value: unknown): string {
   return `(builtins.fromJSON ${nixStringLiteral(JSON.stringify(value))})`;
 }
 
+const BROKEN = `builtins.derivation {
+      name = "broken-profile";
+      system = ${nixStringLiteral(TEST_SYSTEM)};
+      builder = "/bin/sh";
+      args = [ "-c" "echo this-build-fails >&2; exit 1" ];
+    }`;
+
 function profileExpr(p: FleetProfile): string {
+  if (p.buildFails) return `${json(p.settings ?? {})} // { path = ${BROKEN}; }`;
   const args = {
     message: p.message,
     ...(p.exitCode ? { exitCode: p.exitCode } : {}),
@@ -111,7 +121,7 @@ export async function profileTarget(
   host: string,
   profilePath: string,
 ): Promise<string> {
-  const r = await tb.exec(host, ["sh", "-c", `readlink -f ${profilePath} 2>/dev/null || true`]);
+  const r = await tb.exec(host, ["sh", "-c", `readlink -e ${profilePath} 2>/dev/null || true`]);
   return r.stdout.trim();
 }
 
