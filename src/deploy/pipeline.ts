@@ -16,7 +16,12 @@ import { copyToHost } from "../nix/copy.ts";
 import { selfPackage } from "../nix/self_package.ts";
 import { lastLines } from "../process/run.ts";
 import type { Transport } from "../ssh/transport.ts";
-import type { DeployEventInput, ProfileResult, ProfileStatus } from "../ui/events.ts";
+import {
+  type DeployEventInput,
+  type ProfileResult,
+  type ProfileStatus,
+  SUCCESS,
+} from "../ui/events.ts";
 import { mapLimit } from "./limit.ts";
 import { type Connect, HostSessions, loginKey } from "./sessions.ts";
 import { activateProfile, type HelperContext, revokeProfile } from "./remote_helper.ts";
@@ -68,8 +73,7 @@ export async function runPipeline(o: PipelineOptions): Promise<ProfileResult[]> 
     message: string,
     extra: Partial<ProfileResult> = {},
   ) => {
-    const ok = status === "confirmed" || status === "activated" || status === "dry-activated" ||
-      status === "activated-for-boot";
+    const ok = SUCCESS.includes(status);
     results.set(key(p), { node: p.node, profile: p.profile, status, ok, message, ...extra });
     const phase = ok
       ? "done"

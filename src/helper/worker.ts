@@ -21,6 +21,8 @@ import { type Outcome, type RunStatus, SUCCESSFUL_OUTCOMES } from "./protocol.ts
 import { appendRecord } from "./record.ts";
 import { type ActivationJob, type RevokeJob, RunDir } from "./run_dir.ts";
 
+type EntryResult = { ok: true } | { ok: false; missing: boolean; message: string };
+
 function say(message: string): void {
   process.stdout.write(`[deploy-ts] ${message}\n`);
 }
@@ -85,16 +87,20 @@ class Worker {
     return undefined;
   }
 
-  /** Run the profile's activation entry; returns an error message, or undefined on success. */
-  async activate(dir: string, mode: ActivationMode): Promise<string | undefined> {
+  /** Run the profile's activation entry. */
+  async activate(dir: string, mode: ActivationMode): Promise<EntryResult> {
     const command = activationCommand(dir, mode, existsSync);
-    if (!command) return `${dir} has no activation entry`;
+    if (!command) return { ok: false, missing: true, message: `${dir} has no activation entry` };
     say(`running ${command.argv.join(" ")} (${mode})`);
     const r = await run(command.argv, { cwd: command.cwd, env: command.env, inherit: true });
-    if (r.code === 0) return undefined;
-    return `the activation script ${command.argv[0]} ${
-      r.code === null ? `was killed by ${r.signal}` : `exited with code ${r.code}`
-    }`;
+    if (r.code === 0) return { ok: true };
+    return {
+      ok: false,
+      missing: false,
+      message: `the activation script ${command.argv[0]} ${
+        r.code === null ? `was killed by ${r.signal}` : `exited with code ${r.code}`
+      }`,
+    };
   }
 
   /**
@@ -106,7 +112,7 @@ class Worker {
     previous: number | undefined,
     created: number | undefined,
     boot: boolean,
-  ): Promise<string> {
+  ): Promise<{ ok: boolean; message: string }> {
     const P = this.job.profilePath;
     this.update({ phase: "rolling-back" });
     if (previous === undefined) {
@@ -114,17 +120,28 @@ class Worker {
         rmSync(generationLink(P, g), { force: true });
       }
       if (listGenerations(P).length === 0) rmSync(P, { force: true });
-      return "the profile did not exist before this deployment and has been removed";
+      return {
+        ok: true,
+        message: "the profile did not exist before this deployment and has been removed",
+      };
     }
     await switchGeneration(P, previous);
     if (created !== undefined && created !== previous) await deleteGeneration(P, created);
-    const mode: ActivationMode = boot ? "boot" : "switch";
-    const error = await this.activate(P, mode);
-    if (error === undefined) return `generation ${previous} is active again and re-activated`;
-    if (error.endsWith("has no activation entry")) {
-      return `generation ${previous} is active again (it has no activation entry to re-run)`;
+    const entry = await this.activate(P, boot ? "boot" : "switch");
+    if (entry.ok) {
+      return { ok: true, message: `generation ${previous} is active again and re-activated` };
     }
-    return `generation ${previous} is active again, but re-activating it failed: ${error}`;
+    if (entry.missing) {
+      return {
+        ok: true,
+        message: `generation ${previous} is active again (it has no activation entry to re-run)`,
+      };
+    }
+    return {
+      ok: false,
+      message:
+        `generation ${previous} is active again, but re-activating it failed: ${entry.message}`,
+    };
   }
 
   async runActivation(job: ActivationJob): Promise<number> {
@@ -133,10 +150,10 @@ class Worker {
     this.update({ phase: "setting", previousGeneration: previous ?? null });
     if (job.mode === "dry-activate") {
       this.update({ phase: "activating" });
-      const error = await this.activate(job.closure, "dry-activate");
-      return error
-        ? this.finish("failed", `dry activation failed: ${error}; nothing was changed`)
-        : this.finish("dry-activated", "dry activation succeeded; nothing was changed");
+      const dry = await this.activate(job.closure, "dry-activate");
+      return dry.ok
+        ? this.finish("dry-activated", "dry activation succeeded; nothing was changed")
+        : this.finish("failed", `dry activation failed: ${dry.message}; nothing was changed`);
     }
     if (!activationCommand(job.closure, job.mode, existsSync)) {
       return this.finish(
@@ -173,22 +190,22 @@ class Worker {
         );
       }
       const back = await this.rollBack(previous, made, job.mode === "boot");
-      return this.finish("rolled-back", `setting the profile failed: ${detail}; ${back}`);
+      return this.finish("rolled-back", `setting the profile failed: ${detail}; ${back.message}`);
     }
     const active = currentGeneration(P);
     // A generation this run made is deleted on rollback; an existing one (deploy rollback) is kept.
     const created = job.generation === undefined ? active : undefined;
     this.update({ phase: "activating", newGeneration: active ?? null });
-    const error = await this.activate(P, job.mode);
-    if (error) {
+    const entry = await this.activate(P, job.mode);
+    if (!entry.ok) {
       if (!job.autoRollback) {
         return this.finish(
           "failed",
-          `${error}; autoRollback is off, so generation ${active} stays active`,
+          `${entry.message}; autoRollback is off, so generation ${active} stays active`,
         );
       }
       const back = await this.rollBack(previous, created, job.mode === "boot");
-      return this.finish("rolled-back", `${error}; ${back}`);
+      return this.finish("rolled-back", `${entry.message}; ${back.message}`);
     }
     if (job.mode === "boot") {
       return this.finish("activated-for-boot", `generation ${active} is set for the next boot`);
@@ -204,7 +221,10 @@ class Worker {
       return this.finish("confirmed", `generation ${active} is active and confirmed`);
     }
     const back = await this.rollBack(previous, created, false);
-    return this.finish("rolled-back", `no confirmation within ${job.confirmTimeout}s; ${back}`);
+    return this.finish(
+      "rolled-back",
+      `no confirmation within ${job.confirmTimeout}s; ${back.message}`,
+    );
   }
 
   /** Watch the run directory, then create the canary, then wait for `confirm` to take it. */
@@ -244,8 +264,7 @@ class Worker {
       job.removeGeneration ?? undefined,
       job.boot,
     );
-    const failed = back.includes("failed");
-    return this.finish(failed ? "failed" : "revoked", `revoked: ${back}`);
+    return this.finish(back.ok ? "revoked" : "failed", `revoked: ${back.message}`);
   }
 }
 
