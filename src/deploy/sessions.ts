@@ -7,6 +7,7 @@ import type { ProfilePlan } from "../config/plan.ts";
 import { copyToHost } from "../nix/copy.ts";
 import { OpenSshTransport } from "../ssh/openssh.ts";
 import type { Transport } from "../ssh/transport.ts";
+import { onInterrupt } from "../process/cleanup.ts";
 
 export type Connect = (plan: ProfilePlan) => Transport;
 
@@ -28,7 +29,12 @@ export class HostSessions {
   readonly #open: Transport[] = [];
   readonly #helpers = new Map<string, Promise<void>>();
 
-  constructor(readonly connect: Connect = openSsh) {}
+  readonly #unregister: () => void;
+
+  constructor(readonly connect: Connect = openSsh) {
+    // An interrupted run still closes its masters.
+    this.#unregister = onInterrupt(() => this.closeAll());
+  }
 
   /** The open login for a profile's host, or the error that prevented it. */
   login(p: ProfilePlan): Promise<Transport | Error> {
@@ -60,6 +66,7 @@ export class HostSessions {
   }
 
   async closeAll(): Promise<void> {
+    this.#unregister();
     await Promise.all(this.#open.map((t) => t.close()));
   }
 }

@@ -78,13 +78,18 @@ export class OpenSshTransport implements Transport {
     this.#socket = join(this.#dir, "master");
   }
 
+  /**
+   * Log in once: a master in the background. It is closed at the end of the
+   * run (and on interruption); should the deployer be killed outright, it
+   * still exits by itself after ten idle minutes.
+   */
   async open(): Promise<void> {
     const r = await run(
       sshArgv(this.options, this.#socket, [], [
         "-o",
         "ControlMaster=yes",
         "-o",
-        "ControlPersist=yes",
+        "ControlPersist=600",
         "-f",
         "-N",
       ]),

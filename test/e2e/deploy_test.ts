@@ -4,11 +4,14 @@
  * deployer locks itself out.
  */
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import process from "node:process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { run } from "../../src/process/run.ts";
 import { Testbed } from "../support/testbed.ts";
 import { inTerminal } from "../support/terminal.ts";
+import { cliArgv } from "../support/cli.ts";
 import {
   activations,
   deployFleet,
@@ -302,4 +305,37 @@ Deno.test("deploy: a node whose build fails is not touched; --keep-result keeps 
   );
   const root = await run(["readlink", join(gc, "good", "system")]);
   assert.match(root.stdout.trim(), /-profile-good$/);
+});
+
+Deno.test("deploy: an interrupted run closes its SSH masters", async () => {
+  await using tb = await Testbed.up(1);
+  const dir = fleetFlake(tb, {
+    web: { hostname: "h1", profiles: { system: { message: "slow", sleep: 5 } } },
+  });
+  const child = spawn(
+    cliArgv(["-s", "--no-progress", "."])[0],
+    cliArgv(["-s", "--no-progress", "."]).slice(1),
+    {
+      cwd: dir,
+      stdio: ["ignore", "ignore", "pipe"],
+    },
+  );
+  let err = "";
+  const activating = new Promise<void>((resolve) => {
+    child.stderr.setEncoding("utf8").on("data", (c: string) => {
+      err += c;
+      if (err.includes("activating slow")) resolve();
+    });
+  });
+  const exited = new Promise<number | null>((resolve) =>
+    child.on("close", (code) => resolve(code))
+  );
+  await activating;
+  const masters = () => run(["pgrep", "-f", `${tb.dir}.*ControlMaster=yes`]);
+  assert.equal((await masters()).code, 0, "a master is open while deploying");
+  // As Ctrl-C would; ChildProcess.kill would make Deno report the signal instead of the exit code.
+  process.kill(child.pid!, "SIGINT");
+  assert.equal(await exited, 130, err);
+  assert.match(err, /SIGINT: closing SSH connections/);
+  assert.notEqual((await masters()).code, 0, "no master is left behind");
 });

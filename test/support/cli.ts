@@ -3,7 +3,8 @@ import { join } from "node:path";
 import { run, type RunResult } from "../../src/process/run.ts";
 import { REPO_ROOT } from "./testbed.ts";
 
-export const DENO = join(REPO_ROOT, "node_modules", ".bin", "deno");
+/** The Deno running the tests: the real binary, not npm's wrapper script (signals reach it). */
+export const DENO = Deno.execPath();
 
 export interface CliOptions {
   cwd?: string;
