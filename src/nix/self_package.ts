@@ -4,7 +4,7 @@
  * package, deploy-ts knows it; run from a checkout, it first puts the bundle
  * and the runtime executing it into the local store.
  */
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import process from "node:process";
@@ -15,6 +15,18 @@ import { nixStringLiteral } from "./nix_string.ts";
 
 let cached: Promise<string> | undefined;
 
+/** The Deno binary: this process's, or under Node the one npm installed beside the checkout. */
+function denoBinary(checkout: string): string | undefined {
+  const deno = (globalThis as { Deno?: typeof Deno }).Deno;
+  if (deno) return deno.execPath();
+  const platforms = join(checkout, "node_modules", "@deno");
+  try {
+    return readdirSync(platforms).map((p) => join(platforms, p, "deno")).find((p) => existsSync(p));
+  } catch {
+    return undefined;
+  }
+}
+
 /** The store path of a deploy-ts package whose `bin/deploy` is this program. */
 export function selfPackage(): Promise<string> {
   cached ??= findOrBuild();
@@ -24,18 +36,18 @@ export function selfPackage(): Promise<string> {
 async function findOrBuild(): Promise<string> {
   const bin = process.env.DEPLOY_TS_BIN;
   if (bin?.startsWith("/nix/store/")) return dirname(dirname(bin));
-  const deno = (globalThis as { Deno?: typeof Deno }).Deno;
-  if (!deno) {
-    throw new DeployError(
-      "the on-host helper needs Deno: run deploy-ts with deno (deno run -A dist/deploy.mjs), or from its Nix package",
-    );
-  }
   const here = fileURLToPath(import.meta.url);
   const bundle = here.endsWith(".mjs")
     ? here
     : join(dirname(here), "..", "..", "dist", "deploy.mjs");
   if (!existsSync(bundle)) {
     throw new DeployError(`${bundle} does not exist; run scripts/build first`);
+  }
+  const runtime = denoBinary(join(dirname(bundle), ".."));
+  if (!runtime) {
+    throw new DeployError(
+      "the on-host helper needs Deno: run deploy-ts with deno, from its Nix package, or from a checkout after npm ci",
+    );
   }
   const script = [
     "mkdir -p $out/bin",
@@ -48,7 +60,7 @@ async function findOrBuild(): Promise<string> {
     system = builtins.currentSystem;
     builder = "/bin/sh";
     PATH = "/usr/bin:/bin";
-    runtime = builtins.path { path = ${nixStringLiteral(deno.execPath())}; name = "deno"; };
+    runtime = builtins.path { path = ${nixStringLiteral(runtime)}; name = "deno"; };
     bundle = builtins.path { path = ${nixStringLiteral(bundle)}; name = "deploy.mjs"; };
     args = [ "-c" ${nixStringLiteral(script)} ];
   }`;

@@ -1,22 +1,12 @@
 /** The one-file bundle runs under Deno and under Node. */
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
-import { join } from "node:path";
-import { run, runChecked } from "../../src/process/run.ts";
-import { REPO_ROOT } from "../support/testbed.ts";
-import { DENO } from "../support/cli.ts";
+import { run } from "../../src/process/run.ts";
+import { bundlePath, DENO } from "../support/cli.ts";
 import { VERSION } from "../../src/version.ts";
-
-const BUNDLE = join(REPO_ROOT, "dist", "deploy.mjs");
-
-async function bundle(): Promise<string> {
-  if (!existsSync(BUNDLE)) await runChecked([join(REPO_ROOT, "scripts", "build")]);
-  return BUNDLE;
-}
 
 for (const [runtime, argv] of [["deno", [DENO, "run", "-A"]], ["node", ["node"]]] as const) {
   Deno.test(`bundle: --version and --help under ${runtime}`, async () => {
-    const file = await bundle();
+    const file = await bundlePath();
     const version = await run([...argv, file, "--version"], { cwd: "/" });
     assert.equal(version.code, 0, version.stderr);
     assert.equal(version.stdout.trim(), VERSION);

@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { run } from "../../src/process/run.ts";
 import { Testbed } from "../support/testbed.ts";
 import { inTerminal } from "../support/terminal.ts";
-import { cliArgv } from "../support/cli.ts";
+import { bundlePath, cliArgv } from "../support/cli.ts";
 import {
   activations,
   deployFleet,
@@ -338,4 +338,17 @@ Deno.test("deploy: an interrupted run closes its SSH masters", async () => {
   assert.equal(await exited, 130, err);
   assert.match(err, /SIGINT: closing SSH connections/);
   assert.notEqual((await masters()).code, 0, "no master is left behind");
+});
+
+Deno.test("deploy: the bundle deploys under Node too (with the Deno from node_modules on the host)", async () => {
+  await using tb = await Testbed.up(1);
+  const dir = fleetFlake(tb, {
+    web: { hostname: "h1", profiles: { system: { message: "from-node" } } },
+  });
+  const r = await run(["node", await bundlePath(), "-s", "--no-progress", "."], {
+    cwd: dir,
+    env: { NO_COLOR: "1" },
+  });
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(await profileTarget(tb, "h1", ROOT_PROFILE("system")), /-from-node$/);
 });

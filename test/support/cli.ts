@@ -1,6 +1,7 @@
 /** Run the deploy-ts command line from source, as a user would run the program. */
 import { join } from "node:path";
-import { run, type RunResult } from "../../src/process/run.ts";
+import { existsSync } from "node:fs";
+import { run, runChecked, type RunResult } from "../../src/process/run.ts";
 import { REPO_ROOT } from "./testbed.ts";
 
 /** The Deno running the tests: the real binary, not npm's wrapper script (signals reach it). */
@@ -29,4 +30,11 @@ export function cliArgv(args: string[]): string[] {
 /** `deploy ARGS…` from this checkout's sources. */
 export function deployCli(args: string[], options: CliOptions = {}): Promise<RunResult> {
   return run(cliArgv(args), { ...options, env: { NO_COLOR: "1", ...options.env } });
+}
+
+/** dist/deploy.mjs, built first if this checkout has none (scripts/test always builds). */
+export async function bundlePath(): Promise<string> {
+  const bundle = join(REPO_ROOT, "dist", "deploy.mjs");
+  if (!existsSync(bundle)) await runChecked([join(REPO_ROOT, "scripts", "build")]);
+  return bundle;
 }

@@ -4,13 +4,13 @@
  * helper's JSON-lines events.
  */
 import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { run, runChecked } from "../../src/process/run.ts";
 import { shellQuoteArgv } from "../../src/ssh/shell_quote.ts";
 import { type HelperEvent, parseEvent } from "../../src/helper/protocol.ts";
 import { REPO_ROOT, type Testbed } from "./testbed.ts";
 import { writeTree } from "./flake.ts";
+import { bundlePath } from "./cli.ts";
 import { nixStringLiteral } from "../../src/nix/nix_string.ts";
 
 let packagePath: Promise<string> | undefined;
@@ -18,9 +18,7 @@ let packagePath: Promise<string> | undefined;
 /** deploy-ts's package (bundle + Deno), built with the stand-in pkgs; once per test process. */
 export function helperPackage(): Promise<string> {
   packagePath ??= (async () => {
-    if (!existsSync(join(REPO_ROOT, "dist", "deploy.mjs"))) {
-      await runChecked([join(REPO_ROOT, "scripts", "build")]);
-    }
+    await bundlePath();
     const r = await runChecked([
       "nix-build",
       "--no-out-link",
