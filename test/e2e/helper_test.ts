@@ -327,3 +327,27 @@ Deno.test("helper: dry-activate changes nothing; boot sets the profile without m
     ].join("\n"),
   );
 });
+
+Deno.test("helper: past activationTimeout the follower gives up; the host still decides", async () => {
+  const { tb, pkg, profiles: [one, slow] } = await setup(["one"], [{ message: "slow", sleep: 4 }]);
+  await using _ = tb;
+  assert.equal(
+    (await activate(tb, "h1", pkg, one, { magic: false }).outcome()).outcome,
+    "activated",
+  );
+  const s = activate(tb, "h1", pkg, slow, {
+    confirmTimeout: 2,
+    extra: ["--activation-timeout", "1"],
+  });
+  const { runDir } = await s.run();
+  const gaveUp = await s.outcome();
+  assert.equal(gaveUp.outcome, "failed");
+  assert.match(
+    gaveUp.message,
+    /did not finish within activationTimeout \(1s\); it goes on on the host/,
+  );
+  // Nobody confirms: the host finishes the activation, then rolls back by itself.
+  const w = new HelperSession(tb, "root@h1", [`${pkg}/bin/deploy`, "wait", runDir]);
+  assert.equal((await w.outcome()).outcome, "rolled-back");
+  assert.equal(await onHost(tb, "h1", `readlink -f ${ROOT_PROFILE}`), one);
+});

@@ -99,6 +99,19 @@ Deno.test("json: the event stream of a successful, a rolled-back and a failed de
   assert.ok(phasesOf(rs, "db", "system").includes("rolled-back"));
 });
 
+Deno.test("json: a run that cannot start ends with an error event naming what is wrong", async () => {
+  await using tb = await Testbed.up(1);
+  const dir = fleetFlake(tb, { web: { hostname: "h1", profiles: { system: { message: "x" } } } });
+  const r = await deployFleet(dir, ["--json", ".#wbe"]);
+  assert.equal(r.code, 1);
+  const last = events(r.stdout).at(-1)!;
+  assert.equal(last.type, "error");
+  assert.ok(
+    last.type === "error" && /no node named "wbe".*did you mean "web"\?/.test(last.message),
+    JSON.stringify(last),
+  );
+});
+
 Deno.test("plain output and --log-dir: lines prefixed with node and profile, a log file per profile", async () => {
   await using tb = await Testbed.up(1);
   const logs = mkdtempSync(join(tmpdir(), "deploy-ts-logs-"));
