@@ -7,8 +7,9 @@ buildNpmPackage (npmArgs // {
   buildPhase = ''
     runHook preBuild
     export DENO_DIR=$TMPDIR/deno HOME=$TMPDIR NO_COLOR=1 DENO_NO_UPDATE_CHECK=1
-    ${deno}/bin/deno test --allow-read --allow-run --allow-env --allow-write=$TMPDIR \
-      src/config src/cli src/ui src/ssh src/helper/profile_path_test.ts src/helper/activation_entry_test.ts
+    ${deno}/bin/deno test --allow-read --allow-run --allow-env --allow-write \
+      src/config src/cli src/ui src/ssh src/deploy src/process \
+      src/helper/profile_path_test.ts src/helper/activation_entry_test.ts src/helper/generations_test.ts
     runHook postBuild
   '';
   installPhase = "touch $out";
