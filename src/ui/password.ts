@@ -27,10 +27,11 @@ export function askHidden(prompt: string): Promise<string> {
       ),
     );
   }
-  process.stderr.write(prompt);
   return new Promise((resolve, reject) => {
     let answer = "";
+    // Echo off before the prompt appears: an answer typed at once must not be echoed.
     stdin.setRawMode(true);
+    process.stderr.write(prompt);
     stdin.resume();
     stdin.setEncoding("utf8");
     const done = (err?: Error) => {

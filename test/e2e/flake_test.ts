@@ -105,10 +105,14 @@ Deno.test("flake: the package runs, and the unit tests run as a check", async ()
     `${REPO_ROOT}#checks.${SYSTEM}.unit-tests`,
     ...overrideNixpkgs(),
   ]);
-  const [pkg] = JSON.parse(r.stdout).map((b: { outputs: { out: string } }) => b.outputs.out);
-  const version = await runChecked([`${pkg}/bin/deploy`, "--version"], { cwd: "/" });
+  const built = JSON.parse(r.stdout) as { drvPath: string; outputs: { out: string } }[];
+  const pkg = built.find((b) => b.drvPath.endsWith("-deploy-ts-0.1.0.drv"))!;
+  const check = built.find((b) => b.drvPath.includes("-deploy-ts-unit-tests-"))!;
+  const version = await runChecked([`${pkg.outputs.out}/bin/deploy`, "--version"], { cwd: "/" });
   assert.match(version.stdout, /^\d+\.\d+\.\d+/);
-  assert.match(r.stderr, /ok \| \d+ passed \| 0 failed/);
+  // The check's build log, whether it was built just now or earlier.
+  const log = await runChecked(["nix", "log", check.drvPath]);
+  assert.match(log.stdout, /ok \| \d+ passed \| 0 failed/);
 });
 
 Deno.test("lib: custom, noop, nixos and home-manager profiles hold the base, the entry and the helper", async () => {
