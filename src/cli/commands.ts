@@ -53,7 +53,9 @@ export async function runDeployCommand({ command, flags }: ParsedCommand): Promi
 
   const emit = emitter(reporterFor(flags));
   try {
-    const { plan, warnings } = await resolvePlan(flags, {
+    // A rollback deploys nothing new: it needs the evaluation, not the checks.
+    const resolveFlags = command === "rollback" ? { ...flags, skipChecks: true } : flags;
+    const { plan, warnings } = await resolvePlan(resolveFlags, {
       onPhase: (phase, repo) => emit({ type: "phase", phase, message: repo }),
       onCheckLine: (_repo, line) => emit({ type: "log", source: "nix", line }),
     });

@@ -120,7 +120,9 @@ export function progressView(
   };
 
   return (e: DeployEvent) => {
-    if (!timer && e.type !== "summary") {
+    // Start drawing with the first profile: prompts (-i, sudo passwords)
+    // come before that and must not be painted over.
+    if (!timer && e.type !== "summary" && e.node !== undefined) {
       timer = setInterval(draw, options.intervalMs ?? 100);
       (timer as { unref?: () => void }).unref?.();
     }

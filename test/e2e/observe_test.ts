@@ -168,6 +168,20 @@ Deno.test("terminal view: a live table redrawn in place, then the summary and th
   assert.match(noProgress.out, /\[web\.system\] activating/);
 });
 
+Deno.test("terminal view: -i asks first, and the view starts only after the answer", async () => {
+  await using tb = await Testbed.up(1);
+  const dir = fleetFlake(tb, {
+    web: { hostname: "h1", profiles: { system: { message: "asked" } } },
+  });
+  const r = await inTerminal(dir, ["-s", "-i", "."], {}, { prompt: /Are you sure/, answer: "yes" });
+  assert.equal(r.code, 0, r.out);
+  assert.equal(r.answered, 1);
+  const asked = r.out.indexOf("Are you sure you want to deploy these profiles?");
+  const firstFrame = r.out.indexOf("deploy-ts 0:");
+  assert.ok(asked >= 0 && firstFrame > asked, "the prompt comes before the live view");
+  assert.match(r.out, /1 profile deployed/);
+});
+
 Deno.test("status, diff and rollback on deployed profiles", async () => {
   await using tb = await Testbed.up(1);
   const flake = (v: string) =>
