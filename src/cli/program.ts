@@ -137,9 +137,11 @@ function addDeployOptions(cmd: Command): void {
     "Activation and rollback:",
     new Option("--auto-rollback <bool>", "override autoRollback").argParser(parseBool),
     new Option("--magic-rollback <bool>", "override magicRollback").argParser(parseBool),
-    new Option("--confirm-timeout <seconds>", "override confirmTimeout").argParser(parseSeconds),
+    new Option("--confirm-timeout <seconds>", "override confirmTimeout").argParser(
+      parsePositiveInt,
+    ),
     new Option("--activation-timeout <seconds>", "override activationTimeout").argParser(
-      parseSeconds,
+      parsePositiveInt,
     ),
     new Option("--temp-path <path>", "override tempPath (where canaries live on the host)"),
     new Option("--dry-activate", "run the activation in dry mode; change nothing"),
@@ -233,11 +235,6 @@ export function parseBool(value: string): boolean {
   if (value === "true") return true;
   if (value === "false") return false;
   throw new InvalidArgumentError("expected true or false.");
-}
-
-/** Timeouts: a positive whole number of seconds. */
-export function parseSeconds(value: string): number {
-  return parsePositiveInt(value);
 }
 
 function parsePositiveInt(value: string): number {

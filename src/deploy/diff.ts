@@ -6,6 +6,7 @@
 import type { ProfilePlan } from "../config/plan.ts";
 import { buildPaths } from "../nix/build.ts";
 import { closureSizes } from "../nix/closure.ts";
+import { storeUriOf } from "../nix/copy.ts";
 import { onHosts, type OnHostsOptions } from "./on_hosts.ts";
 import { queryProfile } from "./remote_helper.ts";
 
@@ -141,7 +142,7 @@ export async function diffProfiles(
     const current = await queryProfile(p, ctx);
     const before = current.closure
       ? await closureSizes([current.closure], {
-        uri: `ssh://${ctx.transport.destination}`,
+        uri: storeUriOf(ctx.transport),
         sshOpts: ctx.transport.nixSshOpts(),
       })
       : new Map<string, number>();

@@ -24,7 +24,7 @@ import {
 } from "../ui/events.ts";
 import { mapLimit } from "./limit.ts";
 import { type Connect, HostSessions, loginKey } from "./sessions.ts";
-import { activateProfile, type HelperContext, revokeProfile } from "./remote_helper.ts";
+import { activateProfile, type HelperContext, revokeProfile, statusOf } from "./remote_helper.ts";
 
 export interface PipelineOptions {
   flags: Pick<
@@ -162,7 +162,6 @@ export async function runPipeline(o: PipelineOptions): Promise<ProfileResult[]> 
       const t = transports.get(k)!;
       const mine = live().filter((p) => loginKey(p) === k);
       if (mine.length === 0) continue;
-      const storeUri = `ssh://${t.destination}`;
       for (const p of mine) {
         emit({ type: "phase", node: p.node, profile: p.profile, phase: "copying" });
       }
@@ -170,14 +169,14 @@ export async function runPipeline(o: PipelineOptions): Promise<ProfileResult[]> 
       try {
         const fast = mine.every((p) => p.settings.fastConnection);
         const copied = [helper, ...mine.filter((p) => !p.settings.remoteBuild).map((p) => p.path)];
-        await copyToHost(t, storeUri, copied, {
+        await copyToHost(t, copied, {
           substitute: !fast,
           checkSigs: flags.checksigs,
           context: { node: mine[0].node },
           onLine: log,
         });
         for (const p of mine.filter((p) => p.settings.remoteBuild)) {
-          await buildOnHost(t, storeUri, p, flags.checksigs, log);
+          await buildOnHost(t, p, flags.checksigs, log);
         }
       } catch (e) {
         for (const p of mine) finish(p, "failed", (e as Error).message);
@@ -191,11 +190,7 @@ export async function runPipeline(o: PipelineOptions): Promise<ProfileResult[]> 
         continue;
       }
       const r = await activateProfile(p, contextFor(p), flags);
-      const status: ProfileStatus =
-        r.outcome === "lost" || r.outcome === "refused" || r.outcome === "revoked"
-          ? "failed"
-          : r.outcome;
-      finish(p, status, r.message, {
+      finish(p, statusOf(r.outcome), r.message, {
         runDir: r.runDir,
         previousGeneration: r.previousGeneration,
         newGeneration: r.newGeneration,
@@ -255,7 +250,6 @@ export async function runPipeline(o: PipelineOptions): Promise<ProfileResult[]> 
 /** remoteBuild: send the derivation and build it on the host, with any Nix version. */
 async function buildOnHost(
   t: Transport,
-  storeUri: string,
   p: ProfilePlan,
   checkSigs: boolean,
   onLine: (line: string) => void,
@@ -266,7 +260,7 @@ async function buildOnHost(
       profile: p.profile,
     });
   }
-  await copyToHost(t, storeUri, [p.drvPath], {
+  await copyToHost(t, [p.drvPath], {
     substitute: !p.settings.fastConnection,
     checkSigs,
     derivation: true,

@@ -10,6 +10,7 @@ import { lastLines, type RunResult } from "../process/run.ts";
 import type { Transport } from "../ssh/transport.ts";
 import { DeployError } from "../errors.ts";
 import type { ProfileDescription } from "../helper/query.ts";
+import type { ProfileStatus } from "../ui/events.ts";
 import { elevationPrefix, stdinFor } from "./elevation.ts";
 
 export interface HelperContext {
@@ -41,6 +42,30 @@ export function profileArgs(plan: ProfilePlan): string[] {
     : ["--profile-user", plan.settings.user, "--profile-name", plan.profile];
 }
 
+/** `deploy COMMAND ARGS…` of the helper on the host, run as the profile's user. */
+export function helperArgv(
+  plan: ProfilePlan,
+  helper: string,
+  command: string,
+  ...args: string[]
+): string[] {
+  return [...elevationPrefix(plan.settings), `${helper}/bin/deploy`, command, ...args];
+}
+
+/** How a profile ended, from the helper's outcome (anything not in place is a failure). */
+export function statusOf(outcome: HelperOutcome["outcome"]): ProfileStatus {
+  switch (outcome) {
+    case "confirmed":
+    case "activated":
+    case "dry-activated":
+    case "activated-for-boot":
+    case "rolled-back":
+      return outcome;
+    default:
+      return "failed";
+  }
+}
+
 /** The argv of `deploy activate` on the host, as the profile's user (pure; tested). */
 export function activateArgv(
   plan: ProfilePlan,
@@ -48,9 +73,9 @@ export function activateArgv(
   mode: { dryActivate: boolean; boot: boolean; generation?: number },
 ): string[] {
   const s = plan.settings;
-  return [
-    ...elevationPrefix(s),
-    `${helper}/bin/deploy`,
+  return helperArgv(
+    plan,
+    helper,
     "activate",
     plan.path,
     ...profileArgs(plan),
@@ -67,7 +92,7 @@ export function activateArgv(
     ...(mode.generation === undefined ? [] : ["--generation", String(mode.generation)]),
     "--deployer",
     deployerName(),
-  ];
+  );
 }
 
 /** Follows helper events from one or more SSH sessions to the outcome. */
@@ -108,9 +133,8 @@ class RunFollower {
   /** Prove that a new login works: confirm over a connection that bypasses the master. */
   async confirm(): Promise<void> {
     this.ctx.onPhase("confirming", "confirming over a new SSH connection");
-    const s = this.plan.settings;
     const r = await this.ctx.transport.runFresh(
-      [...elevationPrefix(s), `${this.ctx.helper}/bin/deploy`, "confirm", this.runDir!],
+      helperArgv(this.plan, this.ctx.helper, "confirm", this.runDir!),
       { input: stdinFor(this.ctx.password, `${this.token}\n`) },
     );
     if (r.code !== 0) {
@@ -142,7 +166,7 @@ export async function activateProfile(
     );
     await new Promise((r) => setTimeout(r, 1000 * attempt));
     session = await ctx.transport.runFresh(
-      [...elevationPrefix(plan.settings), `${ctx.helper}/bin/deploy`, "wait", follower.runDir],
+      helperArgv(plan, ctx.helper, "wait", follower.runDir),
       { input: stdinFor(ctx.password), onStdoutLine: follower.onLine },
     );
   }
@@ -178,7 +202,7 @@ export async function queryProfile(
   ctx: HelperContext,
 ): Promise<ProfileDescription> {
   const r = await ctx.transport.run(
-    [...elevationPrefix(plan.settings), `${ctx.helper}/bin/deploy`, "query", ...profileArgs(plan)],
+    helperArgv(plan, ctx.helper, "query", ...profileArgs(plan)),
     { input: stdinFor(ctx.password) },
   );
   if (r.code !== 0) {
@@ -201,9 +225,9 @@ export async function revokeProfile(
   boot: boolean,
 ): Promise<HelperOutcome> {
   const follower = new RunFollower(plan, ctx);
-  const argv = [
-    ...elevationPrefix(plan.settings),
-    `${ctx.helper}/bin/deploy`,
+  const argv = helperArgv(
+    plan,
+    ctx.helper,
     "revoke",
     ...profileArgs(plan),
     "--temp-path",
@@ -214,7 +238,7 @@ export async function revokeProfile(
     ...(boot ? ["--boot"] : []),
     "--deployer",
     deployerName(),
-  ];
+  );
   const r = await ctx.transport.run(argv, {
     input: stdinFor(ctx.password),
     onStdoutLine: follower.onLine,

@@ -7,7 +7,7 @@
 import { DeployError } from "../errors.ts";
 import type { ProfileResult } from "../ui/events.ts";
 import { onHosts, type OnHostsOptions } from "./on_hosts.ts";
-import { activateProfile, queryProfile } from "./remote_helper.ts";
+import { activateProfile, queryProfile, statusOf } from "./remote_helper.ts";
 
 /** The generation to go back to: `to`, else the newest one before the active one. */
 export function rollbackTarget(
@@ -54,14 +54,10 @@ export async function rollbackProfiles(
     if (r instanceof Error) {
       return { node: p.node, profile: p.profile, status: "failed", ok: false, message: r.message };
     }
-    const status =
-      r.outcome === "confirmed" || r.outcome === "activated" || r.outcome === "rolled-back"
-        ? r.outcome
-        : "failed";
     return {
       node: p.node,
       profile: p.profile,
-      status,
+      status: statusOf(r.outcome),
       ok: r.ok,
       message: r.message,
       runDir: r.runDir,

@@ -16,9 +16,13 @@ export interface CopyOptions {
   onLine?: (line: string) => void;
 }
 
+/** The host's Nix store as Nix's own ssh reaches it (through the open login, see nixSshOpts). */
+export function storeUriOf(transport: Transport): string {
+  return `ssh://${transport.destination}`;
+}
+
 export async function copyToHost(
   transport: Transport,
-  storeUri: string,
   paths: readonly string[],
   options: CopyOptions,
 ): Promise<void> {
@@ -43,7 +47,7 @@ export async function copyToHost(
       ...(options.checkSigs ? [] : ["--no-check-sigs"]),
       ...(options.derivation ? ["--derivation"] : []),
       "--to",
-      storeUri,
+      storeUriOf(transport),
       ...paths,
     ),
     { env: { NIX_SSHOPTS: transport.nixSshOpts() }, onStderrLine: options.onLine },

@@ -63,5 +63,3 @@ export const DeployEventSchema = z.discriminatedUnion("type", [
     profiles: z.array(ProfileResultSchema),
   }),
 ]);
-
-export type DeployEventJson = z.infer<typeof DeployEventSchema>;
