@@ -9,7 +9,7 @@ import { selfPackage } from "../nix/self_package.ts";
 import type { DeployEventInput } from "../ui/events.ts";
 import { mapLimit } from "./limit.ts";
 import { groupByNode } from "./pipeline.ts";
-import type { HelperContext } from "./remote_helper.ts";
+import { deployerName, type HelperContext } from "./remote_helper.ts";
 import { type Connect, HostSessions } from "./sessions.ts";
 
 export interface OnHostsOptions {
@@ -28,6 +28,7 @@ export async function onHosts<R>(
 ): Promise<Map<ProfilePlan, R | Error>> {
   const helper = await selfPackage();
   const sessions = new HostSessions(o.connect);
+  const deployer = deployerName();
   const results = new Map<ProfilePlan, R | Error>();
   try {
     await mapLimit(groupByNode(o.plan), o.jobs, async ({ profiles }) => {
@@ -41,6 +42,7 @@ export async function onHosts<R>(
             await fn(p, {
               transport: t,
               helper,
+              deployer,
               password: o.passwords.get(p.node),
               onLog: (line, source) =>
                 o.emit?.({ type: "log", node: p.node, profile: p.profile, source, line }),

@@ -24,7 +24,13 @@ import {
 } from "../ui/events.ts";
 import { mapLimit } from "./limit.ts";
 import { type Connect, HostSessions, loginKey } from "./sessions.ts";
-import { activateProfile, type HelperContext, revokeProfile, statusOf } from "./remote_helper.ts";
+import {
+  activateProfile,
+  deployerName,
+  type HelperContext,
+  revokeProfile,
+  statusOf,
+} from "./remote_helper.ts";
 
 export interface PipelineOptions {
   flags: Pick<
@@ -127,6 +133,7 @@ export async function runPipeline(o: PipelineOptions): Promise<ProfileResult[]> 
 
   // 3. Every node, several at once.
   const sessions = new HostSessions(o.connect);
+  const deployer = deployerName();
   const transports = new Map<string, Transport>();
   const contexts = new Map<string, HelperContext>();
   const contextFor = (p: ProfilePlan): HelperContext => {
@@ -135,6 +142,7 @@ export async function runPipeline(o: PipelineOptions): Promise<ProfileResult[]> 
       contexts.set(k, {
         transport: transports.get(loginKey(p))!,
         helper,
+        deployer,
         password: o.passwords.get(p.node),
         onLog: (line, source) =>
           emit({ type: "log", node: p.node, profile: p.profile, source, line }),

@@ -17,6 +17,8 @@ export interface HelperContext {
   transport: Transport;
   /** The deploy-ts package on the host. */
   helper: string;
+  /** Who is deploying (see deployerName), for the host's record. */
+  deployer: string;
   password?: string;
   onLog: (line: string, source: "host" | "ssh") => void;
   onPhase: (phase: "activating" | "confirming", message?: string) => void;
@@ -69,13 +71,13 @@ export function statusOf(outcome: HelperOutcome["outcome"]): ProfileStatus {
 /** The argv of `deploy activate` on the host, as the profile's user (pure; tested). */
 export function activateArgv(
   plan: ProfilePlan,
-  helper: string,
+  ctx: Pick<HelperContext, "helper" | "deployer">,
   mode: { dryActivate: boolean; boot: boolean; generation?: number },
 ): string[] {
   const s = plan.settings;
   return helperArgv(
     plan,
-    helper,
+    ctx.helper,
     "activate",
     plan.path,
     ...profileArgs(plan),
@@ -91,7 +93,7 @@ export function activateArgv(
     ...(mode.boot ? ["--boot"] : []),
     ...(mode.generation === undefined ? [] : ["--generation", String(mode.generation)]),
     "--deployer",
-    deployerName(),
+    ctx.deployer,
   );
 }
 
@@ -153,7 +155,7 @@ export async function activateProfile(
 ): Promise<HelperOutcome> {
   const follower = new RunFollower(plan, ctx);
   ctx.onPhase("activating");
-  let session: RunResult = await ctx.transport.run(activateArgv(plan, ctx.helper, mode), {
+  let session: RunResult = await ctx.transport.run(activateArgv(plan, ctx, mode), {
     input: stdinFor(ctx.password),
     onStdoutLine: follower.onLine,
     onStderrLine: (l) => l.trim() && ctx.onLog(l, "ssh"),
@@ -237,7 +239,7 @@ export async function revokeProfile(
     ...(generations.created === null ? [] : ["--remove-generation", String(generations.created)]),
     ...(boot ? ["--boot"] : []),
     "--deployer",
-    deployerName(),
+    ctx.deployer,
   );
   const r = await ctx.transport.run(argv, {
     input: stdinFor(ctx.password),

@@ -1,0 +1,88 @@
+import assert from "node:assert/strict";
+import { activateArgv, statusOf } from "./remote_helper.ts";
+import type { ProfilePlan } from "../config/plan.ts";
+import { DEFAULTS } from "../config/settings.ts";
+import { shellQuoteArgv, shellSplit } from "../ssh/shell_quote.ts";
+
+const plan: ProfilePlan = {
+  repo: ".",
+  node: "web",
+  profile: "my app",
+  hostname: "web",
+  path: "/nix/store/abc-app",
+  settings: {
+    ...DEFAULTS,
+    sshUser: "deploy",
+    user: "alice",
+    sshOpts: [],
+    tempPath: "/var/tmp/it's",
+  },
+};
+
+Deno.test("activate argv: as the profile's user, with every setting the helper needs", () => {
+  const argv = activateArgv(plan, { helper: "/nix/store/xyz-deploy-ts", deployer: "ops@laptop" }, {
+    dryActivate: false,
+    boot: false,
+  });
+  assert.deepEqual(argv.slice(0, 8), [
+    "sudo",
+    "-u",
+    "alice",
+    "/nix/store/xyz-deploy-ts/bin/deploy",
+    "activate",
+    "/nix/store/abc-app",
+    "--profile-user",
+    "alice",
+  ]);
+  assert.deepEqual(argv.slice(8, 16), [
+    "--profile-name",
+    "my app",
+    "--temp-path",
+    "/var/tmp/it's",
+    "--confirm-timeout",
+    "30",
+    "--activation-timeout",
+    "240",
+  ]);
+  assert.deepEqual(argv.slice(16, 18), ["--magic-rollback", "--auto-rollback"]);
+  assert.deepEqual(argv.slice(18), ["--deployer", "ops@laptop"]);
+  // Names and paths with spaces and quotes reach the host's shell intact.
+  assert.deepEqual(shellSplit(shellQuoteArgv(argv)), argv);
+});
+
+const ctx = { helper: "/h", deployer: "ops@laptop" };
+
+Deno.test("activate argv: explicit profilePath, modes, rollback to a generation, no sudo for the SSH user", () => {
+  const own = {
+    ...plan,
+    profilePath: "/opt/p",
+    settings: { ...plan.settings, user: "deploy", magicRollback: false },
+  };
+  const argv = activateArgv(own, ctx, { dryActivate: true, boot: false, generation: 7 });
+  assert.equal(argv[0], "/h/bin/deploy");
+  assert.deepEqual(argv.slice(3, 5), ["--profile-path", "/opt/p"]);
+  assert.ok(!argv.includes("--magic-rollback"));
+  assert.ok(argv.includes("--dry-activate"));
+  assert.deepEqual(argv.slice(argv.indexOf("--generation"), argv.indexOf("--generation") + 2), [
+    "--generation",
+    "7",
+  ]);
+  assert.ok(activateArgv(own, ctx, { dryActivate: false, boot: true }).includes("--boot"));
+});
+
+Deno.test("statusOf: only outcomes that are what they say pass through; the rest failed", () => {
+  for (
+    const o of [
+      "confirmed",
+      "activated",
+      "dry-activated",
+      "activated-for-boot",
+      "rolled-back",
+    ] as const
+  ) {
+    assert.equal(statusOf(o), o);
+  }
+  for (const o of ["failed", "refused", "revoked", "lost"] as const) {
+    assert.equal(statusOf(o), "failed");
+  }
+});
