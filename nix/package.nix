@@ -8,6 +8,8 @@
 { bundle, version }:
 runCommand "deploy-ts-${version}" {
   inherit bundle;
+  # src/nix/self_package.ts writes the same launcher for runs from a checkout:
+  # keep the Deno flags of the two alike.
   launcher = ''
     #!${runtimeShell}
     # deploy-ts ${version}: the deployer, and on hosts the on-host helper.

@@ -49,6 +49,8 @@ async function findOrBuild(): Promise<string> {
       "the on-host helper needs Deno: run deploy-ts with deno, from its Nix package, or from a checkout after npm ci",
     );
   }
+  // The same launcher as nix/package.nix's (the bundle cannot read nix/ at
+  // run time): keep the Deno flags of the two alike.
   const script = [
     "mkdir -p $out/bin",
     `printf '%s\\n' '#!/bin/sh' "export DEPLOY_TS_BIN=$out/bin/deploy DENO_NO_UPDATE_CHECK=1" ` +
