@@ -30,6 +30,8 @@ export class Testbed implements AsyncDisposable {
     // A /24 of its own: 127.X.Y.(10+i), derived from the unique directory name.
     const seed = [...basename(dir)].reduce((a, c) => (a * 31 + c.charCodeAt(0)) >>> 0, 7);
     const net = `127.${100 + (seed % 150)}.${1 + ((seed >>> 8) % 250)}`;
+    // Whose testbed this is: scripts/test clears only those whose owner died.
+    await Deno.writeTextFile(join(dir, "owner"), `${Deno.pid}\n`);
     const tb = new Testbed(dir, net, count);
     const r = await tb.#script(["up", String(count)]);
     if (r.code !== 0) {
