@@ -7,8 +7,13 @@
  *     ssh activate), which has no lock, no rollback and no confirmation;
  * (b) the same deployment to 1 and to 8 hosts;
  * (c) `deploy --help` start-up under Deno, against Deno running an empty script.
+ *
+ * Beside wall time, each row splits CPU between the deployer (its whole
+ * process tree, in a cgroup) and the testbed hosts (each host's cgroup, see
+ * `scripts/testbed cpu`): the hosts share this machine's cores, so wall time
+ * alone mixes the tool's cost with the simulation's.
  */
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { run, runChecked } from "../src/process/run.ts";
@@ -49,64 +54,137 @@ function fleet(hosts: number, sshConfig: string): string {
   return dir;
 }
 
-async function time(fn: () => Promise<unknown>): Promise<number> {
+/** What one run of a contender cost: wall time, and CPU split between the deployer and the hosts. */
+interface Sample {
+  wallMs: number;
+  /** CPU seconds of every process the deployer side started (Deno, ssh, nix, builders). */
+  deployerCpu: number;
+  /** CPU seconds of every process of every testbed host (sshd, sessions, nix-daemon, helper). */
+  hostCpu: number;
+}
+
+/**
+ * The deployer's processes, in a cgroup of their own: ssh masters and Nix
+ * children stay accounted for even when they detach. Needs cgroup v1 cpuacct
+ * or cgroup v2 (as the testbed's per-host accounting does).
+ */
+const DEPLOYER_CGROUP = existsSync("/sys/fs/cgroup/cpuacct")
+  ? "/sys/fs/cgroup/cpuacct/deploy-ts-bench-deployer"
+  : "/sys/fs/cgroup/deploy-ts-bench-deployer";
+mkdirSync(DEPLOYER_CGROUP, { recursive: true });
+
+function deployerCpu(): number {
+  const v1 = join(DEPLOYER_CGROUP, "cpuacct.usage");
+  if (existsSync(v1)) return Number(readFileSync(v1, "utf8")) / 1e9;
+  const usec = /usage_usec (\d+)/.exec(readFileSync(join(DEPLOYER_CGROUP, "cpu.stat"), "utf8"));
+  return Number(usec![1]) / 1e6;
+}
+
+/** argv, started inside the deployer's cgroup. */
+const accounted = (argv: string[]) => [
+  "sh",
+  "-c",
+  'echo $$ >"$0" && exec "$@"',
+  join(DEPLOYER_CGROUP, "cgroup.procs"),
+  ...argv,
+];
+
+async function hostsCpu(): Promise<number> {
+  const r = await tb(["cpu"]);
+  return r.stdout.trim().split("\n").reduce((sum, l) => sum + Number(l.split(" ")[1]), 0);
+}
+
+async function sample(fn: () => Promise<unknown>): Promise<Sample> {
+  const [d0, h0] = [deployerCpu(), await hostsCpu()];
   const t0 = performance.now();
   await fn();
-  return performance.now() - t0;
+  const wallMs = performance.now() - t0;
+  return { wallMs, deployerCpu: deployerCpu() - d0, hostCpu: (await hostsCpu()) - h0 };
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-async function compare(name: string, contenders: Record<string, () => Promise<unknown>>) {
-  const times: Record<string, number[]> = Object.fromEntries(
+interface Contender {
+  run: () => Promise<unknown>;
+  /** Hosts (= profiles) it deploys to, for the per-host CPU figures; 0 for no deployment. */
+  hosts: number;
+}
+
+type Medians = Record<string, { wallMs: number; deployerCpu: number; hostCpu: number }>;
+
+async function compare(name: string, contenders: Record<string, Contender>): Promise<Medians> {
+  const samples: Record<string, Sample[]> = Object.fromEntries(
     Object.keys(contenders).map((k) => [k, []]),
   );
   for (let round = 0; round < ROUNDS; round++) {
-    for (const [k, fn] of Object.entries(contenders)) times[k].push(await time(fn));
+    for (const [k, c] of Object.entries(contenders)) samples[k].push(await sample(c.run));
   }
-  const medians = Object.fromEntries(Object.entries(times).map(([k, v]) => [k, median(v)]));
+  const medians: Medians = Object.fromEntries(
+    Object.entries(samples).map(([k, v]) => {
+      const per = Math.max(contenders[k].hosts, 1);
+      return [k, {
+        wallMs: median(v.map((s) => s.wallMs)),
+        deployerCpu: median(v.map((s) => s.deployerCpu / per)),
+        hostCpu: median(v.map((s) => s.hostCpu / per)),
+      }];
+    }),
+  );
   const [base] = Object.keys(contenders);
-  console.log(`\n${name} (median of ${ROUNDS}, alternating)`);
+  console.log(`\n${name} (medians of ${ROUNDS}, alternating)`);
+  console.log(
+    `  ${"".padEnd(44)} ${"wall".padStart(8)} ${"ratio".padStart(6)}   ${
+      "deployer CPU/host".padStart(17)
+    }   ${"host CPU/profile".padStart(16)}`,
+  );
   for (const [k, m] of Object.entries(medians)) {
+    const deploys = contenders[k].hosts > 0;
     console.log(
-      `  ${k.padEnd(44)} ${m.toFixed(0).padStart(6)} ms   ${(m / medians[base]).toFixed(2)}x`,
+      `  ${k.padEnd(44)} ${m.wallMs.toFixed(0).padStart(5)} ms ${
+        (m.wallMs / medians[base].wallMs).toFixed(2).padStart(5)
+      }x   ${`${m.deployerCpu.toFixed(2)} s`.padStart(17)}   ${
+        (deploys ? `${m.hostCpu.toFixed(2)} s` : "-").padStart(16)
+      }`,
     );
   }
   return medians;
 }
 
 const deployTs = (dir: string, extra: string[] = []) =>
-  runChecked([DENO, "run", "-A", BUNDLE, "-s", "--no-progress", ...extra, dir], { cwd: dir });
+  runChecked(accounted([DENO, "run", "-A", BUNDLE, "-s", "--no-progress", ...extra, dir]), {
+    cwd: dir,
+  });
 
 /** The minimal hand-written deployment of one profile to one host. */
 async function byHand(dir: string, sshConfig: string) {
-  const built = await runChecked([
+  const built = await runChecked(accounted([
     "nix",
     "build",
     "--no-link",
     "--json",
     `${dir}#deploy.nodes.h1.profiles.system.path`,
-  ]);
+  ]));
   const path: string = JSON.parse(built.stdout)[0].outputs.out;
-  await runChecked(["nix", "copy", "--no-check-sigs", "--to", "ssh://root@h1", path], {
+  await runChecked(accounted(["nix", "copy", "--no-check-sigs", "--to", "ssh://root@h1", path]), {
     env: { NIX_SSHOPTS: `-F ${sshConfig}` },
   });
   const profile = "/nix/var/nix/profiles/per-user/root/bench-by-hand";
-  await runChecked([
+  await runChecked(accounted([
     "ssh",
     "-F",
     sshConfig,
     "root@h1",
     shellQuoteArgv(["nix-env", "-p", profile, "--set", path]),
-  ]);
-  await runChecked([
+  ]));
+  await runChecked(accounted([
     "ssh",
     "-F",
     sshConfig,
     "root@h1",
     shellQuoteArgv([`${profile}/deploy-ts-activate`]),
-  ]);
+  ]));
 }
+
+const ratio = (m: Medians, a: string, b: string) => (m[a].wallMs / m[b].wallMs).toFixed(2);
 
 try {
   await tb(["down"]);
@@ -116,34 +194,48 @@ try {
   await deployTs(fleet(8, sshConfig));
 
   const a = await compare("(a) one host, one profile, a new closure each time", {
-    "hand-written nix build + nix copy + 2x ssh": () => byHand(fleet(1, sshConfig), sshConfig),
-    "deploy-ts --magic-rollback false": () =>
-      deployTs(fleet(1, sshConfig), ["--magic-rollback", "false"]),
-    "deploy-ts (magic rollback, confirmed)": () => deployTs(fleet(1, sshConfig)),
+    "hand-written nix build + nix copy + 2x ssh": {
+      run: () => byHand(fleet(1, sshConfig), sshConfig),
+      hosts: 1,
+    },
+    "deploy-ts --magic-rollback false": {
+      run: () => deployTs(fleet(1, sshConfig), ["--magic-rollback", "false"]),
+      hosts: 1,
+    },
+    "deploy-ts (magic rollback, confirmed)": { run: () => deployTs(fleet(1, sshConfig)), hosts: 1 },
   });
   const b = await compare("(b) the same deployment to 1 and to 8 hosts", {
-    "1 host": () => deployTs(fleet(1, sshConfig)),
-    "8 hosts (--jobs 8)": () => deployTs(fleet(8, sshConfig), ["--jobs", "8"]),
+    "1 host": { run: () => deployTs(fleet(1, sshConfig)), hosts: 1 },
+    "8 hosts (--jobs 8)": { run: () => deployTs(fleet(8, sshConfig), ["--jobs", "8"]), hosts: 8 },
   });
   const empty = join(mkdtempSync(join(tmpdir(), "deploy-ts-bench-")), "empty.mjs");
   writeFileSync(empty, "");
   const c = await compare("(c) start-up under Deno", {
-    "deno run (an empty script)": () => runChecked([DENO, "run", "-A", empty]),
-    "deploy --help (the bundle)": () => runChecked([DENO, "run", "-A", BUNDLE, "--help"]),
+    "deno run (an empty script)": {
+      run: () => runChecked(accounted([DENO, "run", "-A", empty])),
+      hosts: 0,
+    },
+    "deploy --help (the bundle)": {
+      run: () => runChecked(accounted([DENO, "run", "-A", BUNDLE, "--help"])),
+      hosts: 0,
+    },
   });
   console.log(
     `\nSummary: (a) deploy-ts/hand = ${
-      (a["deploy-ts (magic rollback, confirmed)"] / a["hand-written nix build + nix copy + 2x ssh"])
-        .toFixed(2)
+      ratio(
+        a,
+        "deploy-ts (magic rollback, confirmed)",
+        "hand-written nix build + nix copy + 2x ssh",
+      )
     }x with magic rollback, ${
-      (a["deploy-ts --magic-rollback false"] / a["hand-written nix build + nix copy + 2x ssh"])
-        .toFixed(2)
+      ratio(a, "deploy-ts --magic-rollback false", "hand-written nix build + nix copy + 2x ssh")
     }x without; (b) 8 hosts/1 host = ${
-      (b["8 hosts (--jobs 8)"] / b["1 host"]).toFixed(2)
+      ratio(b, "8 hosts (--jobs 8)", "1 host")
     }x; (c) --help/empty = ${
-      (c["deploy --help (the bundle)"] / c["deno run (an empty script)"]).toFixed(2)
-    }x`,
+      ratio(c, "deploy --help (the bundle)", "deno run (an empty script)")
+    }x (wall); on ${navigator.hardwareConcurrency} cores, ${new Date().toISOString().slice(0, 10)}`,
   );
 } finally {
   await run([join(REPO, "scripts", "testbed"), "down"], { env: { TESTBED_DIR } });
+  await run(["rmdir", DEPLOYER_CGROUP]);
 }

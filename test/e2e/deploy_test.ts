@@ -180,7 +180,9 @@ Deno.test("deploy: an activation that locks the deployer out is rolled back by t
       a: { hostname: "h1", profiles: { system: { message: "a" } } },
       b: {
         hostname: "h2",
-        settings: { confirmTimeout: 3 },
+        // Short only where the window is meant to close: a good deployment on a
+        // loaded machine must never depend on how quickly it confirms.
+        settings: lockout ? { confirmTimeout: 3 } : {},
         profiles: {
           system: {
             message: lockout ? "locked-out" : "good",
@@ -310,7 +312,8 @@ Deno.test("deploy: a node whose build fails is not touched; --keep-result keeps 
 Deno.test("deploy: an interrupted run closes its SSH masters", async () => {
   await using tb = await Testbed.up(1);
   const dir = fleetFlake(tb, {
-    web: { hostname: "h1", profiles: { system: { message: "slow", sleep: 5 } } },
+    // Long enough that the interruption always lands during the activation.
+    web: { hostname: "h1", profiles: { system: { message: "slow", sleep: 60 } } },
   });
   const child = spawn(
     cliArgv(["-s", "--no-progress", "."])[0],

@@ -93,7 +93,11 @@ nix show-config --json`,
   );
   assert.equal(r.code, 0, r.stderr);
   const text = readFileSync(conf, "utf8");
-  assert.equal(text, readFileSync(join(etcNix, "after-first"), "utf8"), "a second run changes nothing");
+  assert.equal(
+    text,
+    readFileSync(join(etcNix, "after-first"), "utf8"),
+    "a second run changes nothing",
+  );
   assert.equal(text.match(/# deploy-ts: begin/g)?.length, 1);
   assert.equal(text.match(/^max-jobs = 3$/gm)?.length, 1);
   assert.equal(text.match(/^keep-outputs = true$/gm)?.length, 1);

@@ -223,8 +223,9 @@ Deno.test("helper: a token or canary from an earlier run can never confirm a new
   const old = activate(tb, "h1", pkg, one, { confirmTimeout: 1 });
   const first = await old.run();
   assert.equal((await old.outcome()).outcome, "rolled-back");
-  const s = activate(tb, "h1", pkg, two, { confirmTimeout: 4 });
-  const { runDir } = await s.run();
+  // A window no loaded machine can close early; the run's own token closes it at the end.
+  const s = activate(tb, "h1", pkg, two, { confirmTimeout: 120 });
+  const { runDir, token } = await s.run();
   await s.phase("awaiting-confirmation");
   const stale = await confirm(tb, "root@h1", pkg, runDir, first.token!);
   assert.notEqual(stale.code, 0);
@@ -232,13 +233,16 @@ Deno.test("helper: a token or canary from an earlier run can never confirm a new
   const replay = await confirm(tb, "root@h1", pkg, first.runDir, first.token!);
   assert.notEqual(replay.code, 0);
   assert.match(replay.stderr, /no confirmation is pending/);
-  assert.equal((await s.outcome()).outcome, "rolled-back");
+  // Neither attempt used up the pending confirmation.
+  assert.equal((await confirm(tb, "root@h1", pkg, runDir, token!)).code, 0);
+  assert.equal((await s.outcome()).outcome, "confirmed");
 });
 
 Deno.test("helper: another local user can neither forge nor remove the canary", async () => {
   const { tb, pkg, profiles: [one] } = await setup(["one"]);
   await using _ = tb;
-  const s = activate(tb, "h1", pkg, one, { confirmTimeout: 4 });
+  // Long enough that the attack always lands inside the window on a loaded machine.
+  const s = activate(tb, "h1", pkg, one, { confirmTimeout: 15 });
   const { runDir, token } = await s.run();
   await s.phase("awaiting-confirmation");
   const attack = await tb.ssh(

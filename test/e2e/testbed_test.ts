@@ -49,6 +49,19 @@ Deno.test("testbed: users, sudo and host identity", async () => {
   assert.equal((await tb.ssh("root@h1", "true")).code, 0);
 });
 
+Deno.test("testbed: root on a host has a home of its own, with Debian's default dot-files", async () => {
+  await using tb = await Testbed.up(2);
+  const debianBashrc = await Deno.readTextFile("/usr/share/base-files/dot.bashrc");
+  const r = await tb.ssh("root@h1", "echo $HOME; cat ~/.bashrc; touch ~/only-on-h1");
+  assert.equal(r.code, 0, r.stderr);
+  const [home, ...bashrc] = r.stdout.split("\n");
+  assert.equal(home, "/root");
+  // Not this machine's .bashrc (whatever it runs): the one a new Debian host has.
+  assert.equal(bashrc.join("\n"), debianBashrc);
+  assert.equal((await tb.ssh("root@h2", "test -e ~/only-on-h1")).code, 1);
+  await assert.rejects(Deno.stat("/root/only-on-h1"));
+});
+
 Deno.test("testbed: down leaves no process, mount or file behind", async () => {
   const tb = await Testbed.up(2);
   const marker = ` ${tb.dir}/hosts/`;
