@@ -4,7 +4,17 @@
  * package, deploy-ts knows it; run from a checkout, it first puts the bundle
  * and the runtime executing it into the local store.
  */
-import { existsSync, readdirSync } from "node:fs";
+import { createHash } from "node:crypto";
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
+import { homedir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import process from "node:process";
@@ -49,6 +59,57 @@ async function findOrBuild(): Promise<string> {
       "the on-host helper needs Deno: run deploy-ts with deno, from its Nix package, or from a checkout after npm ci",
     );
   }
+  const key = packageKey(runtime, bundle);
+  const known = readCache()[key];
+  if (known?.startsWith("/nix/store/") && existsSync(join(known, "bin", "deploy"))) return known;
+  const out = await addToStore(runtime, bundle);
+  writeCache(key, out);
+  return out;
+}
+
+/**
+ * What the package is made of, cheaply: the runtime by its file identity (it
+ * is 95 MB; hashing it through `builtins.path` costs half a second of CPU on
+ * every run), the bundle by its content (rebuilt often, usually the same).
+ */
+function packageKey(runtime: string, bundle: string): string {
+  const r = statSync(runtime);
+  const bundleHash = createHash("sha256").update(readFileSync(bundle)).digest("hex");
+  return [VERSION, runtime, r.size, r.mtimeMs, r.ino, bundleHash].join(":");
+}
+
+function cacheFile(): string {
+  const base = process.env.XDG_CACHE_HOME || join(homedir(), ".cache");
+  return join(base, "deploy-ts", "self-package.json");
+}
+
+function readCache(): Record<string, string> {
+  try {
+    const parsed = JSON.parse(readFileSync(cacheFile(), "utf8"));
+    return parsed !== null && typeof parsed === "object" ? parsed : {};
+  } catch {
+    return {};
+  }
+}
+
+/** Best effort: a cache that cannot be written only costs the next run its half second. */
+function writeCache(key: string, storePath: string): void {
+  try {
+    const file = cacheFile();
+    mkdirSync(dirname(file), { recursive: true });
+    // A few recent checkouts' entries, newest last.
+    const entries = Object.entries({ ...readCache(), [key]: storePath })
+      .filter(([k]) => k !== key).slice(-7);
+    entries.push([key, storePath]);
+    const tmp = `${file}.${process.pid}`;
+    writeFileSync(tmp, JSON.stringify(Object.fromEntries(entries)));
+    renameSync(tmp, file);
+  } catch {
+    // ignored: see above
+  }
+}
+
+async function addToStore(runtime: string, bundle: string): Promise<string> {
   // The same launcher as nix/package.nix's (the bundle cannot read nix/ at
   // run time): keep the Deno flags of the two alike.
   const script = [
