@@ -58,6 +58,13 @@ export class CommandError extends DeployError {
   }
 }
 
+/** The command line itself is wrong (unknown flag, bad value, conflicting flags): exit code 2. */
+export class UsageError extends ConfigError {
+  constructor(message: string, context: ErrorContext = {}) {
+    super(message, context, { exitCode: 2 });
+  }
+}
+
 /** The user declined the interactive prompt. */
 export class CancelledError extends DeployError {}
 

@@ -4,7 +4,7 @@ import { CancelledError } from "../errors.ts";
 import { observeCommands } from "../process/run.ts";
 import { shellQuoteArgv } from "../ssh/shell_quote.ts";
 import { resolvePlan } from "../deploy/resolve_plan.ts";
-import { runPipeline } from "../deploy/pipeline.ts";
+import { type PipelineOptions, runPipeline } from "../deploy/pipeline.ts";
 import { rollbackProfiles } from "../deploy/rollback.ts";
 import { formatStatus, profileStatuses } from "../deploy/status.ts";
 import { diffProfiles, formatDiff } from "../deploy/diff.ts";
@@ -75,7 +75,7 @@ export async function runDeployCommand({ command, flags }: ParsedCommand): Promi
         { plan, jobs: flags.jobs, checkSigs: flags.checksigs, passwords, emit },
         flags.rollbackTo,
       )
-      : await runPipeline({ flags, plan, emit, passwords });
+      : await runPipeline({ ...pipelineOptions(flags), plan, emit, passwords });
     const ok = results.every((r) => r.ok);
     emit({ type: "summary", ok, profiles: results });
     return ok ? 0 : 1;
@@ -111,6 +111,24 @@ async function inspect(command: "status" | "diff", flags: DeployFlags): Promise<
     }
   }
   return diffs.every((d) => !d.error) ? 0 : 1;
+}
+
+/** The command line's flags as the pipeline's policy, said once. */
+export function pipelineOptions(
+  flags: DeployFlags,
+): Omit<PipelineOptions, "plan" | "emit" | "passwords"> {
+  return {
+    goal: flags.dryActivate ? "dry-activate" : flags.boot ? "boot" : "switch",
+    onFailure: flags.keepGoing
+      ? "keep-going"
+      : flags.rollbackSucceeded
+      ? "stop-and-revoke"
+      : "stop",
+    jobs: flags.jobs,
+    checkSigs: flags.checksigs,
+    ...(flags.keepResult ? { gcRoots: flags.resultPath } : {}),
+    extraNixArgs: flags.extraNixArgs,
+  };
 }
 
 /** One password per node that needs one (interactiveSudo), asked before anything else. */

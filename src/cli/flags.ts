@@ -2,24 +2,7 @@
  * The deployer's command-line flags, as parsed: the same names and value
  * syntax as deploy-rs (reference §1.1), plus deploy-ts's own.
  */
-
-/** Overrides that apply on top of the merged flake settings (deploy-rs's `CmdOverrides`). */
-export interface SettingOverrides {
-  sshUser?: string;
-  user?: string;
-  /** Already split like a shell would; replaces the merged list. */
-  sshOpts?: string[];
-  fastConnection?: boolean;
-  autoRollback?: boolean;
-  magicRollback?: boolean;
-  confirmTimeout?: number;
-  activationTimeout?: number;
-  tempPath?: string;
-  /** `--remote-build` can only force remote builds on, as in deploy-rs. */
-  remoteBuild?: true;
-  sudo?: string;
-  interactiveSudo?: boolean;
-}
+import type { SettingOverrides } from "../config/settings_table.ts";
 
 /** Everything the deployer's commands take. */
 export interface DeployFlags {

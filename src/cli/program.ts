@@ -5,10 +5,20 @@
  * dispatches them first so the on-host path stays small.
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
-import { ConfigError } from "../errors.ts";
+import { UsageError } from "../errors.ts";
 import { shellSplit } from "../ssh/shell_quote.ts";
 import { VERSION } from "../version.ts";
 import type { DeployFlags } from "./flags.ts";
+import {
+  type FlagGroup,
+  type ProfileSettings,
+  SETTING_NAMES,
+  type SettingKind,
+  type SettingName,
+  type SettingOverrides,
+  SETTINGS,
+  type SettingSpec,
+} from "../config/settings_table.ts";
 
 export type DeployCommandName = "deploy" | "plan" | "status" | "rollback" | "diff";
 
@@ -94,7 +104,7 @@ Everything after \`--\` is passed to Nix's evaluation, check and build commands.
   } catch (e) {
     if (e instanceof CommanderError) {
       if (e.code === "commander.helpDisplayed" || e.code === "commander.version") return undefined;
-      throw new ConfigError(e.message.replace(/^error: /, ""), {}, { exitCode: 2 });
+      throw new UsageError(e.message.replace(/^error: /, ""));
     }
     throw e;
   }
@@ -118,32 +128,18 @@ function addDeployOptions(cmd: Command): void {
   group(
     "Connection:",
     new Option("--hostname <host>", "override the hostname (one node only)"),
-    new Option("--ssh-user <user>", "override sshUser"),
-    new Option("--ssh-opts <opts>", "override sshOpts; split like a shell (quotes respected)"),
-    new Option("--profile-user <user>", "override user (the profile's owner)"),
-    new Option("--sudo <cmd>", 'override sudo, the elevation prefix (default "sudo -u")'),
-    new Option("--interactive-sudo <bool>", "override interactiveSudo").argParser(parseBool),
-    new Option("--fast-connection <bool>", "override fastConnection (no substitution on the host)")
-      .argParser(parseBool),
+    ...settingOptions("Connection:"),
     new Option("-c, --checksigs", "check signatures when copying (no --no-check-sigs)"),
   );
   group(
     "Build:",
-    new Option("--remote-build", "build on the target hosts"),
+    ...settingOptions("Build:"),
     new Option("-k, --keep-result", "keep GC roots of locally built profiles"),
     new Option("-r, --result-path <path>", "where -k puts GC roots").default("./.deploy-gc"),
   );
   group(
     "Activation and rollback:",
-    new Option("--auto-rollback <bool>", "override autoRollback").argParser(parseBool),
-    new Option("--magic-rollback <bool>", "override magicRollback").argParser(parseBool),
-    new Option("--confirm-timeout <seconds>", "override confirmTimeout").argParser(
-      parsePositiveInt,
-    ),
-    new Option("--activation-timeout <seconds>", "override activationTimeout").argParser(
-      parsePositiveInt,
-    ),
-    new Option("--temp-path <path>", "override tempPath (where canaries live on the host)"),
+    ...settingOptions("Activation and rollback:"),
     new Option("--dry-activate", "run the activation in dry mode; change nothing"),
     new Option("--boot", "set the profile for the next boot without switching"),
     new Option(
@@ -169,42 +165,26 @@ function toFlags(
 ): DeployFlags {
   const listed = o.targets as string[] | undefined;
   if (listed && positional.length > 0) {
-    throw new ConfigError(
+    throw new UsageError(
       `give targets either as arguments or with --targets, not both (got ${
         positional.join(" ")
       } and --targets ${listed.join(" ")})`,
-      {},
-      { exitCode: 2 },
     );
   }
   if (o.dryActivate && o.boot) {
-    throw new ConfigError("--dry-activate and --boot cannot be used together", {}, { exitCode: 2 });
+    throw new UsageError("--dry-activate and --boot cannot be used together");
   }
   const str = (k: string) => o[k] as string | undefined;
-  let sshOpts: string[] | undefined;
-  if (o.sshOpts !== undefined) {
-    try {
-      sshOpts = shellSplit(o.sshOpts as string);
-    } catch (e) {
-      throw new ConfigError(`--ssh-opts: ${(e as Error).message}`, {}, { exitCode: 2 });
-    }
+  const overrides: SettingOverrides = {};
+  for (const name of SETTING_NAMES) {
+    const value = o[optionKey(name)];
+    if (value === undefined) continue;
+    assignOverride(
+      overrides,
+      name,
+      SETTINGS[name].kind === "words" ? splitWords(name, value) : value,
+    );
   }
-  const overrides = Object.fromEntries(
-    Object.entries({
-      sshUser: str("sshUser"),
-      user: str("profileUser"),
-      sshOpts,
-      fastConnection: o.fastConnection,
-      autoRollback: o.autoRollback,
-      magicRollback: o.magicRollback,
-      confirmTimeout: o.confirmTimeout,
-      activationTimeout: o.activationTimeout,
-      tempPath: str("tempPath"),
-      remoteBuild: o.remoteBuild ? true : undefined,
-      sudo: str("sudo"),
-      interactiveSudo: o.interactiveSudo,
-    }).filter(([, v]) => v !== undefined),
-  );
   const targets = listed ?? positional;
   return {
     targets: targets.length > 0 ? targets : ["."],
@@ -235,6 +215,51 @@ export function parseBool(value: string): boolean {
   if (value === "true") return true;
   if (value === "false") return false;
   throw new InvalidArgumentError("expected true or false.");
+}
+
+/** Commander's attribute for a setting's flag: `--profile-user` → `profileUser`. */
+function optionKey(name: SettingName): string {
+  return new Option(SETTINGS[name].flag.syntax).attributeName();
+}
+
+/** The override flags of the settings listed under one heading of --help. */
+function settingOptions(group: FlagGroup): Option[] {
+  return SETTING_NAMES.filter((name) => SETTINGS[name].flag.group === group).map((name) => {
+    const spec: SettingSpec = SETTINGS[name];
+    const option = new Option(spec.flag.syntax, spec.flag.help);
+    const parse = KIND_PARSERS[spec.kind];
+    // A flag without a value (`--remote-build`) can only switch its setting on.
+    return parse && !option.isBoolean() ? option.argParser(parse) : option;
+  });
+}
+
+/** How a flag's text becomes a setting's value, by kind (lists are split in toFlags). */
+const KIND_PARSERS: Record<SettingKind, ((value: string) => unknown) | undefined> = {
+  user: undefined,
+  command: undefined,
+  path: undefined,
+  words: undefined,
+  bool: parseBool,
+  seconds: parsePositiveInt,
+};
+
+/** A list flag such as `--ssh-opts`, split like a shell would split it. */
+function splitWords(name: SettingName, value: unknown): string[] {
+  try {
+    return shellSplit(value as string);
+  } catch (e) {
+    const flag = SETTINGS[name].flag.syntax.split(" ")[0];
+    throw new UsageError(`${flag}: ${(e as Error).message}`);
+  }
+}
+
+function assignOverride<K extends SettingName>(
+  into: SettingOverrides,
+  name: K,
+  value: unknown,
+): void {
+  // Parsed by kind above; a value-less flag gave `true`.
+  into[name] = value as ProfileSettings[K];
 }
 
 function parsePositiveInt(value: string): number {

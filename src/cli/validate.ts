@@ -6,12 +6,12 @@
  */
 import { readFileSync } from "node:fs";
 import process from "node:process";
-import { ConfigError } from "../errors.ts";
+import { ConfigError, UsageError } from "../errors.ts";
 import { validateDeploy } from "../config/schema.ts";
 
 export function validateCommand(argv: readonly string[]): number {
   if (argv.length !== 1) {
-    throw new ConfigError("usage: deploy validate FILE.json", {}, { exitCode: 2 });
+    throw new UsageError("usage: deploy validate FILE.json");
   }
   let data: unknown;
   try {

@@ -4,9 +4,8 @@
  * Pure: evaluation happens before, hosts are contacted after.
  */
 import { ConfigError } from "../errors.ts";
-import type { SettingOverrides } from "../cli/flags.ts";
 import type { DeployConfig } from "./schema.ts";
-import { mergeSettings, type ProfileSettings } from "./settings.ts";
+import { mergeSettings, type ProfileSettings, type SettingOverrides } from "./settings.ts";
 import { closest } from "./suggest.ts";
 import type { Target } from "./target.ts";
 

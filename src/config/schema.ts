@@ -7,28 +7,44 @@
 import { z } from "zod";
 import { ConfigError, describeContext, type ErrorContext } from "../errors.ts";
 import { closest } from "./suggest.ts";
+import {
+  type GenericSettings,
+  SETTING_NAMES,
+  type SettingKind,
+  type SettingKinds,
+  type SettingName,
+  SETTINGS,
+  type SettingSpec,
+} from "./settings_table.ts";
 
-const positiveSeconds = z.int().positive();
-
-/** Settings allowed at every level: deploy, node and profile. */
-export const GenericSettingsShape = {
-  sshUser: z.string().min(1),
+/** The one schema of each kind of setting value (settings_table.ts). */
+const KIND_SCHEMAS = {
   user: z.string().min(1),
-  sudo: z.string().min(1),
-  interactiveSudo: z.boolean(),
-  sshOpts: z.array(z.string()),
-  fastConnection: z.boolean(),
-  autoRollback: z.boolean(),
-  magicRollback: z.boolean(),
-  confirmTimeout: positiveSeconds,
-  activationTimeout: positiveSeconds,
-  tempPath: z.string().startsWith("/"),
-  remoteBuild: z.boolean(),
-} as const;
+  command: z.string().min(1),
+  bool: z.boolean(),
+  seconds: z.int().positive(),
+  path: z.string().startsWith("/"),
+  words: z.array(z.string()),
+} as const satisfies { [K in SettingKind]: z.ZodType<SettingKinds[K]> };
 
+/** What each kind must be, in words, for messages. */
+const KIND_EXPECTED: Record<SettingKind, string> = {
+  user: "a user name (a non-empty string)",
+  command: 'a command prefix such as "sudo -u" (a non-empty string)',
+  bool: "true or false",
+  seconds: "a positive whole number of seconds",
+  path: "an absolute path (a string starting with /)",
+  words: "a list of strings",
+};
+
+type GenericShape = {
+  [K in SettingName]: z.ZodOptional<(typeof KIND_SCHEMAS)[(typeof SETTINGS)[K]["kind"]]>;
+};
+
+/** Settings allowed at every level: deploy, node and profile, from the settings table. */
 const generic = Object.fromEntries(
-  Object.entries(GenericSettingsShape).map(([k, v]) => [k, v.optional()]),
-) as { [K in keyof typeof GenericSettingsShape]: z.ZodOptional<(typeof GenericSettingsShape)[K]> };
+  SETTING_NAMES.map((k) => [k, KIND_SCHEMAS[SETTINGS[k].kind].optional()]),
+) as GenericShape;
 
 export const ProfileSchema = z.looseObject({
   ...generic,
@@ -50,27 +66,21 @@ export const DeploySchema = z.looseObject({
   nodes: z.record(z.string(), NodeSchema),
 });
 
-export type GenericSettings = {
-  [K in keyof typeof GenericSettingsShape]?: z.infer<(typeof GenericSettingsShape)[K]>;
-};
+// The schema and the table agree on every setting's type.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const _genericMatchesTable: Same<z.infer<z.ZodObject<GenericShape>>, GenericSettings> = true;
+
+export type { GenericSettings };
 export type ProfileConfig = z.infer<typeof ProfileSchema>;
 export type NodeConfig = z.infer<typeof NodeSchema>;
 export type DeployConfig = z.infer<typeof DeploySchema>;
 
 /** What each field must be, in words, for messages. */
 const EXPECTED: Record<string, string> = {
-  sshUser: "a user name (a non-empty string)",
-  user: "a user name (a non-empty string)",
-  sudo: 'a command prefix such as "sudo -u" (a non-empty string)',
-  interactiveSudo: "true or false",
-  sshOpts: "a list of strings",
-  fastConnection: "true or false",
-  autoRollback: "true or false",
-  magicRollback: "true or false",
-  confirmTimeout: "a positive whole number of seconds",
-  activationTimeout: "a positive whole number of seconds",
-  tempPath: "an absolute path (a string starting with /)",
-  remoteBuild: "true or false",
+  ...Object.fromEntries(SETTING_NAMES.map((k) => {
+    const spec: SettingSpec = SETTINGS[k];
+    return [k, spec.expected ?? KIND_EXPECTED[spec.kind]];
+  })),
   path: "a derivation or a store path (a string starting with /)",
   profilePath: "an absolute path (a string starting with /)",
   hostname: "a host name (a non-empty string)",
@@ -79,7 +89,7 @@ const EXPECTED: Record<string, string> = {
   nodes: "an attribute set of nodes",
 };
 
-const GENERIC_KEYS = Object.keys(GenericSettingsShape);
+const GENERIC_KEYS: string[] = SETTING_NAMES;
 const DEPLOY_KEYS = new Set([...GENERIC_KEYS, "nodes"]);
 const NODE_KEYS = new Set([...GENERIC_KEYS, "hostname", "profiles", "profilesOrder"]);
 const PROFILE_KEYS = new Set([...GENERIC_KEYS, "path", "profilePath", "drvPath"]);

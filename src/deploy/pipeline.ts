@@ -8,7 +8,6 @@
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import type { DeployFlags } from "../cli/flags.ts";
 import type { ProfilePlan } from "../config/plan.ts";
 import { DeployError } from "../errors.ts";
 import { addGcRoot, buildPaths } from "../nix/build.ts";
@@ -22,6 +21,7 @@ import {
   type ProfileStatus,
   SUCCESS,
 } from "../ui/events.ts";
+import type { ActivationGoal } from "../vocabulary.ts";
 import { mapLimit } from "./limit.ts";
 import { type Connect, HostSessions, loginKey } from "./sessions.ts";
 import {
@@ -32,19 +32,24 @@ import {
   statusOf,
 } from "./remote_helper.ts";
 
+/**
+ * What to do when a profile fails: `stop` starts nothing new; `stop-and-revoke`
+ * also puts back what this run already activated (deploy-rs's default);
+ * `keep-going` lets every node stand on its own.
+ */
+export type FailurePolicy = "stop" | "stop-and-revoke" | "keep-going";
+
 export interface PipelineOptions {
-  flags: Pick<
-    DeployFlags,
-    | "jobs"
-    | "keepGoing"
-    | "rollbackSucceeded"
-    | "dryActivate"
-    | "boot"
-    | "checksigs"
-    | "keepResult"
-    | "resultPath"
-    | "extraNixArgs"
-  >;
+  goal: ActivationGoal;
+  onFailure: FailurePolicy;
+  /** Nodes deployed at once. */
+  jobs: number;
+  /** Check signatures when copying. */
+  checkSigs: boolean;
+  /** Where to keep GC roots of locally built profiles (`-k`), if at all. */
+  gcRoots?: string;
+  /** Appended to Nix's build calls. */
+  extraNixArgs: string[];
   plan: ProfilePlan[];
   emit: (event: DeployEventInput) => void;
   /** Sudo passwords by node, for interactiveSudo. */
@@ -68,9 +73,9 @@ export function groupByNode(
 }
 
 export async function runPipeline(o: PipelineOptions): Promise<ProfileResult[]> {
-  const { flags, emit } = o;
+  const { emit } = o;
   const results = new Map<string, ProfileResult>();
-  const stopOnFailure = !flags.keepGoing;
+  const stopOnFailure = o.onFailure !== "keep-going";
   let stopped = false;
 
   const finish = (
@@ -105,7 +110,7 @@ export async function runPipeline(o: PipelineOptions): Promise<ProfileResult[]> 
   }
   const build = await buildPaths(
     toBuild.map((p) => ({ drvPath: p.drvPath, path: p.path })),
-    flags.extraNixArgs,
+    o.extraNixArgs,
     (line) => emit({ type: "log", source: "nix", line }),
   );
   for (const p of local) {
@@ -117,8 +122,8 @@ export async function runPipeline(o: PipelineOptions): Promise<ProfileResult[]> 
       );
     } else if (p.drvPath !== undefined && !build.built.has(p.path)) {
       finish(p, "failed", `building ${p.path} failed:\n${build.error ?? "no output was produced"}`);
-    } else if (flags.keepResult) {
-      await addGcRoot(p.path, join(flags.resultPath, p.node, p.profile));
+    } else if (o.gcRoots !== undefined) {
+      await addGcRoot(p.path, join(o.gcRoots, p.node, p.profile));
     }
   }
 
@@ -179,12 +184,12 @@ export async function runPipeline(o: PipelineOptions): Promise<ProfileResult[]> 
         const copied = [helper, ...mine.filter((p) => !p.settings.remoteBuild).map((p) => p.path)];
         await copyToHost(t, copied, {
           substitute: !fast,
-          checkSigs: flags.checksigs,
+          checkSigs: o.checkSigs,
           context: { node: mine[0].node },
           onLine: log,
         });
         for (const p of mine.filter((p) => p.settings.remoteBuild)) {
-          await buildOnHost(t, p, flags.checksigs, log);
+          await buildOnHost(t, p, o.checkSigs, log);
         }
       } catch (e) {
         for (const p of mine) finish(p, "failed", (e as Error).message);
@@ -197,7 +202,7 @@ export async function runPipeline(o: PipelineOptions): Promise<ProfileResult[]> 
         finish(p, "skipped", "not started: another profile failed");
         continue;
       }
-      const r = await activateProfile(p, contextFor(p), flags);
+      const r = await activateProfile(p, contextFor(p), { goal: o.goal });
       finish(p, statusOf(r.outcome), r.message, {
         runDir: r.runDir,
         previousGeneration: r.previousGeneration,
@@ -212,20 +217,20 @@ export async function runPipeline(o: PipelineOptions): Promise<ProfileResult[]> 
   };
 
   try {
-    await mapLimit(groupByNode(o.plan), flags.jobs, deployNode);
+    await mapLimit(groupByNode(o.plan), o.jobs, deployNode);
     for (const p of o.plan.filter(pending)) {
       finish(p, "skipped", "not started: another profile failed");
     }
 
     // 4. Revoke what this run activated, if anything failed.
     const failed = [...results.values()].find((r) => !r.ok && r.status !== "skipped");
-    if (failed && stopOnFailure && flags.rollbackSucceeded && !flags.dryActivate) {
+    if (failed && o.onFailure === "stop-and-revoke" && o.goal !== "dry-activate") {
       const reason = `${failed.node}.${failed.profile} failed`;
       const toRevoke = [...o.plan].reverse().filter((p) => {
         const r = results.get(key(p))!;
         return r.ok && p.settings.autoRollback;
       });
-      await mapLimit(groupByNode(toRevoke), flags.jobs, async ({ profiles }) => {
+      await mapLimit(groupByNode(toRevoke), o.jobs, async ({ profiles }) => {
         for (const p of profiles) {
           const before = results.get(key(p))!;
           emit({
@@ -238,7 +243,7 @@ export async function runPipeline(o: PipelineOptions): Promise<ProfileResult[]> 
           const r = await revokeProfile(p, contextFor(p), {
             previous: before.previousGeneration ?? null,
             created: before.newGeneration ?? null,
-          }, flags.boot);
+          }, o.goal === "boot");
           const kept = {
             runDir: before.runDir,
             previousGeneration: before.previousGeneration,

@@ -12,6 +12,7 @@ import { DeployError } from "../errors.ts";
 import type { ProfileDescription } from "../helper/query.ts";
 import type { ProfileStatus } from "../ui/events.ts";
 import { elevationPrefix, stdinFor } from "./elevation.ts";
+import type { ActivationGoal } from "../vocabulary.ts";
 
 export interface HelperContext {
   transport: Transport;
@@ -31,6 +32,12 @@ export interface HelperOutcome {
   runDir?: string;
   previousGeneration?: number | null;
   newGeneration?: number | null;
+}
+
+/** What an activation is for, and (for `deploy rollback`) the generation it goes back to. */
+export interface ActivationMode {
+  goal: ActivationGoal;
+  generation?: number;
 }
 
 /** Who is deploying, for the host's record. */
@@ -72,7 +79,7 @@ export function statusOf(outcome: HelperOutcome["outcome"]): ProfileStatus {
 export function activateArgv(
   plan: ProfilePlan,
   ctx: Pick<HelperContext, "helper" | "deployer">,
-  mode: { dryActivate: boolean; boot: boolean; generation?: number },
+  mode: ActivationMode,
 ): string[] {
   const s = plan.settings;
   return helperArgv(
@@ -89,8 +96,8 @@ export function activateArgv(
     String(s.activationTimeout),
     ...(s.magicRollback ? ["--magic-rollback"] : []),
     ...(s.autoRollback ? ["--auto-rollback"] : []),
-    ...(mode.dryActivate ? ["--dry-activate"] : []),
-    ...(mode.boot ? ["--boot"] : []),
+    ...(mode.goal === "dry-activate" ? ["--dry-activate"] : []),
+    ...(mode.goal === "boot" ? ["--boot"] : []),
     ...(mode.generation === undefined ? [] : ["--generation", String(mode.generation)]),
     "--deployer",
     ctx.deployer,
@@ -151,7 +158,7 @@ class RunFollower {
 export async function activateProfile(
   plan: ProfilePlan,
   ctx: HelperContext,
-  mode: { dryActivate: boolean; boot: boolean; generation?: number },
+  mode: ActivationMode,
 ): Promise<HelperOutcome> {
   const follower = new RunFollower(plan, ctx);
   ctx.onPhase("activating");

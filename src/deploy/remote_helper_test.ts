@@ -21,8 +21,7 @@ const plan: ProfilePlan = {
 
 Deno.test("activate argv: as the profile's user, with every setting the helper needs", () => {
   const argv = activateArgv(plan, { helper: "/nix/store/xyz-deploy-ts", deployer: "ops@laptop" }, {
-    dryActivate: false,
-    boot: false,
+    goal: "switch",
   });
   assert.deepEqual(argv.slice(0, 8), [
     "sudo",
@@ -58,7 +57,7 @@ Deno.test("activate argv: explicit profilePath, modes, rollback to a generation,
     profilePath: "/opt/p",
     settings: { ...plan.settings, user: "deploy", magicRollback: false },
   };
-  const argv = activateArgv(own, ctx, { dryActivate: true, boot: false, generation: 7 });
+  const argv = activateArgv(own, ctx, { goal: "dry-activate", generation: 7 });
   assert.equal(argv[0], "/h/bin/deploy");
   assert.deepEqual(argv.slice(3, 5), ["--profile-path", "/opt/p"]);
   assert.ok(!argv.includes("--magic-rollback"));
@@ -67,7 +66,7 @@ Deno.test("activate argv: explicit profilePath, modes, rollback to a generation,
     "--generation",
     "7",
   ]);
-  assert.ok(activateArgv(own, ctx, { dryActivate: false, boot: true }).includes("--boot"));
+  assert.ok(activateArgv(own, ctx, { goal: "boot" }).includes("--boot"));
 });
 
 Deno.test("statusOf: only outcomes that are what they say pass through; the rest failed", () => {

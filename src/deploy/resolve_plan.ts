@@ -5,7 +5,7 @@
  * No host is contacted.
  */
 import { userInfo } from "node:os";
-import type { DeployFlags } from "../cli/flags.ts";
+import type { SettingOverrides } from "../config/settings.ts";
 import { buildPlan, type EvaluatedRepo, type ProfilePlan } from "../config/plan.ts";
 import { validateDeploy } from "../config/schema.ts";
 import { parseFileTarget, parseFlakeTarget, type Target } from "../config/target.ts";
@@ -13,6 +13,20 @@ import { runChecks } from "../nix/checks.ts";
 import { type EvalMode, evaluateDeploy } from "../nix/evaluate.ts";
 import { flakesEnabled } from "../nix/features.ts";
 import type { Selection } from "../nix/select_expr.ts";
+
+/** What to plan: the targets and how to read them. */
+export interface PlanRequest {
+  /** Target strings (`.`, `.#node.profile`, …). */
+  targets: string[];
+  /** Non-flake mode: targets are fragments inside this Nix file or directory. */
+  file?: string;
+  /** Appended to Nix's evaluation and check calls. */
+  extraNixArgs: string[];
+  overrides: SettingOverrides;
+  /** Replaces the hostname of the (single) selected node. */
+  hostname?: string;
+  skipChecks: boolean;
+}
 
 export interface ResolvedPlan {
   plan: ProfilePlan[];
@@ -29,16 +43,16 @@ export interface ResolveHooks {
 }
 
 export async function resolvePlan(
-  flags: DeployFlags,
+  request: PlanRequest,
   hooks: ResolveHooks = {},
 ): Promise<ResolvedPlan> {
   const warnings: string[] = [];
-  const targets: Target[] = flags.file === undefined
-    ? flags.targets.map(parseFlakeTarget)
-    : flags.targets.map((t) => parseFileTarget(flags.file!, t));
+  const targets: Target[] = request.file === undefined
+    ? request.targets.map(parseFlakeTarget)
+    : request.targets.map((t) => parseFileTarget(request.file!, t));
 
   let mode: EvalMode = "file";
-  if (flags.file === undefined) {
+  if (request.file === undefined) {
     if (await flakesEnabled()) {
       mode = "flake";
     } else {
@@ -47,10 +61,10 @@ export async function resolvePlan(
       );
     }
   }
-  const options = { mode, extraArgs: flags.extraNixArgs };
+  const options = { mode, extraArgs: request.extraNixArgs };
 
   const selections = selectionsByRepo(targets);
-  if (!flags.skipChecks) {
+  if (!request.skipChecks) {
     for (const repo of selections.keys()) {
       hooks.onPhase?.("checking", repo);
       await runChecks(repo, options, (line) => hooks.onCheckLine?.(repo, line));
@@ -71,8 +85,8 @@ export async function resolvePlan(
   const plan = buildPlan({
     targets,
     repos,
-    overrides: flags.overrides,
-    hostname: flags.hostname,
+    overrides: request.overrides,
+    hostname: request.hostname,
     localUser: userInfo().username,
   });
   return { plan, mode, warnings };

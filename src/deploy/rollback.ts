@@ -44,8 +44,7 @@ export async function rollbackProfiles(
     const target = rollbackTarget(d.generations.map((g) => g.generation), d.generation, to);
     const closure = d.generations.find((g) => g.generation === target)!.closure!;
     return await activateProfile({ ...p, path: closure }, ctx, {
-      dryActivate: false,
-      boot: false,
+      goal: "switch",
       generation: target,
     });
   });

@@ -4,13 +4,14 @@
  */
 import { stringify } from "smol-toml";
 import type { ProfilePlan } from "../config/plan.ts";
+import { SETTING_NAMES, tomlKey } from "../config/settings_table.ts";
 
 /** The plan as TOML, one table per `[node.profile]`. */
 export function formatPlanToml(plans: readonly ProfilePlan[]): string {
   const doc: Record<string, Record<string, Record<string, unknown>>> = {};
   for (const p of plans) {
     const s = p.settings;
-    (doc[p.node] ??= {})[p.profile] = {
+    const table: Record<string, unknown> = {
       user: s.user,
       ssh_user: s.sshUser,
       path: p.path,
@@ -18,16 +19,10 @@ export function formatPlanToml(plans: readonly ProfilePlan[]): string {
       ssh_opts: s.sshOpts,
       ...(p.drvPath === undefined ? {} : { drv_path: p.drvPath }),
       ...(p.profilePath === undefined ? {} : { profile_path: p.profilePath }),
-      sudo: s.sudo,
-      interactive_sudo: s.interactiveSudo,
-      fast_connection: s.fastConnection,
-      auto_rollback: s.autoRollback,
-      magic_rollback: s.magicRollback,
-      confirm_timeout: s.confirmTimeout,
-      activation_timeout: s.activationTimeout,
-      temp_path: s.tempPath,
-      remote_build: s.remoteBuild,
     };
+    // Then every other setting, in the settings table's order.
+    for (const name of SETTING_NAMES) table[tomlKey(name)] ??= s[name];
+    (doc[p.node] ??= {})[p.profile] = table;
   }
   return `${stringify(doc).trim()}\n`;
 }
