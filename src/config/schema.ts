@@ -10,9 +10,18 @@ import { closest } from "./suggest.ts";
 
 const positiveSeconds = z.int().positive();
 
+/**
+ * hostname and sshUser end up in ssh's argv as `user@host`: one starting
+ * with "-" would be read as an ssh option (a ProxyCommand runs locally).
+ */
+const notAnOption = (what: string) =>
+  z.string().min(1).refine((s) => !s.startsWith("-"), {
+    message: `${what} not starting with "-" (ssh would read it as an option)`,
+  });
+
 /** Settings allowed at every level: deploy, node and profile. */
 export const GenericSettingsShape = {
-  sshUser: z.string().min(1),
+  sshUser: notAnOption("a user name"),
   user: z.string().min(1),
   sudo: z.string().min(1),
   interactiveSudo: z.boolean(),
@@ -40,7 +49,7 @@ export const ProfileSchema = z.looseObject({
 
 export const NodeSchema = z.looseObject({
   ...generic,
-  hostname: z.string().min(1),
+  hostname: notAnOption("a host name"),
   profiles: z.record(z.string(), ProfileSchema),
   profilesOrder: z.array(z.string()).optional(),
 });
@@ -210,7 +219,9 @@ function describeIssue(
       text: `expected the ${kind} to be an attribute set, found ${describeValue(at.value)}`,
     };
   }
-  const expected = context.field === topField && topField !== undefined
+  const expected = issue.code === "custom"
+    ? issue.message
+    : context.field === topField && topField !== undefined
     ? EXPECTED[topField] ?? issue.message
     : issue.code === "invalid_type"
     ? `a ${issue.expected}`
