@@ -3,13 +3,15 @@
  * ProxyJump, IdentityFile, agent) and sshOpts apply, and one ControlMaster
  * per host carries every command and `nix copy`, so each host asks for a
  * login once. The confirmation of magic rollback bypasses the master
- * (`ControlPath=none`, deploy-rs #106).
+ * (`ControlPath=none`, deploy-rs #106); the user's own connection sharing
+ * options are left out so that nothing overrides that.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DeployError, type ErrorContext } from "../errors.ts";
 import { lastLines, run, type RunOptions, type RunResult } from "../process/run.ts";
+import { stripConnectionSharing } from "./connection_sharing.ts";
 import { shellQuoteArgv } from "./shell_quote.ts";
 import type { Transport } from "./transport.ts";
 
@@ -60,8 +62,11 @@ export function sshArgv(
     "-o",
     `ControlPath=${controlPath}`,
     ...extra,
+    // "--" before the destination: nothing after it is read as an option
+    // (and ssh then takes every later word as the command).
+    "--",
     `${o.sshUser}@${o.hostname}`,
-    ...(remote.length ? ["--", shellQuoteArgv(remote)] : []),
+    ...(remote.length ? [shellQuoteArgv(remote)] : []),
   ];
 }
 
@@ -71,7 +76,12 @@ export class OpenSshTransport implements Transport {
   readonly #socket: string;
   #open = false;
 
-  constructor(readonly options: OpenSshOptions) {
+  readonly options: OpenSshOptions;
+
+  constructor(options: OpenSshOptions) {
+    // The user's connection sharing would beat deploy-ts's own ControlPath
+    // (see connection_sharing.ts); resolvePlan warns about it once.
+    this.options = { ...options, sshOpts: stripConnectionSharing(options.sshOpts).kept };
     this.destination = `${options.sshUser}@${options.hostname}`;
     // A private directory: the master's socket gives access to the host.
     this.#dir = mkdtempSync(join(tmpdir(), "deploy-ts-ssh-"));

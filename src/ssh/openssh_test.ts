@@ -18,8 +18,8 @@ Deno.test("ssh argv: user options first, then defaults, the control path, destin
     "ServerAliveCountMax=3",
     "-o",
     "ControlPath=/run/s",
-    "deploy@web.example.com",
     "--",
+    "deploy@web.example.com",
     `/nix/store/x/bin/deploy activate 'it'\\''s'`,
   ]);
   // The remote shell gets back exactly the argv.
