@@ -5,6 +5,7 @@
  * from hosts is shown, never obeyed.
  */
 import assert from "node:assert/strict";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { run } from "../../src/process/run.ts";
 import { Testbed } from "../support/testbed.ts";
@@ -15,6 +16,7 @@ import {
   profileTarget,
   ROOT_PROFILE,
 } from "../support/fleet.ts";
+import { inTerminal } from "../support/terminal.ts";
 
 const KEYS = "/nix/var/testbed/authorized_keys/root";
 
@@ -60,4 +62,46 @@ Deno.test("faults: a user's ControlPath/ControlMaster in sshOpts does not make t
   } finally {
     await master("-O", "exit");
   }
+});
+
+Deno.test("faults: an unknown or changed host key fails that node, named, with how to add the key; nobody is asked", async () => {
+  await using tb = await Testbed.up(2);
+  // The user's own ssh_config, with OpenSSH's default StrictHostKeyChecking
+  // (ask) and no BatchMode: plain ssh would ask at the terminal.
+  const knownHosts = join(tb.dir, "user_known_hosts");
+  const h1Key = readFileSync(join(tb.dir, "known_hosts"), "utf8").split("\n")
+    .find((l) => l.startsWith("h1,"))!.split(" ").slice(1).join(" ");
+  // h1's key is unknown; h2's recorded key is someone else's (h1's).
+  writeFileSync(knownHosts, `h2 ${h1Key}\n`);
+  const config = join(tb.dir, "user_ssh_config");
+  writeFileSync(
+    config,
+    tb.hosts.flatMap((h, i) => [
+      `Host ${h}`,
+      `  HostName ${tb.net}.${11 + i}`,
+      `  HostKeyAlias ${h}`,
+      `  IdentityFile ${tb.dir}/id_ed25519`,
+      "  IdentitiesOnly yes",
+      `  UserKnownHostsFile ${knownHosts}`,
+      "  GlobalKnownHostsFile /dev/null",
+    ]).join("\n") + "\n",
+  );
+  const dir = fleetFlake(tb, {
+    new: { hostname: "h1", profiles: { system: { message: "new" } } },
+    moved: { hostname: "h2", profiles: { system: { message: "moved" } } },
+  }, { sshOpts: ["-F", config] });
+  const r = await inTerminal(dir, ["-s", "--no-progress", "--keep-going"], {}, {
+    prompt: /continue connecting|password:/i,
+    answer: "yes",
+  });
+  assert.equal(r.answered, 0, `the deployer let ssh ask:\n${r.out}`);
+  assert.equal(r.code, 1, r.out);
+  assert.match(r.out, /new\.system +FAILED +the host key of h1 is not known/);
+  assert.match(r.out, /the host key of h1 is not known[^\n]*ssh-keyscan/);
+  assert.match(r.out, /moved\.system +FAILED +the host key of h2 has changed/);
+  assert.match(r.out, /the host key of h2 has changed[^\n]*ssh-keygen -R h2/);
+  assert.equal(await profileTarget(tb, "h1", ROOT_PROFILE("system")), "");
+  assert.equal(await profileTarget(tb, "h2", ROOT_PROFILE("system")), "");
+  // Nothing was added to the user's known_hosts behind their back.
+  assert.equal(readFileSync(knownHosts, "utf8"), `h2 ${h1Key}\n`);
 });
