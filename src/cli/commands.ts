@@ -19,7 +19,11 @@ import { progressView } from "../ui/progress_view.ts";
 import type { DeployFlags } from "./flags.ts";
 import { formatPlanToml, planToJson } from "../ui/plan_format.ts";
 import { askYesNo } from "../ui/prompt.ts";
-import { askHidden, passwordFromEnvironment } from "../ui/password.ts";
+import {
+  askHidden,
+  passwordFromEnvironment,
+  takePasswordsFromEnvironment,
+} from "../ui/password.ts";
 import type { ParsedCommand } from "./program.ts";
 
 /** The renderings of the event stream this run asked for. */
@@ -37,6 +41,8 @@ export function reporterFor(flags: Pick<DeployFlags, "json" | "progress" | "logD
 }
 
 export async function runDeployCommand({ command, flags }: ParsedCommand): Promise<number> {
+  // Before the first child process (evaluation runs Nix).
+  takePasswordsFromEnvironment();
   if (flags.debugLogs) {
     observeCommands((argv) => process.stderr.write(`[debug] + ${shellQuoteArgv(argv)}\n`));
   }

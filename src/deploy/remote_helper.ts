@@ -11,7 +11,7 @@ import type { Transport } from "../ssh/transport.ts";
 import { DeployError } from "../errors.ts";
 import type { ProfileDescription } from "../helper/query.ts";
 import type { ProfileStatus } from "../ui/events.ts";
-import { elevationPrefix, stdinFor } from "./elevation.ts";
+import { elevationPrefix, needsPassword, stdinFor } from "./elevation.ts";
 
 export interface HelperContext {
   transport: Transport;
@@ -52,6 +52,15 @@ export function helperArgv(
   ...args: string[]
 ): string[] {
   return [...elevationPrefix(plan.settings), `${helper}/bin/deploy`, command, ...args];
+}
+
+/**
+ * stdin of a helper command: the sudo password first, only when the command
+ * goes through sudo (the password is the node's; a profile of the ssh user
+ * runs without sudo and never sees it).
+ */
+function helperStdin(plan: ProfilePlan, ctx: HelperContext, input = ""): string | undefined {
+  return stdinFor(needsPassword(plan.settings) ? ctx.password : undefined, input);
 }
 
 /** How a profile ended, from the helper's outcome (anything not in place is a failure). */
@@ -137,7 +146,7 @@ class RunFollower {
     this.ctx.onPhase("confirming", "confirming over a new SSH connection");
     const r = await this.ctx.transport.runFresh(
       helperArgv(this.plan, this.ctx.helper, "confirm", this.runDir!),
-      { input: stdinFor(this.ctx.password, `${this.token}\n`) },
+      { input: helperStdin(this.plan, this.ctx, `${this.token}\n`) },
     );
     if (r.code !== 0) {
       this.confirmError = `confirming over a new connection failed (${
@@ -156,7 +165,7 @@ export async function activateProfile(
   const follower = new RunFollower(plan, ctx);
   ctx.onPhase("activating");
   let session: RunResult = await ctx.transport.run(activateArgv(plan, ctx, mode), {
-    input: stdinFor(ctx.password),
+    input: helperStdin(plan, ctx),
     onStdoutLine: follower.onLine,
     onStderrLine: (l) => l.trim() && ctx.onLog(l, "ssh"),
   });
@@ -169,7 +178,7 @@ export async function activateProfile(
     await new Promise((r) => setTimeout(r, 1000 * attempt));
     session = await ctx.transport.runFresh(
       helperArgv(plan, ctx.helper, "wait", follower.runDir),
-      { input: stdinFor(ctx.password), onStdoutLine: follower.onLine },
+      { input: helperStdin(plan, ctx), onStdoutLine: follower.onLine },
     );
   }
   await follower.confirmation;
@@ -205,7 +214,7 @@ export async function queryProfile(
 ): Promise<ProfileDescription> {
   const r = await ctx.transport.run(
     helperArgv(plan, ctx.helper, "query", ...profileArgs(plan)),
-    { input: stdinFor(ctx.password) },
+    { input: helperStdin(plan, ctx) },
   );
   if (r.code !== 0) {
     throw new DeployError(
@@ -242,7 +251,7 @@ export async function revokeProfile(
     ctx.deployer,
   );
   const r = await ctx.transport.run(argv, {
-    input: stdinFor(ctx.password),
+    input: helperStdin(plan, ctx),
     onStdoutLine: follower.onLine,
   });
   const o = follower.outcome;

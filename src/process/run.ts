@@ -131,7 +131,10 @@ export function lastLines(text: string, n: number): string {
 
 function mergeEnv(overrides: RunOptions["env"]): Record<string, string> {
   const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
+  for (const [k, v] of Object.entries(process.env)) {
+    // Sudo passwords are never inherited (see ui/password.ts); a caller may still pass one on.
+    if (v !== undefined && !k.startsWith("DEPLOY_TS_SUDO_PASSWORD")) env[k] = v;
+  }
   for (const [k, v] of Object.entries(overrides ?? {})) {
     if (v === undefined) delete env[k];
     else env[k] = v;

@@ -105,3 +105,40 @@ Deno.test("faults: an unknown or changed host key fails that node, named, with h
   // Nothing was added to the user's known_hosts behind their back.
   assert.equal(readFileSync(knownHosts, "utf8"), `h2 ${h1Key}\n`);
 });
+
+Deno.test("faults: the sudo password from the environment is not inherited by ssh (or any child)", async () => {
+  await using tb = await Testbed.up(1);
+  // ssh runs LocalCommand locally with its own environment: a window on what children inherit.
+  const envDump = join(tb.dir, "child-env");
+  const dir = fleetFlake(tb, {
+    web: {
+      hostname: "h1",
+      settings: {
+        sshUser: "alice",
+        interactiveSudo: true,
+        sshOpts: [
+          ...tb.sshOpts,
+          "-o",
+          "PermitLocalCommand=yes",
+          "-o",
+          `LocalCommand=env >> ${envDump}`,
+        ],
+      },
+      profiles: {
+        viaSudo: { message: "via-sudo", settings: { user: "deploy" } },
+        own: { message: "own", settings: { user: "alice" } },
+      },
+    },
+  });
+  const r = await deployFleet(dir, [], {
+    env: {
+      DEPLOY_TS_SUDO_PASSWORD_WEB: "testbed-alice",
+      DEPLOY_TS_SUDO_PASSWORD: "testbed-alice",
+      LOCAL_KEY: tb.signingKey,
+    },
+  });
+  assert.equal(r.code, 0, r.stderr);
+  const seen = readFileSync(envDump, "utf8");
+  assert.match(seen, /^PATH=/m, "LocalCommand ran");
+  assert.doesNotMatch(seen, /DEPLOY_TS_SUDO_PASSWORD|testbed-alice/);
+});
