@@ -6,6 +6,10 @@
  */
 import type { DeployEvent, ProfilePhase, Reporter } from "./events.ts";
 import { formatSummary } from "./summary.ts";
+import { showEscaped } from "./host_text.ts";
+
+/** One line of text from elsewhere, safe to draw in a row (tabs would shift the layout). */
+const cell = (s: string) => showEscaped(s).replaceAll("\t", " ");
 
 interface Row {
   name: string;
@@ -129,33 +133,33 @@ export function progressView(
     switch (e.type) {
       case "phase": {
         if (e.node === undefined) {
-          state.global = `${e.phase}${e.message ? ` ${e.message}` : ""}`;
+          state.global = cell(`${e.phase}${e.message ? ` ${e.message.split("\n")[0]}` : ""}`);
           return;
         }
         const r = row(e);
         if (r.startedAt === undefined && e.phase !== "queued") r.startedAt = Date.parse(e.time);
         r.phase = e.phase;
         if (FINAL.has(e.phase)) r.finishedAt = Date.parse(e.time);
-        if (e.message) r.last = e.message.split("\n")[0];
+        if (e.message) r.last = cell(e.message.split("\n")[0]);
         return;
       }
       case "log": {
         if (e.node === undefined) {
-          state.global = e.line;
+          state.global = cell(e.line);
           return;
         }
         const targets = e.profile === undefined
           ? state.rows.filter((r) => r.name.startsWith(`${e.node}.`))
           : [row(e)];
         for (const r of targets) {
-          r.last = e.line;
-          r.tail.push(e.line);
+          r.last = cell(e.line);
+          r.tail.push(r.last);
           if (r.tail.length > 15) r.tail.shift();
         }
         return;
       }
       case "warning":
-        state.global = `warning: ${e.message}`;
+        state.global = cell(`warning: ${e.message}`);
         return;
       case "error":
         return;
@@ -166,7 +170,7 @@ export function progressView(
         let out = `\n${formatSummary(e.profiles)}`;
         for (const p of e.profiles.filter((p) => !p.ok && p.status !== "skipped")) {
           const r = rows.get(`${p.node}.${p.profile}`);
-          out += `\n${p.node}.${p.profile}: ${p.message}\n`;
+          out += `\n${p.node}.${p.profile}: ${showEscaped(p.message)}\n`;
           if (r?.tail.length) out += `${r.tail.map((l) => `  | ${l}`).join("\n")}\n`;
         }
         write(out);
