@@ -146,12 +146,20 @@ class RunFollower {
     this.ctx.onPhase("confirming", "confirming over a new SSH connection");
     const r = await this.ctx.transport.runFresh(
       helperArgv(this.plan, this.ctx.helper, "confirm", this.runDir!),
-      { input: helperStdin(this.plan, this.ctx, `${this.token}\n`) },
+      {
+        input: helperStdin(this.plan, this.ctx, `${this.token}\n`),
+        // The host stops accepting a confirmation confirmTimeout after its
+        // window opened, which was before this started: a login hanging
+        // longer can no longer confirm, and must not hold the deployer.
+        timeoutMs: this.plan.settings.confirmTimeout * 1000,
+      },
     );
     if (r.code !== 0) {
-      this.confirmError = `confirming over a new connection failed (${
-        lastLines(r.stderr, 3) || `exit ${r.code}`
-      }); the host rolls back by itself`;
+      const why = r.timedOut
+        ? `no answer within confirmTimeout (${this.plan.settings.confirmTimeout}s)`
+        : lastLines(r.stderr, 3) || `exit ${r.code}`;
+      this.confirmError =
+        `confirming over a new connection failed (${why}); the host rolls back by itself`;
       this.ctx.onLog(this.confirmError, "ssh");
     }
   }

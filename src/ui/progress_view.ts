@@ -7,6 +7,7 @@
 import type { DeployEvent, ProfilePhase, Reporter } from "./events.ts";
 import { formatSummary } from "./summary.ts";
 import { showEscaped } from "./host_text.ts";
+import { monotonicMs } from "../process/clock.ts";
 
 /** One line of text from elsewhere, safe to draw in a row (tabs would shift the layout). */
 const cell = (s: string) => showEscaped(s).replaceAll("\t", " ");
@@ -99,13 +100,15 @@ export function progressView(
   write: (text: string) => void,
   options: { width: () => number; color: boolean; intervalMs?: number },
 ): Reporter {
-  const state: ViewState = { rows: [], global: "", startedAt: Date.now() };
+  // Elapsed times on the monotonic clock, taken as events arrive: a step
+  // of the wall clock (which stamps the events) does not change them.
+  const state: ViewState = { rows: [], global: "", startedAt: monotonicMs() };
   const rows = new Map<string, Row>();
   let drawn = 0;
   let timer: ReturnType<typeof setInterval> | undefined;
 
   const draw = () => {
-    const frame = renderFrame(state, Date.now(), options.width(), options.color);
+    const frame = renderFrame(state, monotonicMs(), options.width(), options.color);
     // Back to the top of the previous frame, then rewrite every line.
     let out = drawn > 0 ? `\x1b[${drawn}F` : "";
     for (const line of frame) out += `\x1b[2K${line}\n`;
@@ -137,9 +140,9 @@ export function progressView(
           return;
         }
         const r = row(e);
-        if (r.startedAt === undefined && e.phase !== "queued") r.startedAt = Date.parse(e.time);
+        if (r.startedAt === undefined && e.phase !== "queued") r.startedAt = monotonicMs();
         r.phase = e.phase;
-        if (FINAL.has(e.phase)) r.finishedAt = Date.parse(e.time);
+        if (FINAL.has(e.phase)) r.finishedAt = monotonicMs();
         if (e.message) r.last = cell(e.message.split("\n")[0]);
         return;
       }
