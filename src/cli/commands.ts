@@ -19,7 +19,12 @@ import { progressView } from "../ui/progress_view.ts";
 import type { DeployFlags } from "./flags.ts";
 import { formatPlanToml, planToJson } from "../ui/plan_format.ts";
 import { askYesNo } from "../ui/prompt.ts";
-import { askHidden, passwordFromEnvironment } from "../ui/password.ts";
+import { showEscaped } from "../ui/host_text.ts";
+import {
+  askHidden,
+  passwordFromEnvironment,
+  takePasswordsFromEnvironment,
+} from "../ui/password.ts";
 import type { ParsedCommand } from "./program.ts";
 
 /** The renderings of the event stream this run asked for. */
@@ -37,6 +42,8 @@ export function reporterFor(flags: Pick<DeployFlags, "json" | "progress" | "logD
 }
 
 export async function runDeployCommand({ command, flags }: ParsedCommand): Promise<number> {
+  // Before the first child process (evaluation runs Nix).
+  takePasswordsFromEnvironment();
   if (flags.debugLogs) {
     observeCommands((argv) => process.stderr.write(`[debug] + ${shellQuoteArgv(argv)}\n`));
   }
@@ -95,7 +102,9 @@ async function inspect(command: "status" | "diff", flags: DeployFlags): Promise<
   if (command === "status") {
     const reports = await profileStatuses(o);
     process.stdout.write(
-      flags.json ? `${JSON.stringify({ profiles: reports }, null, 2)}\n` : formatStatus(reports),
+      flags.json
+        ? `${JSON.stringify({ profiles: reports }, null, 2)}\n`
+        : showEscaped(formatStatus(reports)),
     );
     return reports.every((r) => !r.error) ? 0 : 1;
   }
@@ -103,11 +112,11 @@ async function inspect(command: "status" | "diff", flags: DeployFlags): Promise<
   if (flags.json) process.stdout.write(`${JSON.stringify({ profiles: diffs }, null, 2)}\n`);
   else {
     for (const d of diffs) {
-      process.stdout.write(
+      process.stdout.write(showEscaped(
         d.diff
           ? formatDiff(d.node, d.profile, d.diff, d.generation)
           : `${d.node}.${d.profile}: error: ${d.error}\n`,
-      );
+      ));
     }
   }
   return diffs.every((d) => !d.error) ? 0 : 1;

@@ -6,6 +6,7 @@
  */
 import process from "node:process";
 import { DeployError } from "../errors.ts";
+import { showEscaped } from "../ui/host_text.ts";
 
 /** Subcommands that run on the target host. */
 export const HELPER_COMMANDS = ["activate", "wait", "confirm", "revoke", "query"] as const;
@@ -31,7 +32,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     return await runDeployCommand(parsed);
   } catch (e) {
     if (e instanceof DeployError) {
-      process.stderr.write(`deploy: error: ${e.describe()}\n`);
+      // Messages may quote hosts' output: shown, never obeyed.
+      process.stderr.write(`deploy: error: ${showEscaped(e.describe())}\n`);
       return e.exitCode;
     }
     process.stderr.write(`deploy: internal error: ${(e as Error)?.stack ?? e}\n`);

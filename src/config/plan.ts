@@ -99,6 +99,18 @@ export function buildPlan(input: PlanInput): ProfilePlan[] {
       );
     }
   }
+  for (const p of plans) {
+    // The flake's values were checked by the schema; these may come from
+    // --hostname, --ssh-user or the local user name.
+    for (const [field, value] of [["hostname", p.hostname], ["sshUser", p.settings.sshUser]]) {
+      if (value.startsWith("-")) {
+        throw new ConfigError(
+          `${JSON.stringify(value)} starts with "-", and ssh would read it as an option`,
+          { node: p.node, profile: p.profile, field },
+        );
+      }
+    }
+  }
   return plans;
 }
 

@@ -102,3 +102,24 @@ Deno.test("plan: --hostname applies to one node and refuses several", () => {
 Deno.test("orderedProfiles ignores order entries the node does not have", () => {
   assert.deepEqual(orderedProfiles(["b", "x"], ["c", "a", "b"]), ["b", "a", "c"]);
 });
+
+Deno.test("plan: a --hostname or --ssh-user that ssh would read as an option is refused", () => {
+  assert.throws(
+    () => plan([".#web"], { hostname: "-oProxyCommand=touch /tmp/x" }),
+    (e: Error & { describe(): string }) =>
+      /^web\.system \(field hostname\): "-oProxyCommand=touch \/tmp\/x" starts with "-"/.test(
+        e.describe(),
+      ),
+  );
+  assert.throws(
+    () =>
+      buildPlan({
+        targets: [parseFlakeTarget(".#cache")],
+        repos: new Map([[".", FLEET]]),
+        overrides: { sshUser: "-F/tmp/evil" },
+        localUser: "operator",
+      }),
+    (e: Error & { describe(): string }) =>
+      /^cache\.system \(field sshUser\): "-F\/tmp\/evil" starts with "-"/.test(e.describe()),
+  );
+});

@@ -17,9 +17,18 @@ import {
   type SettingSpec,
 } from "./settings_table.ts";
 
+/**
+ * hostname and sshUser end up in ssh's argv as `user@host`: one starting
+ * with "-" would be read as an ssh option (a ProxyCommand runs locally).
+ */
+const notAnOption = (what: string) =>
+  z.string().min(1).refine((s) => !s.startsWith("-"), {
+    message: `${what} not starting with "-" (ssh would read it as an option)`,
+  });
+
 /** The one schema of each kind of setting value (settings_table.ts). */
 const KIND_SCHEMAS = {
-  user: z.string().min(1),
+  user: notAnOption("a user name"),
   command: z.string().min(1),
   bool: z.boolean(),
   seconds: z.int().positive(),
@@ -56,7 +65,7 @@ export const ProfileSchema = z.looseObject({
 
 export const NodeSchema = z.looseObject({
   ...generic,
-  hostname: z.string().min(1),
+  hostname: notAnOption("a host name"),
   profiles: z.record(z.string(), ProfileSchema),
   profilesOrder: z.array(z.string()).optional(),
 });
@@ -220,7 +229,9 @@ function describeIssue(
       text: `expected the ${kind} to be an attribute set, found ${describeValue(at.value)}`,
     };
   }
-  const expected = context.field === topField && topField !== undefined
+  const expected = issue.code === "custom"
+    ? issue.message
+    : context.field === topField && topField !== undefined
     ? EXPECTED[topField] ?? issue.message
     : issue.code === "invalid_type"
     ? `a ${issue.expected}`

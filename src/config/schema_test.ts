@@ -57,6 +57,16 @@ const MALFORMED: [string, (d: Loose) => void, RegExp][] = [
     /^web \(field hostname\): expected a host name \(a non-empty string\), found the string ""$/,
   ],
   [
+    "hostname an ssh option",
+    (d) => (d.nodes.web.hostname = "-oProxyCommand=touch /tmp/pwned"),
+    /^web \(field hostname\): expected a host name not starting with "-".*found the string "-oProxyCommand/,
+  ],
+  [
+    "sshUser an ssh option",
+    (d) => (d.nodes.web.profiles.app.sshUser = "-oProxyCommand=x"),
+    /^web\.app \(field sshUser\): expected a user name not starting with "-".*found the string "-oProxyCommand=x"$/,
+  ],
+  [
     "profiles missing",
     (d) => delete d.nodes.web.profiles,
     /^web \(field profiles\): required field is missing/,

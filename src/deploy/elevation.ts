@@ -22,9 +22,11 @@ export function elevationPrefix(
 
 /** Whether commands for these settings need the sudo password on stdin. */
 export function needsPassword(
-  s: Pick<ProfileSettings, "user" | "sshUser" | "interactiveSudo">,
+  s: Pick<ProfileSettings, "sudo" | "user" | "sshUser" | "interactiveSudo">,
 ): boolean {
-  return s.interactiveSudo && s.user !== s.sshUser;
+  // Exactly when elevationPrefix adds `sudo -S`: anything else reading stdin
+  // would be the command itself.
+  return s.interactiveSudo && s.user !== s.sshUser && shellSplit(s.sudo)[0] === "sudo";
 }
 
 /** stdin for a command run with this prefix: the password line first, then the command's own input. */

@@ -29,6 +29,9 @@ Deno.test("elevation: interactive sudo reads the password from stdin and always 
   ]);
   assert.equal(needsPassword({ ...s, interactiveSudo: true }), true);
   assert.equal(needsPassword(s), false);
+  // Only sudo is told to read stdin (-S): another tool would leave the
+  // password on the command's own stdin, so none is asked for or sent.
+  assert.equal(needsPassword({ ...s, interactiveSudo: true, sudo: "doas -u" }), false);
 });
 
 Deno.test("elevation: the password goes first on stdin, before the command's own input", () => {

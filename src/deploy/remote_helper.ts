@@ -11,7 +11,7 @@ import type { Transport } from "../ssh/transport.ts";
 import { DeployError } from "../errors.ts";
 import type { ProfileDescription } from "../helper/query.ts";
 import type { ProfileStatus } from "../ui/events.ts";
-import { elevationPrefix, stdinFor } from "./elevation.ts";
+import { elevationPrefix, needsPassword, stdinFor } from "./elevation.ts";
 import type { ActivationGoal } from "../vocabulary.ts";
 
 export interface HelperContext {
@@ -59,6 +59,15 @@ export function helperArgv(
   ...args: string[]
 ): string[] {
   return [...elevationPrefix(plan.settings), `${helper}/bin/deploy`, command, ...args];
+}
+
+/**
+ * stdin of a helper command: the sudo password first, only when the command
+ * goes through sudo (the password is the node's; a profile of the ssh user
+ * runs without sudo and never sees it).
+ */
+function helperStdin(plan: ProfilePlan, ctx: HelperContext, input = ""): string | undefined {
+  return stdinFor(needsPassword(plan.settings) ? ctx.password : undefined, input);
 }
 
 /** How a profile ended, from the helper's outcome (anything not in place is a failure). */
@@ -144,12 +153,20 @@ class RunFollower {
     this.ctx.onPhase("confirming", "confirming over a new SSH connection");
     const r = await this.ctx.transport.runFresh(
       helperArgv(this.plan, this.ctx.helper, "confirm", this.runDir!),
-      { input: stdinFor(this.ctx.password, `${this.token}\n`) },
+      {
+        input: helperStdin(this.plan, this.ctx, `${this.token}\n`),
+        // The host stops accepting a confirmation confirmTimeout after its
+        // window opened, which was before this started: a login hanging
+        // longer can no longer confirm, and must not hold the deployer.
+        timeoutMs: this.plan.settings.confirmTimeout * 1000,
+      },
     );
     if (r.code !== 0) {
-      this.confirmError = `confirming over a new connection failed (${
-        lastLines(r.stderr, 3) || `exit ${r.code}`
-      }); the host rolls back by itself`;
+      const why = r.timedOut
+        ? `no answer within confirmTimeout (${this.plan.settings.confirmTimeout}s)`
+        : lastLines(r.stderr, 3) || `exit ${r.code}`;
+      this.confirmError =
+        `confirming over a new connection failed (${why}); the host rolls back by itself`;
       this.ctx.onLog(this.confirmError, "ssh");
     }
   }
@@ -163,7 +180,7 @@ export async function activateProfile(
   const follower = new RunFollower(plan, ctx);
   ctx.onPhase("activating");
   let session: RunResult = await ctx.transport.run(activateArgv(plan, ctx, mode), {
-    input: stdinFor(ctx.password),
+    input: helperStdin(plan, ctx),
     onStdoutLine: follower.onLine,
     onStderrLine: (l) => l.trim() && ctx.onLog(l, "ssh"),
   });
@@ -176,7 +193,7 @@ export async function activateProfile(
     await new Promise((r) => setTimeout(r, 1000 * attempt));
     session = await ctx.transport.runFresh(
       helperArgv(plan, ctx.helper, "wait", follower.runDir),
-      { input: stdinFor(ctx.password), onStdoutLine: follower.onLine },
+      { input: helperStdin(plan, ctx), onStdoutLine: follower.onLine },
     );
   }
   await follower.confirmation;
@@ -212,7 +229,7 @@ export async function queryProfile(
 ): Promise<ProfileDescription> {
   const r = await ctx.transport.run(
     helperArgv(plan, ctx.helper, "query", ...profileArgs(plan)),
-    { input: stdinFor(ctx.password) },
+    { input: helperStdin(plan, ctx) },
   );
   if (r.code !== 0) {
     throw new DeployError(
@@ -249,7 +266,7 @@ export async function revokeProfile(
     ctx.deployer,
   );
   const r = await ctx.transport.run(argv, {
-    input: stdinFor(ctx.password),
+    input: helperStdin(plan, ctx),
     onStdoutLine: follower.onLine,
   });
   const o = follower.outcome;

@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
-import { activateArgv, statusOf } from "./remote_helper.ts";
+import { activateArgv, type HelperContext, queryProfile, statusOf } from "./remote_helper.ts";
+import type { RunOptions, RunResult } from "../process/run.ts";
+import type { Transport } from "../ssh/transport.ts";
 import type { ProfilePlan } from "../config/plan.ts";
 import { DEFAULTS } from "../config/settings.ts";
 import { shellQuoteArgv, shellSplit } from "../ssh/shell_quote.ts";
@@ -84,4 +86,45 @@ Deno.test("statusOf: only outcomes that are what they say pass through; the rest
   for (const o of ["failed", "refused", "revoked", "lost"] as const) {
     assert.equal(statusOf(o), "failed");
   }
+});
+
+/** A transport that records what each command got on stdin, and answers like a helper. */
+function recordingTransport(stdin: (string | undefined)[]): Transport {
+  const answer = (argv: readonly string[], o: RunOptions = {}): Promise<RunResult> => {
+    stdin.push(o.input);
+    return Promise.resolve({
+      argv,
+      code: 0,
+      signal: null,
+      stdout: "{}\n",
+      stderr: "",
+      timedOut: false,
+    });
+  };
+  return {
+    destination: "deploy@web",
+    open: () => Promise.resolve(),
+    run: answer,
+    runFresh: answer,
+    nixSshOpts: () => "",
+    close: () => Promise.resolve(),
+  };
+}
+
+Deno.test("sudo password: written only to commands that go through sudo", async () => {
+  const stdin: (string | undefined)[] = [];
+  const ctx: HelperContext = {
+    transport: recordingTransport(stdin),
+    helper: "/nix/store/xyz-deploy-ts",
+    deployer: "ops@laptop",
+    password: "hunter2",
+    onLog: () => {},
+    onPhase: () => {},
+  };
+  const interactive = { ...plan.settings, interactiveSudo: true };
+  // Through sudo: the password goes first on stdin.
+  await queryProfile({ ...plan, settings: interactive }, ctx);
+  // The profile's user is the ssh user: no sudo, so no password.
+  await queryProfile({ ...plan, settings: { ...interactive, user: "deploy" } }, ctx);
+  assert.deepEqual(stdin, ["hunter2\n", undefined]);
 });

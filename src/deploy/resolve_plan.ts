@@ -8,6 +8,7 @@ import { userInfo } from "node:os";
 import type { SettingOverrides } from "../config/settings.ts";
 import { buildPlan, type EvaluatedRepo, type ProfilePlan } from "../config/plan.ts";
 import { validateDeploy } from "../config/schema.ts";
+import { stripConnectionSharing } from "../ssh/connection_sharing.ts";
 import { parseFileTarget, parseFlakeTarget, type Target } from "../config/target.ts";
 import { runChecks } from "../nix/checks.ts";
 import { type EvalMode, evaluateDeploy } from "../nix/evaluate.ts";
@@ -89,6 +90,21 @@ export async function resolvePlan(
     hostname: request.hostname,
     localUser: userInfo().username,
   });
+  const sharing = [
+    ...new Set(plan.flatMap((p) => stripConnectionSharing(p.settings.sshOpts).removed)),
+  ];
+  if (sharing.length) {
+    const nodes = [
+      ...new Set(
+        plan.filter((p) => stripConnectionSharing(p.settings.sshOpts).removed.length)
+          .map((p) => p.node),
+      ),
+    ];
+    warnings.push(
+      `sshOpts of ${nodes.join(", ")}: ${sharing.join(", ")} ignored: deploy-ts uses its own ` +
+        "connection to each host, and a new one to confirm (your own master connection is left open)",
+    );
+  }
   return { plan, mode, warnings };
 }
 

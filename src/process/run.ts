@@ -18,7 +18,10 @@ export interface RunOptions {
   /** Called with each complete line of stdout / stderr as it arrives. */
   onStdoutLine?: (line: string) => void;
   onStderrLine?: (line: string) => void;
-  /** Kill the child (SIGTERM, then SIGKILL) after this many milliseconds. */
+  /**
+   * Kill the child (SIGTERM, then SIGKILL) after this many milliseconds, on
+   * the monotonic clock (timers do not follow the wall clock).
+   */
   timeoutMs?: number;
   signal?: AbortSignal;
   /** Named in the error when the command fails. */
@@ -34,6 +37,9 @@ export interface RunResult {
   stderr: string;
   timedOut: boolean;
 }
+
+/** Longer timers fire at once (they overflow to 1 ms): longer limits are this one. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 type CommandObserver = (argv: readonly string[], options: RunOptions) => void;
 let observer: CommandObserver | undefined;
@@ -82,7 +88,7 @@ export function run(argv: readonly string[], options: RunOptions = {}): Promise<
         timedOut = true;
         child.kill("SIGTERM");
         setTimeout(() => child.kill("SIGKILL"), 2000).unref();
-      }, options.timeoutMs);
+      }, Math.min(options.timeoutMs, MAX_TIMER_MS));
     }
     let spawnError: Error | undefined;
     child.on("error", (e) => {
@@ -131,7 +137,10 @@ export function lastLines(text: string, n: number): string {
 
 function mergeEnv(overrides: RunOptions["env"]): Record<string, string> {
   const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
+  for (const [k, v] of Object.entries(process.env)) {
+    // Sudo passwords are never inherited (see ui/password.ts); a caller may still pass one on.
+    if (v !== undefined && !k.startsWith("DEPLOY_TS_SUDO_PASSWORD")) env[k] = v;
+  }
   for (const [k, v] of Object.entries(overrides ?? {})) {
     if (v === undefined) delete env[k];
     else env[k] = v;

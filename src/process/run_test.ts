@@ -44,3 +44,20 @@ Deno.test("run kills a command that outlives its timeout", async () => {
   assert.equal(r.timedOut, true);
   assert.notEqual(r.code, 0);
 });
+
+Deno.test("run: a limit longer than a timer can hold does not fire at once", async () => {
+  // 2147484 s is more than 2^31-1 ms, where timers overflow to 1 ms.
+  const r = await run(["sh", "-c", "sleep 0.2; echo done"], { timeoutMs: 2_147_484_000 });
+  assert.equal(r.timedOut, false);
+  assert.equal(r.stdout, "done\n");
+});
+
+Deno.test("run: sudo passwords in this environment are not inherited by children", async () => {
+  Deno.env.set("DEPLOY_TS_SUDO_PASSWORD_WEB", "hunter2");
+  try {
+    const r = await run(["sh", "-c", 'echo "${DEPLOY_TS_SUDO_PASSWORD_WEB-unset}"']);
+    assert.equal(r.stdout, "unset\n");
+  } finally {
+    Deno.env.delete("DEPLOY_TS_SUDO_PASSWORD_WEB");
+  }
+});

@@ -3,13 +3,15 @@
  * ProxyJump, IdentityFile, agent) and sshOpts apply, and one ControlMaster
  * per host carries every command and `nix copy`, so each host asks for a
  * login once. The confirmation of magic rollback bypasses the master
- * (`ControlPath=none`, deploy-rs #106).
+ * (`ControlPath=none`, deploy-rs #106); the user's own connection sharing
+ * options are left out so that nothing overrides that.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DeployError, type ErrorContext } from "../errors.ts";
 import { lastLines, run, type RunOptions, type RunResult } from "../process/run.ts";
+import { stripConnectionSharing } from "./connection_sharing.ts";
 import { shellQuoteArgv } from "./shell_quote.ts";
 import type { Transport } from "./transport.ts";
 
@@ -60,9 +62,50 @@ export function sshArgv(
     "-o",
     `ControlPath=${controlPath}`,
     ...extra,
+    // "--" before the destination: nothing after it is read as an option
+    // (and ssh then takes every later word as the command).
+    "--",
     `${o.sshUser}@${o.hostname}`,
-    ...(remote.length ? ["--", shellQuoteArgv(remote)] : []),
+    ...(remote.length ? [shellQuoteArgv(remote)] : []),
   ];
+}
+
+/**
+ * Host keys are never accepted silently, and never by a prompt painted over
+ * by the progress view or raced by parallel logins: where the user's
+ * configuration leaves OpenSSH's default (`ask`), deploy-ts asks for
+ * `StrictHostKeyChecking=yes`, so an unknown key fails the node with
+ * hostKeyProblem's message. A setting of the user's own (in sshOpts or
+ * ssh_config) is theirs and stays; deploy-ts never lowers it.
+ */
+export async function hostKeyOptions(
+  o: Pick<OpenSshOptions, "sshUser" | "hostname" | "sshOpts">,
+): Promise<string[]> {
+  // `ssh -G` prints the configuration ssh would use, without connecting.
+  const r = await run(["ssh", "-G", ...o.sshOpts, "--", `${o.sshUser}@${o.hostname}`]);
+  const setting = /^stricthostkeychecking (\S+)$/m.exec(r.stdout)?.[1];
+  return r.code === 0 && setting !== undefined && setting !== "ask"
+    ? []
+    : ["-o", "StrictHostKeyChecking=yes"];
+}
+
+/** A message for ssh's host key refusals that says what to do (pure; tested). */
+export function hostKeyProblem(
+  o: Pick<OpenSshOptions, "sshUser" | "hostname">,
+  stderr: string,
+): string | undefined {
+  if (!/Host key verification failed/.test(stderr)) return undefined;
+  const h = o.hostname;
+  const never = "deploy-ts never accepts a host key by itself";
+  if (/REMOTE HOST IDENTIFICATION HAS CHANGED|Host key for .* has changed/.test(stderr)) {
+    return `the host key of ${h} has changed since it was recorded in known_hosts: ` +
+      `this may be an attack; if ${h} was really reinstalled, check its new fingerprint, ` +
+      `remove the old key with \`ssh-keygen -R ${h}\` and add the new one ` +
+      `(log in once with \`ssh ${o.sshUser}@${h}\`); ${never}`;
+  }
+  return `the host key of ${h} is not known: check its fingerprint, then add it to known_hosts ` +
+    `(log in once with \`ssh ${o.sshUser}@${h}\`, or \`ssh-keyscan ${h} >> ~/.ssh/known_hosts\` ` +
+    `and compare the fingerprint); ${never}`;
 }
 
 export class OpenSshTransport implements Transport {
@@ -70,8 +113,15 @@ export class OpenSshTransport implements Transport {
   readonly #dir: string;
   readonly #socket: string;
   #open = false;
+  /** Added to every new connection (see hostKeyOptions). */
+  #hostKeys: string[] = [];
 
-  constructor(readonly options: OpenSshOptions) {
+  readonly options: OpenSshOptions;
+
+  constructor(options: OpenSshOptions) {
+    // The user's connection sharing would beat deploy-ts's own ControlPath
+    // (see connection_sharing.ts); resolvePlan warns about it once.
+    this.options = { ...options, sshOpts: stripConnectionSharing(options.sshOpts).kept };
     this.destination = `${options.sshUser}@${options.hostname}`;
     // A private directory: the master's socket gives access to the host.
     this.#dir = mkdtempSync(join(tmpdir(), "deploy-ts-ssh-"));
@@ -84,8 +134,10 @@ export class OpenSshTransport implements Transport {
    * still exits by itself after ten idle minutes.
    */
   async open(): Promise<void> {
+    this.#hostKeys = await hostKeyOptions(this.options);
     const r = await run(
       sshArgv(this.options, this.#socket, [], [
+        ...this.#hostKeys,
         "-o",
         "ControlMaster=yes",
         "-o",
@@ -98,9 +150,10 @@ export class OpenSshTransport implements Transport {
     if (r.code !== 0) {
       rmSync(this.#dir, { recursive: true, force: true });
       throw new DeployError(
-        `cannot connect to ${this.destination}: ${
-          lastLines(r.stderr, 5) || `ssh exited with code ${r.code}`
-        }`,
+        hostKeyProblem(this.options, r.stderr) ??
+          `cannot connect to ${this.destination}: ${
+            lastLines(r.stderr, 5) || `ssh exited with code ${r.code}`
+          }`,
         this.options.context,
       );
     }
@@ -115,7 +168,10 @@ export class OpenSshTransport implements Transport {
   }
 
   runFresh(argv: readonly string[], options: RunOptions = {}): Promise<RunResult> {
-    return run(sshArgv(this.options, "none", argv), { context: this.options.context, ...options });
+    return run(sshArgv(this.options, "none", argv, this.#hostKeys), {
+      context: this.options.context,
+      ...options,
+    });
   }
 
   nixSshOpts(): string {

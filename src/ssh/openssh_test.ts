@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { sshArgv } from "./openssh.ts";
+import { hostKeyProblem, sshArgv } from "./openssh.ts";
 import { shellSplit } from "./shell_quote.ts";
 
 const host = { sshUser: "deploy", hostname: "web.example.com", sshOpts: ["-p", "2222"] };
@@ -18,8 +18,8 @@ Deno.test("ssh argv: user options first, then defaults, the control path, destin
     "ServerAliveCountMax=3",
     "-o",
     "ControlPath=/run/s",
-    "deploy@web.example.com",
     "--",
+    "deploy@web.example.com",
     `/nix/store/x/bin/deploy activate 'it'\\''s'`,
   ]);
   // The remote shell gets back exactly the argv.
@@ -43,4 +43,22 @@ Deno.test("ssh argv: options with spaces stay one word", () => {
     "true",
   ]);
   assert.ok(argv.includes("ProxyCommand=ssh -W %h:%p jump"));
+});
+
+Deno.test("ssh host keys: unknown and changed keys are explained, naming the host", () => {
+  const o = { sshUser: "root", hostname: "web" };
+  const unknown = hostKeyProblem(
+    o,
+    "No ED25519 host key is known for web and you have requested strict checking.\r\nHost key verification failed.\r\n",
+  );
+  assert.match(unknown!, /^the host key of web is not known: .*ssh-keyscan web/);
+  const changed = hostKeyProblem(
+    o,
+    "Host key for web has changed and you have requested strict checking.\nHost key verification failed.\n",
+  );
+  assert.match(changed!, /^the host key of web has changed .*ssh-keygen -R web/);
+  assert.equal(
+    hostKeyProblem(o, "ssh: connect to host web port 22: Connection refused"),
+    undefined,
+  );
 });

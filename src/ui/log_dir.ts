@@ -6,6 +6,7 @@
 import { appendFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { DeployEvent, Reporter } from "./events.ts";
+import { showEscaped } from "./host_text.ts";
 
 export function logDirReporter(dir: string): Reporter {
   mkdirSync(dir, { recursive: true });
@@ -16,8 +17,9 @@ export function logDirReporter(dir: string): Reporter {
         ? "deploy.log"
         : `${e.node}${e.profile === undefined ? "" : `.${e.profile}`}.log`.replaceAll("/", "_"),
     );
+  // Shown escaped: a log read with cat or less must not steer the terminal.
   const write = (e: { node?: string; profile?: string }, text: string) =>
-    appendFileSync(file(e), `${text}\n`);
+    appendFileSync(file(e), `${showEscaped(text)}\n`);
   return (e: DeployEvent) => {
     switch (e.type) {
       case "phase":

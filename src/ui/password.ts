@@ -3,7 +3,7 @@
  * taken from `DEPLOY_TS_SUDO_PASSWORD_<NODE>` (the node name upper-cased,
  * other characters as `_`) or `DEPLOY_TS_SUDO_PASSWORD`. A password is only
  * ever written to the stdin of sudo on the host: never to a command line, a
- * log or an environment there.
+ * log or an environment there, nor to a local child's environment.
  */
 import process from "node:process";
 import { DeployError } from "../errors.ts";
@@ -13,8 +13,29 @@ export function passwordVariable(node: string): string {
   return `DEPLOY_TS_SUDO_PASSWORD_${node.toUpperCase().replace(/[^A-Z0-9]/g, "_")}`;
 }
 
+/** `DEPLOY_TS_SUDO_PASSWORD` and every `DEPLOY_TS_SUDO_PASSWORD_<NODE>`. */
+export const PASSWORD_VARIABLE = /^DEPLOY_TS_SUDO_PASSWORD(_.*)?$/;
+
+let taken: Map<string, string> | undefined;
+
+/**
+ * Read the password variables once and take them out of this process's
+ * environment, before any child starts: ssh, Nix and whatever they run
+ * (ProxyCommand, LocalCommand, build hooks) inherit it, and need no password.
+ */
+export function takePasswordsFromEnvironment(): void {
+  if (taken) return;
+  taken = new Map();
+  for (const [k, v] of Object.entries(process.env)) {
+    if (!PASSWORD_VARIABLE.test(k)) continue;
+    if (v !== undefined) taken.set(k, v);
+    delete process.env[k];
+  }
+}
+
 export function passwordFromEnvironment(node: string): string | undefined {
-  return process.env[passwordVariable(node)] ?? process.env.DEPLOY_TS_SUDO_PASSWORD;
+  takePasswordsFromEnvironment();
+  return taken!.get(passwordVariable(node)) ?? taken!.get("DEPLOY_TS_SUDO_PASSWORD");
 }
 
 /** Read a line from the terminal without echoing it. */

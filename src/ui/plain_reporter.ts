@@ -1,11 +1,15 @@
 /**
  * Plain lines, for logs and pipes: each prefixed with node and profile.
- * Build output from Nix is never hidden (deploy-rs #386, #398).
+ * Build output from Nix is never hidden (deploy-rs #386, #398); control
+ * characters from hosts are shown escaped.
  */
 import type { DeployEvent, Reporter } from "./events.ts";
 import { formatSummary } from "./summary.ts";
+import { showEscaped } from "./host_text.ts";
 
-export function plainReporter(write: (text: string) => void): Reporter {
+export function plainReporter(output: (text: string) => void): Reporter {
+  // Nothing here draws escape sequences of its own: everything is shown escaped.
+  const write = (text: string) => output(showEscaped(text));
   const where = (e: { node?: string; profile?: string }) =>
     e.node === undefined
       ? "[deploy]"

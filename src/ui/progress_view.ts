@@ -6,6 +6,11 @@
  */
 import type { DeployEvent, ProfilePhase, Reporter } from "./events.ts";
 import { formatSummary } from "./summary.ts";
+import { showEscaped } from "./host_text.ts";
+import { monotonicMs } from "../process/clock.ts";
+
+/** One line of text from elsewhere, safe to draw in a row (tabs would shift the layout). */
+const cell = (s: string) => showEscaped(s).replaceAll("\t", " ");
 
 interface Row {
   name: string;
@@ -95,13 +100,15 @@ export function progressView(
   write: (text: string) => void,
   options: { width: () => number; color: boolean; intervalMs?: number },
 ): Reporter {
-  const state: ViewState = { rows: [], global: "", startedAt: Date.now() };
+  // Elapsed times on the monotonic clock, taken as events arrive: a step
+  // of the wall clock (which stamps the events) does not change them.
+  const state: ViewState = { rows: [], global: "", startedAt: monotonicMs() };
   const rows = new Map<string, Row>();
   let drawn = 0;
   let timer: ReturnType<typeof setInterval> | undefined;
 
   const draw = () => {
-    const frame = renderFrame(state, Date.now(), options.width(), options.color);
+    const frame = renderFrame(state, monotonicMs(), options.width(), options.color);
     // Back to the top of the previous frame, then rewrite every line.
     let out = drawn > 0 ? `\x1b[${drawn}F` : "";
     for (const line of frame) out += `\x1b[2K${line}\n`;
@@ -129,33 +136,33 @@ export function progressView(
     switch (e.type) {
       case "phase": {
         if (e.node === undefined) {
-          state.global = `${e.phase}${e.message ? ` ${e.message}` : ""}`;
+          state.global = cell(`${e.phase}${e.message ? ` ${e.message.split("\n")[0]}` : ""}`);
           return;
         }
         const r = row(e);
-        if (r.startedAt === undefined && e.phase !== "queued") r.startedAt = Date.parse(e.time);
+        if (r.startedAt === undefined && e.phase !== "queued") r.startedAt = monotonicMs();
         r.phase = e.phase;
-        if (FINAL.has(e.phase)) r.finishedAt = Date.parse(e.time);
-        if (e.message) r.last = e.message.split("\n")[0];
+        if (FINAL.has(e.phase)) r.finishedAt = monotonicMs();
+        if (e.message) r.last = cell(e.message.split("\n")[0]);
         return;
       }
       case "log": {
         if (e.node === undefined) {
-          state.global = e.line;
+          state.global = cell(e.line);
           return;
         }
         const targets = e.profile === undefined
           ? state.rows.filter((r) => r.name.startsWith(`${e.node}.`))
           : [row(e)];
         for (const r of targets) {
-          r.last = e.line;
-          r.tail.push(e.line);
+          r.last = cell(e.line);
+          r.tail.push(r.last);
           if (r.tail.length > 15) r.tail.shift();
         }
         return;
       }
       case "warning":
-        state.global = `warning: ${e.message}`;
+        state.global = cell(`warning: ${e.message}`);
         return;
       case "error":
         return;
@@ -166,7 +173,7 @@ export function progressView(
         let out = `\n${formatSummary(e.profiles)}`;
         for (const p of e.profiles.filter((p) => !p.ok && p.status !== "skipped")) {
           const r = rows.get(`${p.node}.${p.profile}`);
-          out += `\n${p.node}.${p.profile}: ${p.message}\n`;
+          out += `\n${p.node}.${p.profile}: ${showEscaped(p.message)}\n`;
           if (r?.tail.length) out += `${r.tail.map((l) => `  | ${l}`).join("\n")}\n`;
         }
         write(out);

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { renderFrame, type ViewState } from "./progress_view.ts";
+import { progressView, renderFrame, type ViewState } from "./progress_view.ts";
 
 const state: ViewState = {
   startedAt: 0,
@@ -40,4 +40,38 @@ Deno.test("progress frame: cut to the terminal width; colours only when asked", 
   const colored = renderFrame(state, 65000, 200, true);
   // deno-lint-ignore no-control-regex
   assert.match(colored[3], /\x1b\[31mfailed/);
+});
+
+Deno.test("progress view: a clock step does not change the elapsed times", () => {
+  let out = "";
+  const report = progressView((s) => (out += s), {
+    width: () => 200,
+    color: false,
+    intervalMs: 1e6,
+  });
+  const realNow = Date.now;
+  try {
+    const at = (t: number) => new Date(t).toISOString();
+    report({
+      type: "phase",
+      time: at(realNow()),
+      node: "web",
+      profile: "system",
+      phase: "activating",
+    });
+    // The wall clock jumps an hour ahead (NTP, a VM resumed) while activating.
+    const stepped = realNow() + 3_600_000;
+    Date.now = () => stepped;
+    report({ type: "phase", time: at(stepped), node: "web", profile: "system", phase: "done" });
+    report({
+      type: "summary",
+      time: at(stepped),
+      ok: true,
+      profiles: [{ node: "web", profile: "system", status: "confirmed", ok: true, message: "" }],
+    });
+  } finally {
+    Date.now = realNow;
+  }
+  assert.match(out, /deploy-ts 0:0\d /);
+  assert.match(out, /web\.system +done +0:0\d/);
 });

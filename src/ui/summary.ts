@@ -1,5 +1,6 @@
 /** The table at the end of a deployment: every profile and how it ended. */
 import type { ProfileResult, ProfileStatus } from "./events.ts";
+import { showEscaped } from "./host_text.ts";
 
 const WORDS: Record<ProfileStatus, string> = {
   confirmed: "confirmed",
@@ -16,7 +17,7 @@ export function formatSummary(results: readonly ProfileResult[]): string {
   const names = results.map((r) => `${r.node}.${r.profile}`);
   const width = Math.max(...names.map((n) => n.length), 7);
   const lines = results.map((r, i) => {
-    const first = r.message.split("\n")[0];
+    const first = showEscaped(r.message.split("\n")[0]);
     return `  ${names[i].padEnd(width)}  ${WORDS[r.status].padEnd(13)}  ${first}`;
   });
   const ok = results.filter((r) => r.ok).length;
