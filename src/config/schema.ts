@@ -8,7 +8,9 @@ import { z } from "zod";
 import { ConfigError, describeContext, type ErrorContext } from "../errors.ts";
 import { closest } from "./suggest.ts";
 
-const positiveSeconds = z.int().positive();
+/** Timers hold at most 2^31-1 ms: a longer timeout would fire at once (issue 11). */
+export const MAX_TIMEOUT_SECONDS = 2147483;
+const positiveSeconds = z.int().positive().max(MAX_TIMEOUT_SECONDS);
 
 /** Settings allowed at every level: deploy, node and profile. */
 export const GenericSettingsShape = {
@@ -215,7 +217,8 @@ function describeIssue(
     : issue.code === "invalid_type"
     ? `a ${issue.expected}`
     : issue.message;
-  return { context, text: `expected ${expected}, found ${describeValue(at.value)}` };
+  const limit = issue.code === "too_big" ? ` (at most ${issue.maximum})` : "";
+  return { context, text: `expected ${expected}, found ${describeValue(at.value)}${limit}` };
 }
 
 /** A value as a user would recognise it from their Nix code. */
