@@ -59,7 +59,7 @@ function helper(tb: Testbed, pkg: string, ...args: string[]) {
 }
 
 const generations = (tb: Testbed) =>
-  onHost(tb, "h1", `ls ${ROOT_PROFILES} | grep '^test-' | tr '\\n' ' '`);
+  onHost(tb, "h1", `ls ${ROOT_PROFILES} | grep '^test-' | tr '\\n' ' '`).then((s) => s.trim());
 
 Deno.test("faults: a full tempPath after the switch still ends rolled back, naming the cause", async () => {
   const { tb, pkg, profiles: [one, filler] } = await setup([
@@ -141,7 +141,7 @@ Deno.test("faults: a late revoke never undoes a newer deployment", async () => {
   assert.match(outcome.message, /the profile moved on to generation 3; nothing changed/);
   assert.equal(await r.exit, 1);
   assert.equal(await onHost(tb, "h1", `readlink -f ${ROOT_PROFILE}`), three);
-  assert.equal(await generations(tb), "test-1-link test-2-link test-3-link ");
+  assert.equal(await generations(tb), "test-1-link test-2-link test-3-link");
 });
 
 Deno.test("faults: rolling back deletes only the generations this run created", async () => {
@@ -158,7 +158,7 @@ Deno.test("faults: rolling back deletes only the generations this run created", 
   const outcome = await s.outcome();
   assert.equal(outcome.outcome, "rolled-back", outcome.message);
   assert.equal(await onHost(tb, "h1", `readlink ${ROOT_PROFILE}`), "test-1-link");
-  assert.equal(await generations(tb), "test-1-link test-2-link ");
+  assert.equal(await generations(tb), "test-1-link test-2-link");
 });
 
 Deno.test("faults: the profile lock is the deployers' alone, and a dead holder is named dead", async () => {
@@ -183,7 +183,10 @@ Deno.test("faults: the profile lock is the deployers' alone, and a dead holder i
   );
   const refused = await activate(tb, pkg, two, { magic: false }).outcome();
   assert.equal(refused.outcome, "refused");
-  assert.match(refused.message, new RegExp(`ghost@old \\(helper pid ${dead}, no longer running\\)`));
+  assert.match(
+    refused.message,
+    new RegExp(`ghost@old \\(helper pid ${dead}, no longer running\\)`),
+  );
   assert.equal(await onHost(tb, "h1", `readlink -f ${ROOT_PROFILE}`), one);
 });
 
@@ -201,7 +204,7 @@ Deno.test("faults: a hung activation is killed at activationTimeout and rolled b
   assert.equal(outcome.outcome, "rolled-back", outcome.message);
   assert.match(outcome.message, /did not finish within activationTimeout \(3s\)/);
   assert.equal(await onHost(tb, "h1", `readlink -f ${ROOT_PROFILE}`), one);
-  assert.equal(await onHost(tb, "h1", `pgrep -f 'sleep ${marker}' || true`), "");
+  assert.equal(await onHost(tb, "h1", `pgrep -f 'slee[p] ${marker}' || true`), "");
   // The same with the connection cut during the activation: `wait` gets the outcome.
   const cut = activate(tb, pkg, hung, { extra: ["--activation-timeout", "3"] });
   const { runDir } = await cut.run();
@@ -210,7 +213,7 @@ Deno.test("faults: a hung activation is killed at activationTimeout and rolled b
   const w = helper(tb, pkg, "wait", runDir);
   const waited = await w.outcome();
   assert.equal(waited.outcome, "rolled-back", waited.message);
-  assert.equal(await onHost(tb, "h1", `pgrep -f 'sleep ${marker}' || true`), "");
+  assert.equal(await onHost(tb, "h1", `pgrep -f 'slee[p] ${marker}' || true`), "");
   // The lock is free again.
   await activated(tb, pkg, one);
 });
@@ -235,8 +238,13 @@ Deno.test("faults: a worker killed during the confirmation window is rolled back
   assert.equal(q.code, 0, q.stderr);
   const d = JSON.parse(q.stdout.trim().split("\n").at(-1)!);
   assert.equal(d.generation, 1);
-  assert.equal(d.record.outcome, "rolled-back");
-  assert.match(d.record.message, /worker .* died before the outcome was final/);
+  assert.match(
+    d.recovered,
+    /worker of run .* died before the outcome was final; generation 1 is active again/,
+  );
+  const record = JSON.parse(await onHost(tb, "h1", `tail -n1 ${STATE_DIR}/test.records.jsonl`));
+  assert.equal(record.outcome, "rolled-back");
+  assert.equal(record.activeGeneration, 1);
   assert.equal(await onHost(tb, "h1", `readlink -f ${ROOT_PROFILE}`), one);
   assert.equal(await onHost(tb, "h1", "tail -n1 /tmp/activations-root"), "one dry=0 boot=0");
 });
@@ -269,4 +277,34 @@ Deno.test("faults: run directories are cleaned after the outcome, keeping the la
   assert.equal(await onHost(tb, "h1", "ls -d /tmp/deploy-ts-* | wc -l"), "3");
   assert.equal(await onHost(tb, "h1", "find /tmp/deploy-ts-* -perm /077"), "");
   assert.equal(await onHost(tb, "h1", `find ${STATE_DIR} -perm /077`), "");
+});
+
+Deno.test("faults: a profile that defers its boot default (lib.activate.nixos) gets it only once confirmed", async () => {
+  const deferLog = (name: string) =>
+    `echo "${name} defer=\${DEPLOY_TS_BOOT_AFTER_CONFIRM:-0} boot=$BOOT" >> /tmp/defer-root`;
+  const { tb, pkg, profiles: [one, two, three] } = await setup([
+    { message: "one" },
+    { message: "two", bootAfterConfirm: true, script: deferLog("two") },
+    { message: "three", bootAfterConfirm: true, script: deferLog("three") },
+  ]);
+  await using _ = tb;
+  await activated(tb, pkg, one);
+  const s = activate(tb, pkg, two);
+  const { runDir, token } = await s.run();
+  await s.phase("awaiting-confirmation");
+  // In the window, the new generation runs but is not the boot default.
+  assert.equal(await onHost(tb, "h1", "cat /tmp/defer-root"), "two defer=1 boot=0");
+  assert.equal((await confirm(tb, "root@h1", pkg, runDir, token!)).code, 0);
+  assert.equal((await s.outcome()).outcome, "confirmed");
+  assert.equal(
+    await onHost(tb, "h1", "cat /tmp/defer-root"),
+    "two defer=1 boot=0\ntwo defer=0 boot=1",
+  );
+  // Unconfirmed: never made the boot default; the old generation is re-activated.
+  const u = await activate(tb, pkg, three, { confirmTimeout: 2 }).outcome();
+  assert.equal(u.outcome, "rolled-back", u.message);
+  assert.equal(
+    await onHost(tb, "h1", "cat /tmp/defer-root"),
+    "two defer=1 boot=0\ntwo defer=0 boot=1\nthree defer=1 boot=0\ntwo defer=0 boot=0",
+  );
 });
