@@ -20,6 +20,9 @@ let
   custom = {
     dryActivate = null;
     boot = null;
+    # The entry honours DEPLOY_TS_BOOT_AFTER_CONFIRM=1 (switch now, boot
+    # default later): the helper then runs it with BOOT=1 once confirmed.
+    bootAfterConfirm = false;
     __functor = self: base: activate:
       let
         shellQuote = s: "'" + builtins.replaceStrings [ "'" ] [ "'\\''" ] s + "'";
@@ -27,6 +30,7 @@ let
         profile = runCommand "activatable-${base.name or "profile"}" {
           inherit base;
           helper = deploy-ts;
+          bootAfterConfirm = if self.bootAfterConfirm then "1" else "";
           entry = entryScript {
             inherit activate;
             dryActivate = if self.dryActivate == null then describe "dry activation" else self.dryActivate;
@@ -41,6 +45,7 @@ let
           printf '%s\n' "$entry" > $out/deploy-ts-activate
           chmod +x $out/deploy-ts-activate
           ln -s "$helper" $out/deploy-ts-helper
+          if [ -n "$bootAfterConfirm" ]; then touch $out/deploy-ts-boot-after-confirm; fi
         '';
       in
       profile // { deployTsActivatable = true; };
@@ -53,24 +58,37 @@ let
       loaderConf = "${(loader.efi or { }).efiSysMountPoint or "/boot"}/loader/loader.conf";
     in
     # Switch without touching the bootloader first; make the new system the
-    # boot default only once the switch has worked (deploy-rs PR #191).
-    ''
-      cd /tmp
-      "$PROFILE/bin/switch-to-configuration" test
-      "$PROFILE/bin/switch-to-configuration" boot
-    '' + (if systemdBoot then ''
-      # Let systemd-boot default to the newest entry (deploy-rs #31).
-      sed -i '/^default /d' ${loaderConf}
-    '' else "");
+    # boot default only once the switch has worked (deploy-rs PR #191), and,
+    # with magic rollback, only once the deployer confirmed: the helper sets
+    # DEPLOY_TS_BOOT_AFTER_CONFIRM=1 and runs the `boot` mode after the
+    # confirmation, so a reboot or crash in the window boots the old system.
+    rec {
+      activate = ''
+        cd /tmp
+        "$PROFILE/bin/switch-to-configuration" test
+        if [ "''${DEPLOY_TS_BOOT_AFTER_CONFIRM:-0}" != 1 ]; then
+        ${boot}
+        fi
+      '';
+      boot = ''
+        "$PROFILE/bin/switch-to-configuration" boot
+      '' + (if systemdBoot then ''
+        # Let systemd-boot default to the newest entry (deploy-rs #31).
+        sed -i '/^default /d' ${loaderConf}
+      '' else "");
+    };
 in
 {
   activate = {
     inherit custom;
 
-    nixos = cfg: (custom // {
-      dryActivate = ''"$PROFILE/bin/switch-to-configuration" dry-activate'';
-      boot = ''"$PROFILE/bin/switch-to-configuration" boot'';
-    }) cfg.config.system.build.toplevel (nixosActivate cfg);
+    nixos = cfg:
+      let snippets = nixosActivate cfg; in
+      (custom // {
+        dryActivate = ''"$PROFILE/bin/switch-to-configuration" dry-activate'';
+        inherit (snippets) boot;
+        bootAfterConfirm = true;
+      }) cfg.config.system.build.toplevel snippets.activate;
 
     home-manager = cfg: custom cfg.activationPackage ''"$PROFILE/activate"'';
 

@@ -7,3 +7,9 @@
 /** What an activation is for: switch now, set for the next boot, or only show what would change. */
 export const ACTIVATION_GOALS = ["switch", "boot", "dry-activate"] as const;
 export type ActivationGoal = (typeof ACTIVATION_GOALS)[number];
+
+/**
+ * The longest timeout, in seconds, that any layer accepts: timers hold at most
+ * 2^31-1 ms, and a longer one would fire at once.
+ */
+export const MAX_TIMEOUT_SECONDS = 2147483;

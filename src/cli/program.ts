@@ -8,6 +8,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from "commander
 import { UsageError } from "../errors.ts";
 import { shellSplit } from "../ssh/shell_quote.ts";
 import { VERSION } from "../version.ts";
+import { MAX_TIMEOUT_SECONDS } from "../vocabulary.ts";
 import type { DeployFlags } from "./flags.ts";
 import {
   type FlagGroup,
@@ -240,7 +241,7 @@ const KIND_PARSERS: Record<SettingKind, ((value: string) => unknown) | undefined
   path: undefined,
   words: undefined,
   bool: parseBool,
-  seconds: parsePositiveInt,
+  seconds: parseSeconds,
 };
 
 /** A list flag such as `--ssh-opts`, split like a shell would split it. */
@@ -260,6 +261,15 @@ function assignOverride<K extends SettingName>(
 ): void {
   // Parsed by kind above; a value-less flag gave `true`.
   into[name] = value as ProfileSettings[K];
+}
+
+/** A timeout: a positive whole number of seconds that a timer can hold. */
+function parseSeconds(value: string): number {
+  const n = parsePositiveInt(value);
+  if (n > MAX_TIMEOUT_SECONDS) {
+    throw new InvalidArgumentError(`expected at most ${MAX_TIMEOUT_SECONDS} seconds.`);
+  }
+  return n;
 }
 
 function parsePositiveInt(value: string): number {

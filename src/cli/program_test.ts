@@ -111,6 +111,7 @@ Deno.test("cli: wrong values and conflicting flags are errors that say why", () 
     [["--confirm-timeout", "1.5"], /expected a positive whole number/],
     [[".#a", "--targets", ".#b"], /either as arguments or with --targets, not both/],
     [["--dry-activate", "--boot"], /--dry-activate and --boot cannot be used together/],
+    [["--confirm-timeout", "2147484"], /at most 2147483 seconds/],
     [["--ssh-opts", "-o 'unterminated"], /--ssh-opts: unterminated single quote/],
     [["--no-such-flag"], /unknown option '--no-such-flag'/],
   ];

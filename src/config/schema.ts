@@ -7,6 +7,7 @@
 import { z } from "zod";
 import { ConfigError, describeContext, type ErrorContext } from "../errors.ts";
 import { closest } from "./suggest.ts";
+import { MAX_TIMEOUT_SECONDS } from "../vocabulary.ts";
 import {
   type GenericSettings,
   SETTING_NAMES,
@@ -31,7 +32,7 @@ const KIND_SCHEMAS = {
   user: notAnOption("a user name"),
   command: z.string().min(1),
   bool: z.boolean(),
-  seconds: z.int().positive(),
+  seconds: z.int().positive().max(MAX_TIMEOUT_SECONDS),
   path: z.string().startsWith("/"),
   words: z.array(z.string()),
 } as const satisfies { [K in SettingKind]: z.ZodType<SettingKinds[K]> };
@@ -236,7 +237,8 @@ function describeIssue(
     : issue.code === "invalid_type"
     ? `a ${issue.expected}`
     : issue.message;
-  return { context, text: `expected ${expected}, found ${describeValue(at.value)}` };
+  const limit = issue.code === "too_big" ? ` (at most ${issue.maximum})` : "";
+  return { context, text: `expected ${expected}, found ${describeValue(at.value)}${limit}` };
 }
 
 /** A value as a user would recognise it from their Nix code. */

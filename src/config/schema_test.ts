@@ -196,6 +196,16 @@ const MALFORMED: [string, (d: Loose) => void, RegExp][] = [
     (d) => (d.nodes.web.profilesOrder = ["app", "app"]),
     /^web \(field profilesOrder\): names "app" twice$/,
   ],
+  [
+    "confirmTimeout too large for a timer",
+    (d) => (d.nodes.web.profiles.system.confirmTimeout = 2147484),
+    /^web\.system \(field confirmTimeout\): expected a positive whole number of seconds, found the number 2147484 \(at most 2147483\)$/,
+  ],
+  [
+    "tempPath relative",
+    (d) => (d.nodes.web.tempPath = "tmp"),
+    /^web \(field tempPath\): expected an absolute path/,
+  ],
   ["dotted node name quoted in message", (d) => {
     d.nodes["db.example.com"] = { hostname: 5, profiles: {} };
   }, /^"db\.example\.com" \(field hostname\): expected a host name/],

@@ -24,8 +24,8 @@ export async function confirmCanary(
       })`,
     );
   }
-  const deadline = Date.now() + waitMs;
-  while (Date.now() < deadline) {
+  const deadline = performance.now() + waitMs;
+  while (performance.now() < deadline) {
     const s = run.readStatus();
     if (s?.outcome === "confirmed") return s.message ?? "confirmed";
     if (s?.outcome) throw new DeployError(`the activation ended as ${s.outcome}: ${s.message}`);

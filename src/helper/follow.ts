@@ -2,27 +2,45 @@
  * Following a run from an SSH session: the run's log and phases as events
  * on stdout, until the outcome is final. `activate` follows the run it
  * started; `wait` reattaches to one, after a dropped connection for example.
+ * The worker enforces activationTimeout and confirmTimeout itself, so the
+ * follower waits for its outcome; when the run's status cannot say it (a
+ * full disk, a removed run directory), the host's record does.
  */
 import { closeSync, openSync, readSync } from "node:fs";
 import process from "node:process";
+import { pidAlive as alive } from "./lock.ts";
 import { encodeEvent, type HelperEvent, type RunStatus, SUCCESSFUL_OUTCOMES } from "./protocol.ts";
+import { readRecords } from "./record.ts";
 import type { RunDir } from "./run_dir.ts";
 
 export interface FollowOptions {
-  /** Give up (the run goes on) if the activation has not finished after this many seconds. */
-  activationTimeout?: number;
   /** Give up if the worker has not written a status after this long (it failed to start). */
   startTimeoutMs?: number;
   pollMs?: number;
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as { code?: string }).code === "EPERM";
-  }
+/** The run's outcome as the host recorded it beside the profile, if it did. */
+function recordedOutcome(
+  profilePath: string | undefined,
+  run: RunDir,
+  last: RunStatus | undefined,
+): Extract<HelperEvent, { type: "outcome" }> | undefined {
+  if (!profilePath) return undefined;
+  const r = readRecords(profilePath).findLast((r) => r.runDir === run.path);
+  if (!r) return undefined;
+  const ok = SUCCESSFUL_OUTCOMES.includes(r.outcome);
+  const status: RunStatus = {
+    ...(last ?? { pid: 0, startedAt: 0, closure: r.closure }),
+    phase: "done",
+    profilePath,
+    outcome: r.outcome,
+    message: r.message,
+    previousGeneration: r.previousGeneration,
+    newGeneration: r.newGeneration,
+    activeGeneration: r.activeGeneration,
+    updatedAt: Date.parse(r.time),
+  };
+  return { type: "outcome", outcome: r.outcome, ok, message: r.message, status };
 }
 
 /** Stream a run's events until its outcome; resolves to the exit code. */
@@ -31,14 +49,26 @@ export async function followRun(
   emit: (event: HelperEvent) => void,
   options: FollowOptions = {},
 ): Promise<number> {
-  const started = Date.now();
+  // Monotonic: a clock step must not end the wait early.
+  const started = performance.now();
   const pollMs = options.pollMs ?? 100;
   const log = new LogTail(run.logPath, (line) => emit({ type: "log", line }));
   let lastPhase: string | undefined;
+  let last: RunStatus | undefined;
+  let profilePath: string | undefined;
+  try {
+    profilePath = run.readJob().profilePath;
+  } catch {
+    // The status names it once the worker runs.
+  }
   try {
     while (true) {
       log.read();
       const status = run.readStatus();
+      if (status) {
+        last = status;
+        profilePath ??= status.profilePath;
+      }
       if (status && status.phase !== lastPhase) {
         lastPhase = status.phase;
         emit({ type: "phase", phase: status.phase, status });
@@ -55,24 +85,23 @@ export async function followRun(
         });
         return ok ? 0 : 1;
       }
-      const died = status
-        ? !alive(status.pid)
-        : Date.now() - started > (options.startTimeoutMs ?? 15000);
-      if (died && !run.readStatus()?.outcome) {
+      const died = last
+        ? !alive(last.pid)
+        : performance.now() - started > (options.startTimeoutMs ?? 15000);
+      // The status may be unwritable or gone: then the record beside the profile tells.
+      const recorded = !status || died ? recordedOutcome(profilePath, run, last) : undefined;
+      if (recorded) {
         log.read(true);
-        return lost(emit, status, run, "the helper's worker died without recording an outcome");
+        emit(recorded);
+        return recorded.ok ? 0 : 1;
       }
-      const activating = !status || ["locking", "setting", "activating"].includes(status.phase);
-      if (
-        options.activationTimeout && activating &&
-        Date.now() - started > options.activationTimeout * 1000
-      ) {
+      if (died && !run.readStatus()?.outcome) {
         log.read(true);
         return lost(
           emit,
-          status,
+          last,
           run,
-          `the activation did not finish within activationTimeout (${options.activationTimeout}s); it goes on on the host, and without confirmation it will roll back`,
+          "the helper's worker died without recording an outcome; the next helper run on this profile rolls it back",
         );
       }
       await new Promise((r) => setTimeout(r, pollMs));

@@ -1,7 +1,9 @@
 /**
  * Profile generations, read from the `<profile>-<N>-link` symlinks that Nix
  * keeps beside a profile (Nix 2.8 has no JSON for `--list-generations`), and
- * changed only through `nix-env`.
+ * changed only through `nix-env`. Its output is captured, not inherited: a
+ * log on a full disk must not make Nix fail a rollback (Nix treats a failed
+ * write to stderr as an error).
  */
 import { readdirSync, readlinkSync } from "node:fs";
 import { basename, dirname } from "node:path";
@@ -44,17 +46,13 @@ export function generationLink(profilePath: string, generation: number): string 
 
 /** `nix-env -p P --set CLOSURE`: a new generation pointing to the closure. */
 export async function setProfile(profilePath: string, closure: string): Promise<void> {
-  await runChecked(["nix-env", "-p", profilePath, "--set", closure], { inherit: true });
+  await runChecked(["nix-env", "-p", profilePath, "--set", closure]);
 }
 
 export async function switchGeneration(profilePath: string, generation: number): Promise<void> {
-  await runChecked(["nix-env", "-p", profilePath, "--switch-generation", String(generation)], {
-    inherit: true,
-  });
+  await runChecked(["nix-env", "-p", profilePath, "--switch-generation", String(generation)]);
 }
 
 export async function deleteGeneration(profilePath: string, generation: number): Promise<void> {
-  await runChecked(["nix-env", "-p", profilePath, "--delete-generations", String(generation)], {
-    inherit: true,
-  });
+  await runChecked(["nix-env", "-p", profilePath, "--delete-generations", String(generation)]);
 }

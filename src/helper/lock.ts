@@ -2,9 +2,12 @@
  * One deployment at a time per profile: an exclusive `flock` on a file
  * beside the profile, held by the detached worker until the outcome is
  * final. The kernel drops the lock when its holder dies, so a stale lock is
- * simply free; the file's content only says who holds it.
+ * simply free; the file's content only says who holds it, and is cleared on
+ * release. The state directory is 0700 and the lock 0600: `flock` works on a
+ * read-only descriptor, so a lock others can open is a lock others can hold.
  */
-import { mkdirSync, readFileSync } from "node:fs";
+import { chmodSync, lstatSync, mkdirSync, readFileSync } from "node:fs";
+import process from "node:process";
 import { basename, dirname, join } from "node:path";
 import { DeployError } from "../errors.ts";
 
@@ -25,6 +28,20 @@ export function stateDir(profilePath: string): string {
   return join(dirname(profilePath), ".deploy-ts");
 }
 
+/** Create the state directory 0700, or make an existing one (of an older deploy-ts) private. */
+export function ensureStateDir(profilePath: string): string {
+  const dir = stateDir(profilePath);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  makePrivate(dir, 0o700);
+  return dir;
+}
+
+function makePrivate(path: string, mode: number): void {
+  const st = lstatSync(path);
+  if (st.isSymbolicLink()) throw new DeployError(`${path} is a symbolic link; refusing to use it`);
+  if ((st.mode & 0o777) !== mode && st.uid === process.getuid?.()) chmodSync(path, mode);
+}
+
 export function lockPath(profilePath: string): string {
   return join(stateDir(profilePath), `${basename(profilePath)}.lock`);
 }
@@ -41,9 +58,10 @@ export async function tryLockProfile(
   if (!deno) {
     throw new DeployError("the on-host helper needs Deno (it takes a flock); run it with deno");
   }
+  ensureStateDir(profilePath);
   const path = lockPath(profilePath);
-  mkdirSync(dirname(path), { recursive: true, mode: 0o755 });
-  const file = await deno.open(path, { read: true, write: true, create: true, mode: 0o644 });
+  const file = await deno.open(path, { read: true, write: true, create: true, mode: 0o600 });
+  makePrivate(path, 0o600);
   // Deno has no non-blocking flock: race the blocking one against a timer.
   // If the timer wins, this process gives up and exits soon, which cancels it.
   const locked = await Promise.race([
@@ -56,6 +74,12 @@ export async function tryLockProfile(
   return {
     lock: {
       release() {
+        try {
+          // Nobody holds it now: leave no holder behind for a later refusal to name.
+          file.truncateSync(0);
+        } catch {
+          // Best effort (a full disk cannot stop a truncate, but be sure).
+        }
         try {
           file.unlockSync();
         } finally {
@@ -74,10 +98,28 @@ function readHolder(path: string): LockHolder | undefined {
   }
 }
 
-/** "deployer alice@laptop (pid 123) since 2026-11-25T13:00:00Z, run /tmp/deploy-ts-x" */
-export function describeHolder(h: LockHolder | undefined): string {
-  if (!h) return "another process";
+/**
+ * "deployer alice@laptop (helper pid 123) since 2026-11-25T13:00:00Z, run /tmp/deploy-ts-x";
+ * a recorded holder whose process is gone is said to be gone (someone else holds the lock).
+ */
+export function describeHolder(
+  h: LockHolder | undefined,
+  alive: (pid: number) => boolean = pidAlive,
+): string {
+  if (!h || typeof h.pid !== "number") return "another process";
+  if (!alive(h.pid)) {
+    return `another process (the last recorded holder, ${h.deployer} (helper pid ${h.pid}, no longer running), is gone)`;
+  }
   return `${h.deployer} (helper pid ${h.pid}) since ${
     new Date(h.since).toISOString()
   }, run ${h.runDir}`;
+}
+
+export function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as { code?: string }).code === "EPERM";
+  }
 }

@@ -8,11 +8,17 @@
  *   deploy wait RUN_DIR [--activation-timeout S]
  *   deploy confirm RUN_DIR            (the token on stdin)
  *   deploy revoke (--profile-path P | --profile-user U --profile-name N)
- *          --to-generation G|none [--remove-generation N] [--boot] [--temp-path DIR]
+ *          --to-generation G|none [--remove-generation N] [--expect-generation N]
+ *          [--boot] [--temp-path DIR] [--activation-timeout S]
+ *   deploy query (--profile-path P | --profile-user U --profile-name N)
+ *
+ * Every command first rolls back a run of the profile whose worker died
+ * before its outcome was final (recover.ts).
  */
 import { existsSync, lstatSync, statSync } from "node:fs";
 import { userInfo } from "node:os";
 import process from "node:process";
+import { MAX_TIMEOUT_SECONDS } from "../vocabulary.ts";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 
 type OptionsConfig = NonNullable<ParseArgsConfig["options"]>;
@@ -24,6 +30,12 @@ import { RunDir } from "./run_dir.ts";
 import { startAndFollow } from "./start.ts";
 import { runWorker } from "./worker.ts";
 import { describeProfile } from "./query.ts";
+import { recoverIfDead } from "./recover.ts";
+
+/**
+ * The largest timeout a timer can hold: longer ones would fire at once.
+ * Also enforced at config time (src/config/schema.ts).
+ */
 
 const PROFILE_OPTIONS = {
   "profile-path": { type: "string" },
@@ -48,7 +60,7 @@ export async function helperMain(argv: readonly string[]): Promise<number> {
     case "revoke":
       return await revoke(rest);
     case "query":
-      return query(rest);
+      return await query(rest);
   }
   throw new ConfigError(`unknown helper command ${command}`, {}, { exitCode: 2 });
 }
@@ -63,9 +75,9 @@ function parse<const T extends OptionsConfig>(args: string[], options: T) {
 
 function seconds(name: string, value: string | undefined, fallback?: number): number | undefined {
   if (value === undefined) return fallback;
-  if (!/^[0-9]+$/.test(value) || Number(value) < 1) {
+  if (!/^[0-9]+$/.test(value) || Number(value) < 1 || Number(value) > MAX_TIMEOUT_SECONDS) {
     throw new ConfigError(
-      `--${name} takes a positive whole number of seconds, got '${value}'`,
+      `--${name} takes a whole number of seconds from 1 to ${MAX_TIMEOUT_SECONDS}, got '${value}'`,
       {},
       {
         exitCode: 2,
@@ -122,12 +134,34 @@ function generationNumber(name: string, value: string): number {
   return Number(value);
 }
 
-/** `deploy query`: the profile's generations and the host's last record, as JSON. */
-function query(args: string[]): number {
+/** Messages of the helper itself where stdout carries JSON. */
+function note(message: string): void {
+  process.stderr.write(`[deploy-ts] ${message}\n`);
+}
+
+/**
+ * `deploy query`: the profile's generations and the host's last record, as
+ * JSON, after rolling back a run whose worker died (then named in `recovered`).
+ */
+async function query(args: string[]): Promise<number> {
   const { values: v } = parse(args, PROFILE_OPTIONS);
   const profilePath = profilePathOf(v);
-  process.stdout.write(`${JSON.stringify(describeProfile(profilePath))}\n`);
+  const recovered = await recoverIfDead(profilePath, note);
+  process.stdout.write(
+    `${JSON.stringify({ ...describeProfile(profilePath), recovered: recovered ?? null })}\n`,
+  );
   return 0;
+}
+
+/** The profile of the run in `runDir`, for the recovery check of `wait` and `confirm`. */
+async function recoverRunOf(runDir: string): Promise<void> {
+  let profilePath: string;
+  try {
+    profilePath = RunDir.open(runDir).readJob().profilePath;
+  } catch {
+    return; // RunDir.open's own message follows when the command opens it.
+  }
+  await recoverIfDead(profilePath, note);
 }
 
 function deployerOf(v: { deployer?: unknown }): string {
@@ -165,14 +199,12 @@ async function activate(args: string[]): Promise<number> {
     // Boot and dry activations never wait for a confirmation.
     magicRollback: Boolean(v["magic-rollback"]) && mode === "switch",
     confirmTimeout: seconds("confirm-timeout", v["confirm-timeout"], 30)!,
+    activationTimeout: seconds("activation-timeout", v["activation-timeout"]),
     deployer: deployerOf(v),
     ...(v.generation === undefined
       ? {}
       : { generation: generationNumber("generation", v.generation) }),
-  }, {
-    issueToken: true,
-    activationTimeout: seconds("activation-timeout", v["activation-timeout"]),
-  });
+  }, { issueToken: true });
 }
 
 async function wait(args: string[]): Promise<number> {
@@ -184,9 +216,10 @@ async function wait(args: string[]): Promise<number> {
   if (positionals.length !== 1) {
     throw new ConfigError("wait takes one run directory", {}, { exitCode: 2 });
   }
-  return await followRun(RunDir.open(positionals[0]), writeEvent, {
-    activationTimeout: seconds("activation-timeout", v["activation-timeout"]),
-  });
+  // Accepted for older deployers; the worker itself enforces the job's activationTimeout.
+  seconds("activation-timeout", v["activation-timeout"]);
+  await recoverRunOf(positionals[0]);
+  return await followRun(RunDir.open(positionals[0]), writeEvent);
 }
 
 async function confirm(args: string[]): Promise<number> {
@@ -197,6 +230,7 @@ async function confirm(args: string[]): Promise<number> {
   // With interactive sudo the password line comes first and sudo reads it;
   // the token is the last line either way.
   const token = (await readStdin()).split("\n").map((l) => l.trim()).filter(Boolean).at(-1) ?? "";
+  await recoverRunOf(positionals[0]);
   process.stdout.write(`${await confirmCanary(positionals[0], token)}\n`);
   return 0;
 }
@@ -206,6 +240,8 @@ async function revoke(args: string[]): Promise<number> {
     ...PROFILE_OPTIONS,
     "to-generation": { type: "string" },
     "remove-generation": { type: "string" },
+    "expect-generation": { type: "string" },
+    "activation-timeout": { type: "string" },
   });
   if (positionals.length) {
     throw new ConfigError("revoke takes no positional arguments", {}, { exitCode: 2 });
@@ -220,13 +256,19 @@ async function revoke(args: string[]): Promise<number> {
   if (v["to-generation"] === undefined) {
     throw new ConfigError("revoke needs --to-generation (a number, or none)", {}, { exitCode: 2 });
   }
+  const removeGeneration = generation("remove-generation", v["remove-generation"]);
   return await startAndFollow(v["temp-path"]!, {
     kind: "revoke",
     profilePath: profilePathOf(v),
     toGeneration: generation("to-generation", v["to-generation"]),
-    removeGeneration: generation("remove-generation", v["remove-generation"]),
+    removeGeneration,
+    // The generation the revoked run made is the one to remove: revoke only while it is active.
+    expectGeneration: v["expect-generation"] === undefined
+      ? removeGeneration
+      : generation("expect-generation", v["expect-generation"]),
     boot: Boolean(v.boot),
     deployer: deployerOf(v),
+    activationTimeout: seconds("activation-timeout", v["activation-timeout"]),
   }, { issueToken: false });
 }
 

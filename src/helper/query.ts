@@ -12,6 +12,8 @@ export interface ProfileDescription {
   generations: { generation: number; closure: string | null }[];
   /** The host's record of the activation that made the active generation, if deploy-ts made it. */
   record: ActivationRecord | null;
+  /** What this query rolled back first: a run whose worker had died before its outcome. */
+  recovered?: string | null;
 }
 
 function target(link: string): string | null {

@@ -2,10 +2,10 @@
  * The host's own record of activations, one JSON line each, beside the
  * profile: what `deploy status` reads later. The deployer keeps no state.
  */
-import { appendFileSync, mkdirSync, readFileSync } from "node:fs";
+import { appendFileSync, readFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import type { Outcome } from "./protocol.ts";
-import { stateDir } from "./lock.ts";
+import { ensureStateDir, stateDir } from "./lock.ts";
 
 export interface ActivationRecord {
   /** ISO time the outcome became final. */
@@ -26,8 +26,8 @@ export function recordPath(profilePath: string): string {
 }
 
 export function appendRecord(record: ActivationRecord): void {
-  mkdirSync(stateDir(record.profilePath), { recursive: true, mode: 0o755 });
-  appendFileSync(recordPath(record.profilePath), `${JSON.stringify(record)}\n`, { mode: 0o644 });
+  ensureStateDir(record.profilePath);
+  appendFileSync(recordPath(record.profilePath), `${JSON.stringify(record)}\n`, { mode: 0o600 });
 }
 
 export function readRecords(profilePath: string): ActivationRecord[] {

@@ -3,25 +3,27 @@
  * with an unpredictable name and mode 0700 by the profile's user, so no other
  * local user can read it, create the canary in it, or remove it. It holds
  * the job, the status, the log, the hash of the confirmation token and,
- * while a confirmation is pending, the canary.
+ * while a confirmation is pending, the canary. Its files are opened without
+ * following symbolic links, so nothing planted there can redirect a write.
  */
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import {
-  existsSync,
+  closeSync,
+  constants,
   lstatSync,
-  mkdirSync,
   mkdtempSync,
+  openSync,
   readFileSync,
   renameSync,
   rmSync,
-  unlinkSync,
-  writeFileSync,
+  writeSync,
 } from "node:fs";
 import { Buffer } from "node:buffer";
 import { basename, join } from "node:path";
 import process from "node:process";
 import { DeployError } from "../errors.ts";
 import type { RunStatus } from "./protocol.ts";
+import { ensureSafeTempPath } from "./temp_path.ts";
 
 export const RUN_DIR_PREFIX = "deploy-ts-";
 
@@ -40,6 +42,8 @@ export interface ActivationJob {
   deployer: string;
   /** Switch to this existing generation (deploy rollback) instead of adding one. */
   generation?: number;
+  /** Seconds the activation entry may run; the worker kills it after that and rolls back. */
+  activationTimeout?: number;
 }
 
 export interface RevokeJob {
@@ -51,6 +55,9 @@ export interface RevokeJob {
   removeGeneration: number | null;
   boot: boolean;
   deployer: string;
+  /** Revoke only while the profile is still on this generation (the one the run made). */
+  expectGeneration: number | null;
+  activationTimeout?: number;
 }
 
 export class RunDir {
@@ -58,7 +65,7 @@ export class RunDir {
 
   /** Create a fresh private run directory under `tempPath`. */
   static create(tempPath: string): RunDir {
-    mkdirSync(tempPath, { recursive: true });
+    ensureSafeTempPath(tempPath);
     // mkdtemp: O_EXCL with a random suffix, mode 0700.
     return new RunDir(mkdtempSync(join(tempPath, RUN_DIR_PREFIX)));
   }
@@ -101,68 +108,139 @@ export class RunDir {
   }
 
   writeJob(job: Job): void {
-    writeFileSync(this.jobPath, JSON.stringify(job), { mode: 0o600 });
+    writePrivate(this.jobPath, JSON.stringify(job), true);
   }
   readJob(): Job {
-    return JSON.parse(readFileSync(this.jobPath, "utf8"));
+    return JSON.parse(readPrivate(this.jobPath));
   }
 
   /** Write the status atomically, so a reader never sees half of it. */
   writeStatus(status: RunStatus): void {
     const tmp = `${this.statusPath}.tmp`;
-    writeFileSync(tmp, JSON.stringify(status), { mode: 0o600 });
+    rmSync(tmp, { force: true });
+    writePrivate(tmp, JSON.stringify(status), true);
     renameSync(tmp, this.statusPath);
   }
   readStatus(): RunStatus | undefined {
     try {
-      return JSON.parse(readFileSync(this.statusPath, "utf8"));
+      return JSON.parse(readPrivate(this.statusPath));
     } catch {
       return undefined;
     }
   }
 
+  /** Open the log for appending (the worker's stdout and stderr). */
+  openLog(): number {
+    return openSync(
+      this.logPath,
+      constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW,
+      0o600,
+    );
+  }
+
   /** Make a new random token; only its hash stays on the host. */
   issueToken(): string {
     const token = randomBytes(32).toString("hex");
-    writeFileSync(this.tokenPath, sha256(token), { mode: 0o600 });
+    writePrivate(this.tokenPath, sha256(token), true);
     return token;
   }
   tokenMatches(token: string): boolean {
-    const expected = Buffer.from(readFileSync(this.tokenPath, "utf8"), "hex");
+    const expected = Buffer.from(readPrivate(this.tokenPath), "hex");
     const actual = Buffer.from(sha256(token.trim()), "hex");
     return expected.length === actual.length && timingSafeEqual(expected, actual);
   }
 
   createCanary(): void {
-    writeFileSync(this.canaryPath, "", { mode: 0o600, flag: "wx" });
+    writePrivate(this.canaryPath, "", false);
   }
-  hasCanary(): boolean {
-    return existsSync(this.canaryPath);
+  private get confirmedPath(): string {
+    return `${this.canaryPath}.confirmed`;
   }
-  /** Confirm: remove the canary; false when there was none (expired, or never created). */
+  /**
+   * Confirm: rename the canary to `canary.confirmed`, which is the only
+   * thing that counts as a confirmation; false when there was no canary
+   * (expired, or never created).
+   */
   takeCanary(): boolean {
     try {
-      unlinkSync(this.canaryPath);
+      renameSync(this.canaryPath, this.confirmedPath);
       return true;
     } catch {
       return false;
     }
   }
   /**
-   * Expire the canary: the worker's side of the same race. Renaming is atomic,
-   * so exactly one of `takeCanary` and `expireCanary` wins.
+   * Where the confirmation stands. Only a `canary.confirmed` that is a plain
+   * file of ours counts; a canary gone missing for any other reason (the run
+   * directory removed, say) is "vanished", which means not confirmed.
    */
-  expireCanary(): boolean {
+  confirmation(): "confirmed" | "pending" | "vanished" {
+    // The canary first: `confirm` renames it, so looking the other way round
+    // could miss both names during the rename.
+    if (isOwnFile(this.canaryPath)) return "pending";
+    return isOwnFile(this.confirmedPath) ? "confirmed" : "vanished";
+  }
+  /**
+   * Expire the canary: the worker's side of the same race. Renaming is atomic,
+   * so exactly one of `takeCanary` and `expireCanary` wins. True when the
+   * deployer confirmed before that, positively.
+   */
+  expireCanaryConfirmed(): boolean {
     try {
       renameSync(this.canaryPath, `${this.canaryPath}.expired`);
-      return true;
-    } catch {
       return false;
+    } catch {
+      return this.confirmation() === "confirmed";
     }
   }
   removeCanary(): void {
-    rmSync(this.canaryPath, { force: true });
-    rmSync(`${this.canaryPath}.expired`, { force: true });
+    for (const p of [this.canaryPath, `${this.canaryPath}.expired`, this.confirmedPath]) {
+      try {
+        rmSync(p, { force: true });
+      } catch {
+        // Best effort: the run directory may be gone.
+      }
+    }
+  }
+
+  /** Remove the whole run directory (an old run, after its outcome). */
+  remove(): void {
+    rmSync(this.path, { recursive: true, force: true });
+  }
+}
+
+function isOwnFile(path: string): boolean {
+  try {
+    const st = lstatSync(path);
+    return st.isFile() && st.uid === (process.getuid?.() ?? st.uid);
+  } catch {
+    return false;
+  }
+}
+
+/** Create (exclusively, or replacing a plain file) a 0600 file without following a symlink. */
+function writePrivate(path: string, data: string, replace: boolean): void {
+  const fd = openSync(
+    path,
+    constants.O_WRONLY | constants.O_CREAT | constants.O_NOFOLLOW |
+      (replace ? constants.O_TRUNC : constants.O_EXCL),
+    0o600,
+  );
+  try {
+    const bytes = Buffer.from(data);
+    let off = 0;
+    while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function readPrivate(path: string): string {
+  const fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+  try {
+    return readFileSync(fd, "utf8");
+  } finally {
+    closeSync(fd);
   }
 }
 

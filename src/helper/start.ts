@@ -4,7 +4,7 @@
  * and we are root, else a new session with `setsid`), then follow it.
  */
 import { spawn } from "node:child_process";
-import { existsSync, openSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import process from "node:process";
@@ -64,13 +64,13 @@ function findInPath(name: string): string | undefined {
 export async function startAndFollow(
   tempPath: string,
   job: Job,
-  options: { issueToken: boolean; activationTimeout?: number },
+  options: { issueToken: boolean },
 ): Promise<number> {
   const run = RunDir.create(tempPath);
   run.writeJob(job);
   const token = options.issueToken ? run.issueToken() : undefined;
   writeEvent({ type: "run", runDir: run.path, ...(token ? { token } : {}) });
-  const log = openSync(run.logPath, "a", 0o600);
+  const log = run.openLog();
   const { argv, viaSystemd } = detachedArgv(run);
   const child = spawn(argv[0], argv.slice(1), {
     detached: !viaSystemd,
@@ -78,6 +78,7 @@ export async function startAndFollow(
     cwd: "/",
   });
   child.on("error", (e) => {
+    // Before the worker ran, nothing on the host changed.
     run.writeStatus({
       phase: "done",
       outcome: "failed",
@@ -90,5 +91,5 @@ export async function startAndFollow(
     });
   });
   child.unref();
-  return await followRun(run, writeEvent, { activationTimeout: options.activationTimeout });
+  return await followRun(run, writeEvent);
 }

@@ -3,32 +3,41 @@
  * runs in its own session with its output in the run's log file, so a
  * dropped SSH connection neither kills a half-done switch nor loses its
  * outcome. It holds the profile's lock until the outcome is final.
+ *
+ * It fails closed: once the profile has switched, any error ends in a
+ * rollback, and only a positive, token-checked confirmation keeps the new
+ * generation. Writing the run's status is best effort from then on (a full
+ * disk must not stop a rollback); the record beside the profile and the
+ * durable pending mark (pending.ts) carry the outcome when the status
+ * cannot.
  */
-import { existsSync, rmSync, watch } from "node:fs";
+import { existsSync, watch } from "node:fs";
+import { join } from "node:path";
 import process from "node:process";
-import { run } from "../process/run.ts";
-import { activationCommand, type ActivationMode } from "./activation_entry.ts";
-import {
-  currentGeneration,
-  deleteGeneration,
-  generationLink,
-  listGenerations,
-  setProfile,
-  switchGeneration,
-} from "./generations.ts";
+import { activationCommand } from "./activation_entry.ts";
+import { currentGeneration, listGenerations, setProfile, switchGeneration } from "./generations.ts";
 import { describeHolder, type ProfileLock, tryLockProfile } from "./lock.ts";
+import { clearPending, writePending } from "./pending.ts";
 import { type Outcome, type RunStatus, SUCCESSFUL_OUTCOMES } from "./protocol.ts";
 import { appendRecord } from "./record.ts";
+import { recoverUnderLock } from "./recover.ts";
+import { activateEntry, type RollBack, rollBackProfile } from "./roll_back.ts";
 import { type ActivationJob, type RevokeJob, RunDir } from "./run_dir.ts";
+import { keepRecentRuns } from "./run_history.ts";
 
-type EntryResult = { ok: true } | { ok: false; missing: boolean; message: string };
+/** A file in a profile saying its entry defers the boot default (DEPLOY_TS_BOOT_AFTER_CONFIRM=1). */
+export const BOOT_AFTER_CONFIRM_MARKER = "deploy-ts-boot-after-confirm";
 
-function say(message: string): void {
-  process.stdout.write(`[deploy-ts] ${message}\n`);
+function errorText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
 }
 
 class Worker {
   status: RunStatus;
+  /** Set once the profile may have changed: how to put it back. */
+  undo?: RollBack;
+  /** The first failed status write, named in the outcome. */
+  statusError?: string;
 
   constructor(readonly run: RunDir, readonly job: ActivationJob | RevokeJob) {
     const now = Date.now();
@@ -42,28 +51,53 @@ class Worker {
     };
   }
 
+  say = (message: string): void => {
+    try {
+      process.stdout.write(`[deploy-ts] ${message}\n`);
+    } catch {
+      // The log is on a full or vanished disk; the outcome still gets recorded.
+    }
+  };
+
   update(patch: Partial<RunStatus>): void {
     this.status = { ...this.status, ...patch, updatedAt: Date.now() };
-    this.run.writeStatus(this.status);
+    try {
+      this.run.writeStatus(this.status);
+    } catch (e) {
+      // Before the switch, failing is safe; after it, the rollback matters more.
+      if (!this.undo) throw e;
+      this.statusError ??= errorText(e);
+    }
   }
 
   finish(outcome: Outcome, message: string, record = true): number {
     const active = currentGeneration(this.job.profilePath) ?? null;
-    this.update({ phase: "done", outcome, message, activeGeneration: active });
-    say(message);
+    const full = this.statusError && !SUCCESSFUL_OUTCOMES.includes(outcome)
+      ? `${message} (the run's status could not be written: ${this.statusError})`
+      : message;
+    this.say(full);
     if (record) {
-      appendRecord({
-        time: new Date().toISOString(),
-        profilePath: this.job.profilePath,
-        closure: this.status.closure,
-        deployer: this.job.deployer,
-        outcome,
-        message,
-        previousGeneration: this.status.previousGeneration ?? null,
-        newGeneration: this.status.newGeneration ?? null,
-        activeGeneration: active,
-        runDir: this.run.path,
-      });
+      try {
+        appendRecord({
+          time: new Date().toISOString(),
+          profilePath: this.job.profilePath,
+          closure: this.status.closure,
+          deployer: this.job.deployer,
+          outcome,
+          message: full,
+          previousGeneration: this.status.previousGeneration ?? null,
+          newGeneration: this.status.newGeneration ?? null,
+          activeGeneration: active,
+          runDir: this.run.path,
+        });
+      } catch (e) {
+        this.say(`recording the outcome failed: ${errorText(e)}`);
+      }
+    }
+    try {
+      this.update({ phase: "done", outcome, message: full, activeGeneration: active });
+    } catch (e) {
+      this.say(`writing the run's status failed: ${errorText(e)}`);
     }
     return SUCCESSFUL_OUTCOMES.includes(outcome) ? 0 : 1;
   }
@@ -87,61 +121,18 @@ class Worker {
     return undefined;
   }
 
-  /** Run the profile's activation entry. */
-  async activate(dir: string, mode: ActivationMode): Promise<EntryResult> {
-    const command = activationCommand(dir, mode, existsSync);
-    if (!command) return { ok: false, missing: true, message: `${dir} has no activation entry` };
-    say(`running ${command.argv.join(" ")} (${mode})`);
-    const r = await run(command.argv, { cwd: command.cwd, env: command.env, inherit: true });
-    if (r.code === 0) return { ok: true };
-    return {
-      ok: false,
-      missing: false,
-      message: `the activation script ${command.argv[0]} ${
-        r.code === null ? `was killed by ${r.signal}` : `exited with code ${r.code}`
-      }`,
-    };
+  /** Roll back what `undo` says, then clear the pending mark: the outcome is final. */
+  async rollBack(): Promise<{ ok: boolean; message: string }> {
+    this.update({ phase: "rolling-back" });
+    const back = await rollBackProfile(this.job.profilePath, this.undo!, this.say);
+    clearPending(this.job.profilePath);
+    return back;
   }
 
-  /**
-   * Put the profile back exactly on `previous` (never one further, deploy-rs
-   * #154), delete the generation this run made, and re-activate `previous`.
-   * With no previous generation the profile is removed: the host is as it was.
-   */
-  async rollBack(
-    previous: number | undefined,
-    created: number | undefined,
-    boot: boolean,
-  ): Promise<{ ok: boolean; message: string }> {
-    const P = this.job.profilePath;
-    this.update({ phase: "rolling-back" });
-    if (previous === undefined) {
-      for (const g of created === undefined ? [] : [created]) {
-        rmSync(generationLink(P, g), { force: true });
-      }
-      if (listGenerations(P).length === 0) rmSync(P, { force: true });
-      return {
-        ok: true,
-        message: "the profile did not exist before this deployment and has been removed",
-      };
-    }
-    await switchGeneration(P, previous);
-    if (created !== undefined && created !== previous) await deleteGeneration(P, created);
-    const entry = await this.activate(P, boot ? "boot" : "switch");
-    if (entry.ok) {
-      return { ok: true, message: `generation ${previous} is active again and re-activated` };
-    }
-    if (entry.missing) {
-      return {
-        ok: true,
-        message: `generation ${previous} is active again (it has no activation entry to re-run)`,
-      };
-    }
-    return {
-      ok: false,
-      message:
-        `generation ${previous} is active again, but re-activating it failed: ${entry.message}`,
-    };
+  /** The outcome is final with the new generation in place: nothing to undo any more. */
+  keep(): void {
+    clearPending(this.job.profilePath);
+    this.undo = undefined;
   }
 
   async runActivation(job: ActivationJob): Promise<number> {
@@ -150,7 +141,12 @@ class Worker {
     this.update({ phase: "setting", previousGeneration: previous ?? null });
     if (job.mode === "dry-activate") {
       this.update({ phase: "activating" });
-      const dry = await this.activate(job.closure, "dry-activate");
+      const dry = await activateEntry(
+        job.closure,
+        "dry-activate",
+        job.activationTimeout,
+        this.say,
+      );
       return dry.ok
         ? this.finish("dry-activated", "dry activation succeeded; nothing was changed")
         : this.finish("failed", `dry activation failed: ${dry.message}; nothing was changed`);
@@ -161,109 +157,188 @@ class Worker {
         `${job.closure} has no activation entry (deploy-ts-activate, deploy-rs-activate or bin/switch-to-configuration); nothing was changed`,
       );
     }
-    const before = new Set(listGenerations(P));
+    const before = listGenerations(P);
+    if (job.generation !== undefined && !before.includes(job.generation)) {
+      return this.finish("failed", `${P} has no generation ${job.generation}; nothing was changed`);
+    }
+    // Durable before the profile changes: if this worker dies, the next helper run rolls back.
+    writePending(P, {
+      runDir: this.run.path,
+      pid: process.pid,
+      deployer: job.deployer,
+      closure: job.closure,
+      previousGeneration: previous ?? null,
+      before,
+      boot: job.mode === "boot",
+      activationTimeout: job.activationTimeout,
+      since: Date.now(),
+    });
+    const made = () => listGenerations(P).filter((g) => !before.includes(g));
+    this.undo = {
+      previous,
+      remove: [],
+      boot: job.mode === "boot",
+      activationTimeout: job.activationTimeout,
+    };
     try {
       if (job.generation !== undefined) {
-        if (!before.has(job.generation)) {
-          return this.finish(
-            "failed",
-            `${P} has no generation ${job.generation}; nothing was changed`,
-          );
-        }
-        say(`switching ${P} to generation ${job.generation}`);
+        this.say(`switching ${P} to generation ${job.generation}`);
         await switchGeneration(P, job.generation);
       } else {
-        say(`setting ${P} to ${job.closure}`);
+        this.say(`setting ${P} to ${job.closure}`);
         await setProfile(P, job.closure);
       }
     } catch (e) {
-      const made = listGenerations(P).find((g) => !before.has(g));
-      const detail = e instanceof Error ? e.message : String(e);
-      if (made === undefined && currentGeneration(P) === previous) {
+      this.undo.remove = made();
+      if (this.undo.remove.length === 0 && currentGeneration(P) === previous) {
+        this.keep();
         return this.finish(
           "failed",
-          `setting the profile failed: ${detail}; ${
+          `setting the profile failed: ${errorText(e)}; ${
             previous === undefined
               ? "the profile still does not exist"
               : `generation ${previous} is still active`
           }`,
         );
       }
-      const back = await this.rollBack(previous, made, job.mode === "boot");
-      return this.finish("rolled-back", `setting the profile failed: ${detail}; ${back.message}`);
+      const back = await this.rollBack();
+      return this.finish(
+        "rolled-back",
+        `setting the profile failed: ${errorText(e)}; ${back.message}`,
+      );
     }
     const active = currentGeneration(P);
-    // A generation this run made is deleted on rollback; an existing one (deploy rollback) is kept.
-    const created = job.generation === undefined ? active : undefined;
+    // Only generations this run created are deleted on rollback; `nix-env --set`
+    // reuses the newest generation when it already points to the closure.
+    this.undo.remove = made();
     this.update({ phase: "activating", newGeneration: active ?? null });
-    const entry = await this.activate(P, job.mode);
+    // A profile that can (lib.activate.nixos) switches now and becomes the boot
+    // default only once confirmed: a reboot in the window boots the old system.
+    const bootAfterConfirm = job.mode === "switch" && job.magicRollback &&
+      existsSync(join(job.closure, BOOT_AFTER_CONFIRM_MARKER));
+    const entry = await activateEntry(
+      P,
+      job.mode,
+      job.activationTimeout,
+      this.say,
+      bootAfterConfirm ? { DEPLOY_TS_BOOT_AFTER_CONFIRM: "1" } : {},
+    );
     if (!entry.ok) {
       if (!job.autoRollback) {
+        this.keep();
         return this.finish(
           "failed",
           `${entry.message}; autoRollback is off, so generation ${active} stays active`,
         );
       }
-      const back = await this.rollBack(previous, created, job.mode === "boot");
+      const back = await this.rollBack();
       return this.finish("rolled-back", `${entry.message}; ${back.message}`);
     }
     if (job.mode === "boot") {
+      this.keep();
       return this.finish("activated-for-boot", `generation ${active} is set for the next boot`);
     }
-    if (!job.magicRollback) return this.finish("activated", `generation ${active} is active`);
+    if (!job.magicRollback) {
+      this.keep();
+      return this.finish("activated", `generation ${active} is active`);
+    }
 
     const timeoutMs = job.confirmTimeout * 1000;
     this.update({ phase: "awaiting-confirmation", confirmDeadline: Date.now() + timeoutMs });
-    say(
+    this.say(
       `generation ${active} is active; waiting ${job.confirmTimeout}s for confirmation over a new connection`,
     );
-    if (await this.awaitConfirmation(timeoutMs)) {
+    const confirmation = await this.awaitConfirmation(timeoutMs);
+    if (confirmation === "confirmed" && bootAfterConfirm) {
+      this.say(`confirmed; making generation ${active} the boot default`);
+      const boot = await activateEntry(P, "boot", job.activationTimeout, this.say);
+      if (!boot.ok) {
+        const back = await this.rollBack();
+        return this.finish(
+          "rolled-back",
+          `confirmed, but making it the boot default failed: ${boot.message}; ${back.message}`,
+        );
+      }
+    }
+    if (confirmation === "confirmed") {
+      this.keep();
       return this.finish("confirmed", `generation ${active} is active and confirmed`);
     }
-    const back = await this.rollBack(previous, created, false);
-    return this.finish(
-      "rolled-back",
-      `no confirmation within ${job.confirmTimeout}s; ${back.message}`,
-    );
+    const back = await this.rollBack();
+    const why = confirmation === "vanished"
+      ? "the canary disappeared from the run directory without a confirmation"
+      : confirmation === "expired"
+      ? `no confirmation within ${job.confirmTimeout}s`
+      : `waiting for the confirmation failed (${confirmation.error})`;
+    return this.finish("rolled-back", `${why}; ${back.message}`);
   }
 
-  /** Watch the run directory, then create the canary, then wait for `confirm` to take it. */
-  awaitConfirmation(timeoutMs: number): Promise<boolean> {
+  /**
+   * Create the canary, then watch (and poll) the run directory for `confirm`
+   * to rename it to `canary.confirmed`. Anything else (the canary gone by
+   * other means, an error) means not confirmed.
+   */
+  awaitConfirmation(
+    timeoutMs: number,
+  ): Promise<"confirmed" | "expired" | "vanished" | { error: string }> {
     return new Promise((resolve) => {
+      try {
+        this.run.createCanary();
+      } catch (e) {
+        resolve({ error: `creating the canary: ${errorText(e)}` });
+        return;
+      }
       let settled = false;
-      const settle = (confirmed: boolean) => {
+      let watcher: ReturnType<typeof watch> | undefined;
+      const check = () => {
+        const c = this.run.confirmation();
+        if (c !== "pending") settle(c);
+      };
+      const poll = setInterval(check, 250);
+      // Whoever wins the rename race decides; setTimeout runs on the monotonic clock.
+      const timer = setTimeout(
+        () => settle(this.run.expireCanaryConfirmed() ? "confirmed" : "expired"),
+        timeoutMs,
+      );
+      const settle = (r: "confirmed" | "expired" | "vanished" | { error: string }) => {
         if (settled) return;
         settled = true;
         watcher?.close();
         clearInterval(poll);
         clearTimeout(timer);
-        resolve(confirmed);
+        resolve(r);
       };
-      const check = () => {
-        if (!this.run.hasCanary()) settle(true);
-      };
-      let watcher: ReturnType<typeof watch> | undefined;
       try {
         watcher = watch(this.run.path, check);
-        watcher.on("error", () => {/* the poll below still decides */});
+        watcher.on("error", () => {/* the poll still decides */});
       } catch {
         watcher = undefined;
       }
-      const poll = setInterval(check, 250);
-      // Whoever wins the rename/unlink race decides: expireCanary fails if confirm took it.
-      const timer = setTimeout(() => settle(!this.run.expireCanary()), timeoutMs);
-      this.run.createCanary();
+      check();
     });
   }
 
   async runRevoke(job: RevokeJob): Promise<number> {
     const P = job.profilePath;
-    this.update({ phase: "rolling-back", previousGeneration: currentGeneration(P) ?? null });
-    const back = await this.rollBack(
-      job.toGeneration ?? undefined,
-      job.removeGeneration ?? undefined,
-      job.boot,
-    );
+    const current = currentGeneration(P);
+    this.update({ phase: "rolling-back", previousGeneration: current ?? null });
+    // A late revoke must not undo a deployment that came after this run's.
+    if (job.expectGeneration !== null && current !== job.expectGeneration) {
+      return this.finish(
+        "refused",
+        `not revoked: the profile moved on to generation ${
+          current ?? "none (it was removed)"
+        }; nothing changed`,
+      );
+    }
+    this.undo = {
+      previous: job.toGeneration ?? undefined,
+      remove: job.removeGeneration === null ? [] : [job.removeGeneration],
+      boot: job.boot,
+      activationTimeout: job.activationTimeout,
+    };
+    const back = await rollBackProfile(P, this.undo, this.say);
+    this.undo = undefined;
     return this.finish(back.ok ? "revoked" : "failed", `revoked: ${back.message}`);
   }
 }
@@ -272,17 +347,41 @@ class Worker {
 export async function runWorker(runDirPath: string): Promise<number> {
   // The SSH session that started us may go away; that must not stop us.
   process.on("SIGHUP", () => {});
+  // Writes to a log on a full disk must not kill the worker.
+  process.stdout.on("error", () => {});
+  process.stderr.on("error", () => {});
   const dir = RunDir.open(runDirPath);
   const job = dir.readJob();
   const worker = new Worker(dir, job);
   const lock = await worker.lock();
   if (!lock) return 1;
   try {
+    await recoverUnderLock(job.profilePath, worker.say);
     return job.kind === "activate" ? await worker.runActivation(job) : await worker.runRevoke(job);
   } catch (e) {
-    return worker.finish("failed", `the helper failed: ${e instanceof Error ? e.message : e}`);
+    if (worker.undo) {
+      // Fail closed: whatever broke after the profile changed, put it back.
+      let back;
+      try {
+        back = await worker.rollBack();
+      } catch (again) {
+        return worker.finish(
+          "failed",
+          `the helper failed: ${errorText(e)}; rolling back failed too: ${
+            errorText(again)
+          }; the next helper run on this profile tries again`,
+        );
+      }
+      return worker.finish("rolled-back", `the helper failed: ${errorText(e)}; ${back.message}`);
+    }
+    return worker.finish("failed", `the helper failed: ${errorText(e)}`);
   } finally {
     dir.removeCanary();
+    try {
+      keepRecentRuns(job.profilePath, dir.path);
+    } catch (e) {
+      worker.say(`cleaning up old run directories failed: ${errorText(e)}`);
+    }
     lock.release();
   }
 }

@@ -4,6 +4,7 @@
  * deployChecks; a lib-made profile activated on a testbed host.
  */
 import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { run, runChecked } from "../../src/process/run.ts";
 import { nixStringLiteral } from "../../src/nix/nix_string.ts";
@@ -157,6 +158,13 @@ Deno.test("lib: custom, noop, nixos and home-manager profiles hold the base, the
     "switch-to-configuration dry-activate",
   );
   assert.equal(await runEntry(built.nixos, { BOOT: "1" }), "switch-to-configuration boot");
+  // With magic rollback the helper makes it the boot default only once confirmed (BOOT=1 then).
+  assert.ok(existsSync(`${built.nixos}/deploy-ts-boot-after-confirm`));
+  assert.ok(!existsSync(`${built.custom}/deploy-ts-boot-after-confirm`));
+  assert.equal(
+    await runEntry(built.nixos, { DEPLOY_TS_BOOT_AFTER_CONFIRM: "1" }),
+    "switch-to-configuration test",
+  );
   assert.equal(await runEntry(built.home, {}), `home-manager activate in ${built.home}`);
 });
 

@@ -40,6 +40,8 @@ export interface ProfileSpec {
   entry?: "deploy-ts-activate" | "deploy-rs-activate" | "switch-to-configuration" | "none";
   /** Extra shell run by the activation (as the profile user, on the host). */
   script?: string;
+  /** Mark the profile as making itself the boot default only after confirmation (lib.activate.nixos). */
+  bootAfterConfirm?: boolean;
 }
 
 /** Build a test profile into the local store; returns its store path. */
@@ -56,7 +58,10 @@ export async function buildProfile(spec: ProfileSpec): Promise<string> {
   const target = entry === "switch-to-configuration" ? "bin/switch-to-configuration" : entry;
   const build = entry === "none"
     ? "mkdir -p $out && echo plain > $out/README"
-    : `mkdir -p $out/bin && printf '%s\\n' "$body" > $out/${target} && chmod +x $out/${target}`;
+    : `mkdir -p $out/bin && printf '%s\\n' "$body" > $out/${target} && chmod +x $out/${target}`
+      .concat(
+        spec.bootAfterConfirm ? " && touch $out/deploy-ts-boot-after-confirm" : "",
+      );
   const dir = writeTree({
     "profile.nix": `builtins.derivation {
       name = "profile-${spec.message.replace(/[^a-zA-Z0-9]/g, "-")}";
