@@ -95,6 +95,8 @@ export async function runPipeline(o: PipelineOptions): Promise<ProfileResult[]> 
     if (!ok && status !== "skipped" && status !== "revoked" && stopOnFailure) stopped = true;
   };
   const pending = (p: ProfilePlan) => !results.has(key(p));
+  /** The generation each activation created, if any: the only one its revoke may delete. */
+  const created = new Map<string, number | null>();
 
   for (const p of o.plan) {
     emit({ type: "phase", node: p.node, profile: p.profile, phase: "queued" });
@@ -203,6 +205,7 @@ export async function runPipeline(o: PipelineOptions): Promise<ProfileResult[]> 
         continue;
       }
       const r = await activateProfile(p, contextFor(p), { goal: o.goal });
+      created.set(key(p), r.createdGeneration ?? null);
       finish(p, statusOf(r.outcome), r.message, {
         runDir: r.runDir,
         previousGeneration: r.previousGeneration,
@@ -242,7 +245,8 @@ export async function runPipeline(o: PipelineOptions): Promise<ProfileResult[]> 
           });
           const r = await revokeProfile(p, contextFor(p), {
             previous: before.previousGeneration ?? null,
-            created: before.newGeneration ?? null,
+            activated: before.newGeneration ?? null,
+            created: created.get(key(p)) ?? null,
           }, o.goal === "boot");
           const kept = {
             runDir: before.runDir,

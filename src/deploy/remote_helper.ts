@@ -32,6 +32,8 @@ export interface HelperOutcome {
   runDir?: string;
   previousGeneration?: number | null;
   newGeneration?: number | null;
+  /** newGeneration when this run created it (see RunStatus.createdGeneration). */
+  createdGeneration?: number | null;
 }
 
 /** What an activation is for, and (for `deploy rollback`) the generation it goes back to. */
@@ -219,6 +221,7 @@ export async function activateProfile(
     runDir: follower.runDir,
     previousGeneration: o.status.previousGeneration,
     newGeneration: o.status.newGeneration,
+    createdGeneration: o.status.createdGeneration,
   };
 }
 
@@ -247,7 +250,13 @@ export async function queryProfile(
 export async function revokeProfile(
   plan: ProfilePlan,
   ctx: HelperContext,
-  generations: { previous: number | null; created: number | null },
+  generations: {
+    previous: number | null;
+    /** The generation this run activated: revoke only while it is still active. */
+    activated: number | null;
+    /** The generation this run created, to delete; null when it existed before. */
+    created: number | null;
+  },
   boot: boolean,
 ): Promise<HelperOutcome> {
   const follower = new RunFollower(plan, ctx);
@@ -260,6 +269,9 @@ export async function revokeProfile(
     plan.settings.tempPath,
     "--to-generation",
     generations.previous === null ? "none" : String(generations.previous),
+    ...(generations.activated === null
+      ? []
+      : ["--expect-generation", String(generations.activated)]),
     ...(generations.created === null ? [] : ["--remove-generation", String(generations.created)]),
     ...(boot ? ["--boot"] : []),
     "--deployer",

@@ -19,6 +19,8 @@ export interface ProfileStatusReport {
   outcome: string | null;
   /** Whether the active closure is the flake's `path` now. */
   matchesFlake: boolean;
+  /** A run whose worker had died before its outcome, rolled back by this look (fail closed). */
+  recovered: string | null;
   error?: string;
 }
 
@@ -39,6 +41,7 @@ export function report(p: ProfilePlan, d: ProfileDescription | Error): ProfileSt
       deployer: null,
       outcome: null,
       matchesFlake: false,
+      recovered: null,
       error: d.message,
     };
   }
@@ -52,6 +55,7 @@ export function report(p: ProfilePlan, d: ProfileDescription | Error): ProfileSt
     deployer: d.record?.deployer ?? null,
     outcome: d.record?.outcome ?? null,
     matchesFlake: d.closure === p.path,
+    recovered: d.recovered ?? null,
   };
 }
 
@@ -75,8 +79,11 @@ export function formatStatus(reports: readonly ProfileStatusReport[]): string {
   ]);
   const head = ["PROFILE", "GEN", "DEPLOYED", "BY", "STATE"];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  return [head, ...rows].map((r) =>
+  const table = [head, ...rows].map((r) =>
     r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join("  ").trimEnd()
-  )
-    .join("\n") + "\n";
+  );
+  const recovered = reports.filter((r) => r.recovered).map((r) =>
+    `${r.node}.${r.profile}: rolled back just now: ${r.recovered}`
+  );
+  return [...table, ...(recovered.length ? ["", ...recovered] : [])].join("\n") + "\n";
 }

@@ -43,6 +43,11 @@ export interface RunStatus {
   closure: string;
   previousGeneration?: number | null;
   newGeneration?: number | null;
+  /**
+   * `newGeneration` when this run created it; null when `nix-env --set` reused
+   * an existing generation (which a revoke must then leave in place).
+   */
+  createdGeneration?: number | null;
   /** The generation active when the outcome became final. */
   activeGeneration?: number | null;
   /** Epoch milliseconds. */

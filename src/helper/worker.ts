@@ -211,7 +211,11 @@ class Worker {
     // Only generations this run created are deleted on rollback; `nix-env --set`
     // reuses the newest generation when it already points to the closure.
     this.undo.remove = made();
-    this.update({ phase: "activating", newGeneration: active ?? null });
+    this.update({
+      phase: "activating",
+      newGeneration: active ?? null,
+      createdGeneration: active !== undefined && this.undo.remove.includes(active) ? active : null,
+    });
     // A profile that can (lib.activate.nixos) switches now and becomes the boot
     // default only once confirmed: a reboot in the window boots the old system.
     const bootAfterConfirm = job.mode === "switch" && job.magicRollback &&

@@ -17,6 +17,7 @@ import {
   ROOT_PROFILE,
 } from "../support/fleet.ts";
 import { inTerminal } from "../support/terminal.ts";
+import { deployCli } from "../support/cli.ts";
 
 const KEYS = "/nix/var/testbed/authorized_keys/root";
 
@@ -35,7 +36,11 @@ Deno.test("faults: a user's ControlPath/ControlMaster in sshOpts does not make t
     fleetFlake(tb, {
       b: {
         hostname: "h1",
-        settings: { confirmTimeout: 3, sshOpts: [...tb.sshOpts, ...sharing] },
+        settings: {
+          sshOpts: [...tb.sshOpts, ...sharing],
+          // Short only where the window is meant to close (see deploy_test's lock-out).
+          ...(lockout ? { confirmTimeout: 3 } : {}),
+        },
         profiles: {
           system: {
             message: lockout ? "locked-out" : "good",
@@ -141,4 +146,30 @@ Deno.test("faults: the sudo password from the environment is not inherited by ss
   const seen = readFileSync(envDump, "utf8");
   assert.match(seen, /^PATH=/m, "LocalCommand ran");
   assert.doesNotMatch(seen, /DEPLOY_TS_SUDO_PASSWORD|testbed-alice/);
+});
+
+Deno.test("faults: revoking a profile whose generation existed before the run keeps that generation", async () => {
+  await using tb = await Testbed.up(1);
+  const fleet = (system: string, zz: { message: string; exitCode?: number }) =>
+    fleetFlake(tb, {
+      a: {
+        hostname: "h1",
+        profilesOrder: ["system", "zz"],
+        profiles: { system: { message: system }, zz },
+      },
+    });
+  assert.equal((await deployFleet(fleet("v1", { message: "z1" }), [])).code, 0);
+  const v2 = fleet("v2", { message: "z1" });
+  assert.equal((await deployFleet(v2, [])).code, 0);
+  const back = await deployCli(["rollback", "--no-progress", ".#a.system"], { cwd: v2 });
+  assert.equal(back.code, 0, back.stderr);
+  const gen2 = await profileTarget(tb, "h1", `${ROOT_PROFILE("system")}-2-link`);
+  assert.match(gen2, /-profile-v2$/);
+  // v2 again: Nix reuses generation 2 (it already holds v2); then zz fails and
+  // system is revoked. Generation 2 was not this run's to delete.
+  const r = await deployFleet(fleet("v2", { message: "z-bad", exitCode: 1 }), []);
+  assert.equal(r.code, 1, r.stderr);
+  assert.match(r.stderr, /a\.system +revoked/);
+  assert.match(await profileTarget(tb, "h1", ROOT_PROFILE("system")), /-profile-v1$/);
+  assert.equal(await profileTarget(tb, "h1", `${ROOT_PROFILE("system")}-2-link`), gen2);
 });

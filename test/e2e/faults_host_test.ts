@@ -14,6 +14,8 @@ import {
   onHost,
   type ProfileSpec,
 } from "../support/helper.ts";
+import { fleetFlake } from "../support/fleet.ts";
+import { deployCli } from "../support/cli.ts";
 
 const ROOT_PROFILES = "/nix/var/nix/profiles/per-user/root";
 const ROOT_PROFILE = `${ROOT_PROFILES}/test`;
@@ -231,17 +233,19 @@ Deno.test("faults: a worker killed during the confirmation window is rolled back
   const { tb, pkg, profiles: [one, two] } = await setup([{ message: "one" }, { message: "two" }]);
   await using _ = tb;
   await killedDuringWindow(tb, pkg, one, two);
-  const q = await tb.ssh(
-    "root@h1",
-    `${pkg}/bin/deploy query --profile-user root --profile-name test`,
-  );
-  assert.equal(q.code, 0, q.stderr);
-  const d = JSON.parse(q.stdout.trim().split("\n").at(-1)!);
+  // `deploy status` is such a query: it reports what it found and did.
+  const fleet = fleetFlake(tb, { web: { hostname: "h1", profiles: { test: { message: "x" } } } });
+  const status = await deployCli(["status", "--json", "."], { cwd: fleet });
+  assert.equal(status.code, 0, status.stderr);
+  const [d] = JSON.parse(status.stdout).profiles;
   assert.equal(d.generation, 1);
   assert.match(
     d.recovered,
     /worker of run .* died before the outcome was final; generation 1 is active again/,
   );
+  const again = await deployCli(["status", "."], { cwd: fleet });
+  assert.match(again.stdout, /^web\.test +1 /m);
+  assert.doesNotMatch(again.stdout, /rolled back just now/, "recovered once, then done");
   const record = JSON.parse(await onHost(tb, "h1", `tail -n1 ${STATE_DIR}/test.records.jsonl`));
   assert.equal(record.outcome, "rolled-back");
   assert.equal(record.activeGeneration, 1);
