@@ -6,7 +6,6 @@
 import type { ProfilePlan } from "../config/plan.ts";
 import { buildPaths } from "../nix/build.ts";
 import { closureSizes } from "../nix/closure.ts";
-import { storeUriOf } from "../nix/copy.ts";
 import { onHosts, type OnHostsOptions } from "./on_hosts.ts";
 import { queryProfile } from "./remote_helper.ts";
 
@@ -141,10 +140,7 @@ export async function diffProfiles(
     }
     const current = await queryProfile(p, ctx);
     const before = current.closure
-      ? await closureSizes([current.closure], {
-        uri: storeUriOf(ctx.transport),
-        sshOpts: ctx.transport.nixSshOpts(),
-      })
+      ? await closureSizes([current.closure], ctx.transport.nixStore())
       : new Map<string, number>();
     const after = await closureSizes([p.path]);
     return { generation: current.generation, diff: diffClosures(before, after) };

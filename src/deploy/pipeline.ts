@@ -184,7 +184,7 @@ export async function runPipeline(o: PipelineOptions): Promise<ProfileResult[]> 
       try {
         const fast = mine.every((p) => p.settings.fastConnection);
         const copied = [helper, ...mine.filter((p) => !p.settings.remoteBuild).map((p) => p.path)];
-        await copyToHost(t, copied, {
+        await copyToHost(t.nixStore(), copied, {
           substitute: !fast,
           checkSigs: o.checkSigs,
           context: { node: mine[0].node },
@@ -277,7 +277,7 @@ async function buildOnHost(
       profile: p.profile,
     });
   }
-  await copyToHost(t, [p.drvPath], {
+  await copyToHost(t.nixStore(), [p.drvPath], {
     substitute: !p.settings.fastConnection,
     checkSigs,
     derivation: true,

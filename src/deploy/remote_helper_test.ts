@@ -106,7 +106,7 @@ function recordingTransport(stdin: (string | undefined)[]): Transport {
     open: () => Promise.resolve(),
     run: answer,
     runFresh: answer,
-    nixSshOpts: () => "",
+    nixStore: () => ({ uri: "ssh://x", env: {}, destination: "x" }),
     close: () => Promise.resolve(),
   };
 }

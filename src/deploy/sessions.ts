@@ -55,7 +55,7 @@ export class HostSessions {
     if (!this.#helpers.has(k)) {
       this.#helpers.set(
         k,
-        copyToHost(t, [helper], {
+        copyToHost(t.nixStore(), [helper], {
           substitute: !p.settings.fastConnection,
           checkSigs,
           context: { node: p.node },

@@ -1,4 +1,5 @@
 /** Closures and their sizes, from `nix path-info --json -r` (never its text output). */
+import type { StoreTarget } from "./store_target.ts";
 import { DeployError } from "../errors.ts";
 import { lastLines, run } from "../process/run.ts";
 import { nixArgv } from "./nix_command.ts";
@@ -23,7 +24,7 @@ export function parsePathInfo(json: unknown): Map<string, number> {
 /** The closure of `paths` in a store (local by default), with sizes. */
 export async function closureSizes(
   paths: readonly string[],
-  store?: { uri: string; sshOpts: string },
+  store?: StoreTarget,
 ): Promise<Map<string, number>> {
   if (paths.length === 0) return new Map();
   const r = await run(
@@ -35,7 +36,7 @@ export async function closureSizes(
       ...(store ? ["--store", store.uri] : []),
       ...paths,
     ),
-    { env: store ? { NIX_SSHOPTS: store.sshOpts } : {} },
+    { env: store?.env ?? {} },
   );
   if (r.code !== 0) throw new DeployError(`nix path-info failed: ${lastLines(r.stderr, 5)}`);
   return parsePathInfo(JSON.parse(r.stdout));

@@ -1,9 +1,9 @@
-/** Copying closures into a host's store, over the host's open SSH login. */
+/** Copying closures into a host's store, over whatever the transport handed over. */
 import process from "node:process";
 import { DeployError, type ErrorContext } from "../errors.ts";
 import { lastLines, run } from "../process/run.ts";
-import type { Transport } from "../ssh/transport.ts";
 import { nixArgv } from "./nix_command.ts";
+import type { StoreTarget } from "./store_target.ts";
 
 export interface CopyOptions {
   /** Let the host fetch from its substituters (unless fastConnection). */
@@ -16,13 +16,8 @@ export interface CopyOptions {
   onLine?: (line: string) => void;
 }
 
-/** The host's Nix store as Nix's own ssh reaches it (through the open login, see nixSshOpts). */
-export function storeUriOf(transport: Transport): string {
-  return `ssh://${transport.destination}`;
-}
-
 export async function copyToHost(
-  transport: Transport,
+  store: StoreTarget,
   paths: readonly string[],
   options: CopyOptions,
 ): Promise<void> {
@@ -47,14 +42,14 @@ export async function copyToHost(
       ...(options.checkSigs ? [] : ["--no-check-sigs"]),
       ...(options.derivation ? ["--derivation"] : []),
       "--to",
-      storeUriOf(transport),
+      store.uri,
       ...paths,
     ),
-    { env: { NIX_SSHOPTS: transport.nixSshOpts() }, onStderrLine: options.onLine },
+    { env: store.env, onStderrLine: options.onLine },
   );
   if (r.code !== 0) {
     throw new DeployError(
-      `copying to ${transport.destination} failed: ${lastLines(r.stderr, 10)}`,
+      `copying to ${store.destination} failed: ${lastLines(r.stderr, 10)}`,
       options.context,
     );
   }

@@ -14,6 +14,7 @@ import { lastLines, run, type RunOptions, type RunResult } from "../process/run.
 import { stripConnectionSharing } from "./connection_sharing.ts";
 import { shellQuoteArgv } from "./shell_quote.ts";
 import type { Transport } from "./transport.ts";
+import type { StoreTarget } from "../nix/store_target.ts";
 
 export interface OpenSshOptions {
   sshUser: string;
@@ -174,8 +175,13 @@ export class OpenSshTransport implements Transport {
     });
   }
 
-  nixSshOpts(): string {
-    return `-o ControlPath=${this.#socket} -o ControlMaster=no`;
+  /** Nix's own ssh rides the open master: `NIX_SSHOPTS` needs only its socket. */
+  nixStore(): StoreTarget {
+    return {
+      uri: `ssh://${this.destination}`,
+      env: { NIX_SSHOPTS: `-o ControlPath=${this.#socket} -o ControlMaster=no` },
+      destination: this.destination,
+    };
   }
 
   async close(): Promise<void> {

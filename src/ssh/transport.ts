@@ -3,6 +3,7 @@
  * (one login), used for every command and copy, closed in every outcome.
  */
 import type { RunOptions, RunResult } from "../process/run.ts";
+import type { StoreTarget } from "../nix/store_target.ts";
 
 export interface Transport {
   /** `user@host`, for messages. */
@@ -13,7 +14,7 @@ export interface Transport {
   run(argv: readonly string[], options?: RunOptions): Promise<RunResult>;
   /** Run an argv over a brand-new connection, proving that new logins still work. */
   runFresh(argv: readonly string[], options?: RunOptions): Promise<RunResult>;
-  /** `NIX_SSHOPTS` that make Nix's own ssh use the open login. */
-  nixSshOpts(): string;
+  /** The host's Nix store as Nix reaches it through this login, for `nix copy` and friends. */
+  nixStore(): StoreTarget;
   close(): Promise<void>;
 }
