@@ -7,7 +7,6 @@ import type { ProfilePlan } from "../config/plan.ts";
 import { buildPaths } from "../nix/build.ts";
 import { closureSizes } from "../nix/closure.ts";
 import { onHosts, type OnHostsOptions } from "./on_hosts.ts";
-import { queryProfile } from "./remote_helper.ts";
 
 export interface Package {
   name: string;
@@ -134,13 +133,13 @@ export async function diffProfiles(
     toBuild.map((p) => ({ drvPath: p.drvPath, path: p.path })),
     extraNixArgs,
   );
-  const diffs = await onHosts(o, async (p, ctx) => {
+  const diffs = await onHosts(o, async (p, host) => {
     if (p.drvPath !== undefined && !build.built.has(p.path)) {
       throw new Error(`building failed:\n${build.error}`);
     }
-    const current = await queryProfile(p, ctx);
+    const current = await host.query(p);
     const before = current.closure
-      ? await closureSizes([current.closure], ctx.transport.nixStore())
+      ? await closureSizes([current.closure], host.nixStore())
       : new Map<string, number>();
     const after = await closureSizes([p.path]);
     return { generation: current.generation, diff: diffClosures(before, after) };

@@ -3,34 +3,21 @@
  * then for each node (several at once): log in, copy the helper and the
  * profiles, activate the profiles in order, confirm each over a new
  * connection. When a profile fails, no new activation starts and the
- * profiles this run already activated are revoked (`--rollback-succeeded`),
- * unless `--keep-going` lets every node go on by itself.
+ * profiles this run already activated are revoked, newest first
+ * (`stop-and-revoke`, deploy-rs's `--rollback-succeeded`), unless
+ * `keep-going` lets every node go on by itself.
  */
-import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { ProfilePlan } from "../config/plan.ts";
 import { DeployError } from "../errors.ts";
-import { addGcRoot, buildPaths } from "../nix/build.ts";
-import { copyToHost } from "../nix/copy.ts";
-import { selfPackage } from "../nix/self_package.ts";
-import { lastLines } from "../process/run.ts";
-import type { Transport } from "../ssh/transport.ts";
-import {
-  type DeployEventInput,
-  type ProfileResult,
-  type ProfileStatus,
-  SUCCESS,
-} from "../ui/events.ts";
+import { type LocalStore, nixLocalStore } from "../nix/local_store.ts";
+import type { DeployEventInput, ProfileResult, ProfileStatus } from "../ui/events.ts";
+import { SUCCESS } from "../ui/events.ts";
 import type { ActivationGoal } from "../vocabulary.ts";
+import { type Host, watchOf } from "./host.ts";
 import { mapLimit } from "./limit.ts";
-import { type Connect, HostSessions, loginKey } from "./sessions.ts";
-import {
-  activateProfile,
-  deployerName,
-  type HelperContext,
-  revokeProfile,
-  statusOf,
-} from "./remote_helper.ts";
+import { deployerName, type HelperOutcome, statusOf } from "./remote_helper.ts";
+import { helperHosts, type HostFactory, HostSessions } from "./sessions.ts";
 
 /**
  * What to do when a profile fails: `stop` starts nothing new; `stop-and-revoke`
@@ -54,11 +41,11 @@ export interface PipelineOptions {
   emit: (event: DeployEventInput) => void;
   /** Sudo passwords by node, for interactiveSudo. */
   passwords: Map<string, string>;
-  /** Makes the transport for a host (OpenSSH by default). */
-  connect?: Connect;
+  /** The deployer's store (Nix by default). */
+  local?: LocalStore;
+  /** Makes the Host of a profile's login (deploy-ts's helper over OpenSSH by default). */
+  hosts?: HostFactory;
 }
-
-const key = (p: { node: string; profile: string }) => `${p.node}\u0000${p.profile}`;
 
 /** The nodes of a plan, in plan order, each with its profiles in order. */
 export function groupByNode(
@@ -72,223 +59,269 @@ export function groupByNode(
   return [...nodes].map(([node, profiles]) => ({ node, profiles }));
 }
 
-export async function runPipeline(o: PipelineOptions): Promise<ProfileResult[]> {
-  const { emit } = o;
-  const results = new Map<string, ProfileResult>();
-  const stopOnFailure = o.onFailure !== "keep-going";
-  let stopped = false;
+/** A profile's result from how its helper run ended. */
+export function resultOf(p: ProfilePlan, r: HelperOutcome): ProfileResult {
+  return {
+    node: p.node,
+    profile: p.profile,
+    status: statusOf(r.outcome),
+    ok: r.ok,
+    message: r.message,
+    runDir: r.runDir,
+    previousGeneration: r.previousGeneration,
+    newGeneration: r.newGeneration,
+  };
+}
 
-  const finish = (
+export function runPipeline(o: PipelineOptions): Promise<ProfileResult[]> {
+  return new Deployment(o).run();
+}
+
+const keyOf = (p: { node: string; profile: string }) => JSON.stringify([p.node, p.profile]);
+
+/** One run's state: what became of each profile so far, and whether to stop. */
+class Deployment {
+  readonly #results = new Map<string, ProfileResult>();
+  /** How each activation ended on its host: a revoke needs its generations. */
+  readonly #activated = new Map<string, HelperOutcome>();
+  #stopped = false;
+  readonly #local: LocalStore;
+
+  constructor(readonly o: PipelineOptions) {
+    this.#local = o.local ?? nixLocalStore;
+  }
+
+  async run(): Promise<ProfileResult[]> {
+    for (const p of this.o.plan) this.#phase(p, "queued");
+    await this.buildLocally();
+    let helper: string;
+    try {
+      helper = await this.#local.helperPackage();
+    } catch (e) {
+      for (const p of this.#pending(this.o.plan)) this.#finish(p, "failed", (e as Error).message);
+      return this.#resultsInPlanOrder();
+    }
+    const sessions = new HostSessions(
+      this.o.hosts ??
+        helperHosts({ package: helper, deployer: deployerName(), passwords: this.o.passwords }),
+    );
+    try {
+      await mapLimit(
+        groupByNode(this.o.plan),
+        this.o.jobs,
+        ({ profiles }) => this.deployNode(profiles, sessions, helper),
+      );
+      for (const p of this.#pending(this.o.plan)) {
+        this.#finish(p, "skipped", "not started: another profile failed");
+      }
+      if (this.o.onFailure === "stop-and-revoke" && this.o.goal !== "dry-activate") {
+        await this.revokeSucceeded(sessions);
+      }
+    } finally {
+      await sessions.closeAll();
+    }
+    return this.#resultsInPlanOrder();
+  }
+
+  /** 1. Build what is built here, all in one call. */
+  async buildLocally(): Promise<void> {
+    const local = this.o.plan.filter((p) => !p.settings.remoteBuild);
+    const toBuild = local.filter((p): p is ProfilePlan & { drvPath: string } =>
+      p.drvPath !== undefined
+    );
+    for (const p of toBuild) this.#phase(p, "building");
+    const build = await this.#local.build(
+      toBuild.map((p) => ({ drvPath: p.drvPath, path: p.path })),
+      this.o.extraNixArgs,
+      (line) => this.o.emit({ type: "log", source: "nix", line }),
+    );
+    for (const p of local) {
+      if (p.drvPath === undefined && !this.#local.has(p.path)) {
+        this.#finish(
+          p,
+          "failed",
+          `${p.path} is not in the local store, and Nix knows no derivation that builds it`,
+        );
+      } else if (p.drvPath !== undefined && !build.built.has(p.path)) {
+        this.#finish(
+          p,
+          "failed",
+          `building ${p.path} failed:\n${build.error ?? "no output was produced"}`,
+        );
+      } else if (this.o.gcRoots !== undefined) {
+        await this.#local.addGcRoot(p.path, join(this.o.gcRoots, p.node, p.profile));
+      }
+    }
+  }
+
+  /** 2. One node: log in, copy, activate its profiles in order; a failure ends the node. */
+  async deployNode(profiles: ProfilePlan[], sessions: HostSessions, helper: string): Promise<void> {
+    if (this.#stopped) return;
+    const hosts = await this.#logIn(profiles, sessions);
+    for (const [host, mine] of hosts) await this.#copy(host, mine, helper);
+    for (const p of profiles) {
+      if (!this.#isPending(p)) continue;
+      if (this.#stopped) {
+        this.#finish(p, "skipped", "not started: another profile failed");
+        continue;
+      }
+      const host = await sessions.login(p) as Host;
+      const outcome = await host.activate(p, { goal: this.o.goal }, watchOf(p, this.o.emit));
+      this.#activated.set(keyOf(p), outcome);
+      this.#record(resultOf(p, outcome));
+      if (!outcome.ok) {
+        for (const q of this.#pending(profiles)) {
+          this.#finish(q, "skipped", `not started: ${p.node}.${p.profile} failed`);
+        }
+      }
+    }
+  }
+
+  /** 3. After a failure: put back what this run activated, newest first. */
+  async revokeSucceeded(sessions: HostSessions): Promise<void> {
+    const failed = [...this.#results.values()].find((r) => !r.ok && r.status !== "skipped");
+    if (!failed) return;
+    const reason = `${failed.node}.${failed.profile} failed`;
+    const toRevoke = [...this.o.plan].reverse().filter((p) =>
+      this.#results.get(keyOf(p))!.ok && p.settings.autoRollback
+    );
+    await mapLimit(groupByNode(toRevoke), this.o.jobs, async ({ profiles }) => {
+      for (const p of profiles) {
+        const before = this.#results.get(keyOf(p))!;
+        const activated = this.#activated.get(keyOf(p));
+        this.#phase(p, "revoking", reason);
+        const host = await sessions.login(p) as Host;
+        const r = await host.revoke(p, {
+          previous: before.previousGeneration ?? null,
+          activated: before.newGeneration ?? null,
+          created: activated?.createdGeneration ?? null,
+          boot: this.o.goal === "boot",
+        }, watchOf(p, this.o.emit));
+        const kept = {
+          runDir: before.runDir,
+          previousGeneration: before.previousGeneration,
+          newGeneration: before.newGeneration,
+        };
+        if (r.ok) this.#finish(p, "revoked", `${r.message} (because ${reason})`, kept);
+        else this.#finish(p, "failed", `revoking after ${reason} failed: ${r.message}`, kept);
+      }
+    });
+  }
+
+  /** Log in once per way of reaching a host; profiles whose login fails fail. */
+  async #logIn(profiles: ProfilePlan[], sessions: HostSessions): Promise<Map<Host, ProfilePlan[]>> {
+    const hosts = new Map<Host, ProfilePlan[]>();
+    for (const p of this.#pending(profiles)) {
+      if (!sessions.has(p)) this.#phase(p, "connecting");
+      const login = sessions.login(p);
+      const host = await login;
+      if (host instanceof Error) this.#finish(p, "failed", host.message);
+      else hosts.set(host, [...(hosts.get(host) ?? []), p]);
+    }
+    return hosts;
+  }
+
+  /** Copy the helper and the profiles to a host (or build them there). */
+  async #copy(host: Host, profiles: ProfilePlan[], helper: string): Promise<void> {
+    const mine = this.#pending(profiles);
+    if (mine.length === 0) return;
+    for (const p of mine) this.#phase(p, "copying");
+    const node = mine[0].node;
+    const onLine = (line: string) => this.o.emit({ type: "log", node, source: "nix", line });
+    try {
+      await host.copy(
+        [helper, ...mine.filter((p) => !p.settings.remoteBuild).map((p) => p.path)],
+        {
+          substitute: !mine.every((p) => p.settings.fastConnection),
+          checkSigs: this.o.checkSigs,
+          node,
+          onLine,
+        },
+      );
+      for (const p of mine.filter((p) => p.settings.remoteBuild)) {
+        await this.#buildOnHost(host, p, onLine);
+      }
+    } catch (e) {
+      for (const p of mine) this.#finish(p, "failed", (e as Error).message);
+    }
+  }
+
+  /** remoteBuild: send the derivation and build it on the host, with any Nix version. */
+  async #buildOnHost(host: Host, p: ProfilePlan, onLine: (line: string) => void): Promise<void> {
+    if (p.drvPath === undefined) {
+      throw new DeployError("remoteBuild needs the derivation of the profile's path", {
+        node: p.node,
+        profile: p.profile,
+      });
+    }
+    await host.copy([p.drvPath], {
+      substitute: !p.settings.fastConnection,
+      checkSigs: this.o.checkSigs,
+      derivation: true,
+      node: p.node,
+      onLine,
+    });
+    await host.realise(p, onLine);
+  }
+
+  #phase(
+    p: ProfilePlan,
+    phase: Extract<DeployEventInput, { type: "phase" }>["phase"],
+    message?: string,
+  ) {
+    this.o.emit({
+      type: "phase",
+      node: p.node,
+      profile: p.profile,
+      phase,
+      ...(message === undefined ? {} : { message }),
+    });
+  }
+
+  #finish(
     p: ProfilePlan,
     status: ProfileStatus,
     message: string,
     extra: Partial<ProfileResult> = {},
-  ) => {
-    const ok = SUCCESS.includes(status);
-    results.set(key(p), { node: p.node, profile: p.profile, status, ok, message, ...extra });
-    const phase = ok
+  ): void {
+    this.#record({
+      node: p.node,
+      profile: p.profile,
+      status,
+      ok: SUCCESS.includes(status),
+      message,
+      ...extra,
+    });
+  }
+
+  /** Keep a profile's result, say so, and stop new activations when a policy says to. */
+  #record(r: ProfileResult): void {
+    this.#results.set(keyOf(r), r);
+    const phase = r.ok
       ? "done"
-      : status === "rolled-back" || status === "skipped" || status === "revoked"
-      ? status
+      : r.status === "rolled-back" || r.status === "skipped" || r.status === "revoked"
+      ? r.status
       : "failed";
-    emit({ type: "phase", node: p.node, profile: p.profile, phase, message });
-    if (!ok && status !== "skipped" && status !== "revoked" && stopOnFailure) stopped = true;
-  };
-  const pending = (p: ProfilePlan) => !results.has(key(p));
-  /** The generation each activation created, if any: the only one its revoke may delete. */
-  const created = new Map<string, number | null>();
-
-  for (const p of o.plan) {
-    emit({ type: "phase", node: p.node, profile: p.profile, phase: "queued" });
-  }
-
-  // 1. Build what is built here, all in one call.
-  const local = o.plan.filter((p) => !p.settings.remoteBuild);
-  const toBuild = local.filter((p) =>
-    p.drvPath !== undefined
-  ) as (ProfilePlan & { drvPath: string })[];
-  for (const p of toBuild) {
-    emit({ type: "phase", node: p.node, profile: p.profile, phase: "building" });
-  }
-  const build = await buildPaths(
-    toBuild.map((p) => ({ drvPath: p.drvPath, path: p.path })),
-    o.extraNixArgs,
-    (line) => emit({ type: "log", source: "nix", line }),
-  );
-  for (const p of local) {
-    if (p.drvPath === undefined && !existsSync(p.path)) {
-      finish(
-        p,
-        "failed",
-        `${p.path} is not in the local store, and Nix knows no derivation that builds it`,
-      );
-    } else if (p.drvPath !== undefined && !build.built.has(p.path)) {
-      finish(p, "failed", `building ${p.path} failed:\n${build.error ?? "no output was produced"}`);
-    } else if (o.gcRoots !== undefined) {
-      await addGcRoot(p.path, join(o.gcRoots, p.node, p.profile));
-    }
-  }
-
-  // 2. The helper: this program's own package.
-  let helper: string;
-  try {
-    helper = await selfPackage();
-  } catch (e) {
-    for (const p of o.plan.filter(pending)) finish(p, "failed", (e as Error).message);
-    return o.plan.map((p) => results.get(key(p))!);
-  }
-
-  // 3. Every node, several at once.
-  const sessions = new HostSessions(o.connect);
-  const deployer = deployerName();
-  const transports = new Map<string, Transport>();
-  const contexts = new Map<string, HelperContext>();
-  const contextFor = (p: ProfilePlan): HelperContext => {
-    const k = key(p);
-    if (!contexts.has(k)) {
-      contexts.set(k, {
-        transport: transports.get(loginKey(p))!,
-        helper,
-        deployer,
-        password: o.passwords.get(p.node),
-        onLog: (line, source) =>
-          emit({ type: "log", node: p.node, profile: p.profile, source, line }),
-        onPhase: (phase, message) =>
-          emit({ type: "phase", node: p.node, profile: p.profile, phase, message }),
-      });
-    }
-    return contexts.get(k)!;
-  };
-
-  const deployNode = async ({ profiles }: { node: string; profiles: ProfilePlan[] }) => {
-    const live = () => profiles.filter(pending);
-    if (stopped) return;
-    // Log in once per host (nodes that share a login share its master).
-    for (const p of live()) {
-      if (!transports.has(loginKey(p))) {
-        emit({ type: "phase", node: p.node, profile: p.profile, phase: "connecting" });
-      }
-      const login = await sessions.login(p);
-      if (login instanceof Error) finish(p, "failed", login.message);
-      else transports.set(loginKey(p), login);
-    }
-    // Copy the helper and the profiles (or build them there).
-    for (const k of new Set(live().map(loginKey))) {
-      const t = transports.get(k)!;
-      const mine = live().filter((p) => loginKey(p) === k);
-      if (mine.length === 0) continue;
-      for (const p of mine) {
-        emit({ type: "phase", node: p.node, profile: p.profile, phase: "copying" });
-      }
-      const log = (line: string) => emit({ type: "log", node: mine[0].node, source: "nix", line });
-      try {
-        const fast = mine.every((p) => p.settings.fastConnection);
-        const copied = [helper, ...mine.filter((p) => !p.settings.remoteBuild).map((p) => p.path)];
-        await copyToHost(t.nixStore(), copied, {
-          substitute: !fast,
-          checkSigs: o.checkSigs,
-          context: { node: mine[0].node },
-          onLine: log,
-        });
-        for (const p of mine.filter((p) => p.settings.remoteBuild)) {
-          await buildOnHost(t, p, o.checkSigs, log);
-        }
-      } catch (e) {
-        for (const p of mine) finish(p, "failed", (e as Error).message);
-      }
-    }
-    // Activate, in the plan's order; a failure ends the node.
-    for (const p of profiles) {
-      if (!pending(p)) continue;
-      if (stopped) {
-        finish(p, "skipped", "not started: another profile failed");
-        continue;
-      }
-      const r = await activateProfile(p, contextFor(p), { goal: o.goal });
-      created.set(key(p), r.createdGeneration ?? null);
-      finish(p, statusOf(r.outcome), r.message, {
-        runDir: r.runDir,
-        previousGeneration: r.previousGeneration,
-        newGeneration: r.newGeneration,
-      });
-      if (!r.ok) {
-        for (const q of profiles.filter(pending)) {
-          finish(q, "skipped", `not started: ${p.node}.${p.profile} failed`);
-        }
-      }
-    }
-  };
-
-  try {
-    await mapLimit(groupByNode(o.plan), o.jobs, deployNode);
-    for (const p of o.plan.filter(pending)) {
-      finish(p, "skipped", "not started: another profile failed");
-    }
-
-    // 4. Revoke what this run activated, if anything failed.
-    const failed = [...results.values()].find((r) => !r.ok && r.status !== "skipped");
-    if (failed && o.onFailure === "stop-and-revoke" && o.goal !== "dry-activate") {
-      const reason = `${failed.node}.${failed.profile} failed`;
-      const toRevoke = [...o.plan].reverse().filter((p) => {
-        const r = results.get(key(p))!;
-        return r.ok && p.settings.autoRollback;
-      });
-      await mapLimit(groupByNode(toRevoke), o.jobs, async ({ profiles }) => {
-        for (const p of profiles) {
-          const before = results.get(key(p))!;
-          emit({
-            type: "phase",
-            node: p.node,
-            profile: p.profile,
-            phase: "revoking",
-            message: reason,
-          });
-          const r = await revokeProfile(p, contextFor(p), {
-            previous: before.previousGeneration ?? null,
-            activated: before.newGeneration ?? null,
-            created: created.get(key(p)) ?? null,
-          }, o.goal === "boot");
-          const kept = {
-            runDir: before.runDir,
-            previousGeneration: before.previousGeneration,
-            newGeneration: before.newGeneration,
-          };
-          if (r.ok) finish(p, "revoked", `${r.message} (because ${reason})`, kept);
-          else finish(p, "failed", `revoking after ${reason} failed: ${r.message}`, kept);
-        }
-      });
-    }
-  } finally {
-    await sessions.closeAll();
-  }
-  return o.plan.map((p) => results.get(key(p))!);
-}
-
-/** remoteBuild: send the derivation and build it on the host, with any Nix version. */
-async function buildOnHost(
-  t: Transport,
-  p: ProfilePlan,
-  checkSigs: boolean,
-  onLine: (line: string) => void,
-): Promise<void> {
-  if (p.drvPath === undefined) {
-    throw new DeployError("remoteBuild needs the derivation of the profile's path", {
-      node: p.node,
-      profile: p.profile,
+    this.o.emit({
+      type: "phase",
+      node: r.node,
+      profile: r.profile,
+      phase,
+      message: r.message,
     });
+    const aFailure = !r.ok && r.status !== "skipped" && r.status !== "revoked";
+    if (aFailure && this.o.onFailure !== "keep-going") this.#stopped = true;
   }
-  await copyToHost(t.nixStore(), [p.drvPath], {
-    substitute: !p.settings.fastConnection,
-    checkSigs,
-    derivation: true,
-    context: { node: p.node, profile: p.profile },
-    onLine,
-  });
-  const r = await t.run(["nix-store", "--realise", p.drvPath], { onStderrLine: onLine });
-  if (r.code !== 0) {
-    throw new DeployError(`building on ${t.destination} failed:\n${lastLines(r.stderr, 20)}`, {
-      node: p.node,
-      profile: p.profile,
-    });
+
+  #isPending(p: ProfilePlan): boolean {
+    return !this.#results.has(keyOf(p));
+  }
+
+  #pending(profiles: readonly ProfilePlan[]): ProfilePlan[] {
+    return profiles.filter((p) => this.#isPending(p));
+  }
+
+  #resultsInPlanOrder(): ProfileResult[] {
+    return this.o.plan.map((p) => this.#results.get(keyOf(p))!);
   }
 }

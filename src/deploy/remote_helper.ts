@@ -246,17 +246,20 @@ export async function queryProfile(
   return JSON.parse(r.stdout.trim().split("\n").at(-1)!);
 }
 
+/** What a revoke goes back to, and what it may undo. */
+export interface RevokeGenerations {
+  previous: number | null;
+  /** The generation this run activated: revoke only while it is still active. */
+  activated: number | null;
+  /** The generation this run created, to delete; null when it existed before. */
+  created: number | null;
+}
+
 /** Put a profile back on the generation it had before this run. */
 export async function revokeProfile(
   plan: ProfilePlan,
   ctx: HelperContext,
-  generations: {
-    previous: number | null;
-    /** The generation this run activated: revoke only while it is still active. */
-    activated: number | null;
-    /** The generation this run created, to delete; null when it existed before. */
-    created: number | null;
-  },
+  generations: RevokeGenerations,
   boot: boolean,
 ): Promise<HelperOutcome> {
   const follower = new RunFollower(plan, ctx);

@@ -7,7 +7,8 @@
 import { DeployError } from "../errors.ts";
 import type { ProfileResult } from "../ui/events.ts";
 import { onHosts, type OnHostsOptions } from "./on_hosts.ts";
-import { activateProfile, queryProfile, statusOf } from "./remote_helper.ts";
+import { watchOf } from "./host.ts";
+import { resultOf } from "./pipeline.ts";
 
 /** The generation to go back to: `to`, else the newest one before the active one. */
 export function rollbackTarget(
@@ -39,29 +40,19 @@ export async function rollbackProfiles(
   o: OnHostsOptions,
   to: number | undefined,
 ): Promise<ProfileResult[]> {
-  const outcomes = await onHosts(o, async (p, ctx) => {
-    const d = await queryProfile(p, ctx);
+  const outcomes = await onHosts(o, async (p, host) => {
+    const d = await host.query(p);
     const target = rollbackTarget(d.generations.map((g) => g.generation), d.generation, to);
     const closure = d.generations.find((g) => g.generation === target)!.closure!;
-    return await activateProfile({ ...p, path: closure }, ctx, {
+    return await host.activate({ ...p, path: closure }, {
       goal: "switch",
       generation: target,
-    });
+    }, watchOf(p, o.emit));
   });
   return o.plan.map((p): ProfileResult => {
     const r = outcomes.get(p)!;
-    if (r instanceof Error) {
-      return { node: p.node, profile: p.profile, status: "failed", ok: false, message: r.message };
-    }
-    return {
-      node: p.node,
-      profile: p.profile,
-      status: statusOf(r.outcome),
-      ok: r.ok,
-      message: r.message,
-      runDir: r.runDir,
-      previousGeneration: r.previousGeneration,
-      newGeneration: r.newGeneration,
-    };
+    return r instanceof Error
+      ? { node: p.node, profile: p.profile, status: "failed", ok: false, message: r.message }
+      : resultOf(p, r);
   });
 }

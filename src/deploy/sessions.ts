@@ -1,15 +1,19 @@
 /**
  * Logins to hosts, one per way of reaching a host (user, hostname, sshOpts),
  * shared by every profile and node that reaches it the same way, and closed
- * together at the end.
+ * together at the end, also when the run is interrupted.
  */
 import type { ProfilePlan } from "../config/plan.ts";
-import { copyToHost } from "../nix/copy.ts";
 import { OpenSshTransport } from "../ssh/openssh.ts";
 import type { Transport } from "../ssh/transport.ts";
 import { onInterrupt } from "../process/cleanup.ts";
+import { HelperHost, type HelperSetup, type Host } from "./host.ts";
 
+/** Makes the transport that reaches a profile's host. */
 export type Connect = (plan: ProfilePlan) => Transport;
+
+/** Makes the Host for a profile's login (tests give a fake one). */
+export type HostFactory = (plan: ProfilePlan) => Host;
 
 export const openSsh: Connect = (p) =>
   new OpenSshTransport({
@@ -19,47 +23,55 @@ export const openSsh: Connect = (p) =>
     context: { node: p.node },
   });
 
+/** Hosts that run deploy-ts's helper over the given transports. */
+export function helperHosts(setup: HelperSetup, connect: Connect = openSsh): HostFactory {
+  return (p) => new HelperHost(connect(p), setup);
+}
+
 /** Profiles that reach the host the same way share a login. */
 export function loginKey(p: ProfilePlan): string {
   return JSON.stringify([p.settings.sshUser, p.hostname, p.settings.sshOpts]);
 }
 
 export class HostSessions {
-  readonly #logins = new Map<string, Promise<Transport | Error>>();
-  readonly #open: Transport[] = [];
+  readonly #logins = new Map<string, Promise<Host | Error>>();
+  readonly #open: Host[] = [];
   readonly #helpers = new Map<string, Promise<void>>();
-
   readonly #unregister: () => void;
 
-  constructor(readonly connect: Connect = openSsh) {
+  constructor(readonly makeHost: HostFactory) {
     // An interrupted run still closes its masters.
     this.#unregister = onInterrupt(() => this.closeAll());
   }
 
+  /** Whether this profile's way of reaching its host was already asked for. */
+  has(p: ProfilePlan): boolean {
+    return this.#logins.has(loginKey(p));
+  }
+
   /** The open login for a profile's host, or the error that prevented it. */
-  login(p: ProfilePlan): Promise<Transport | Error> {
+  login(p: ProfilePlan): Promise<Host | Error> {
     const k = loginKey(p);
     if (!this.#logins.has(k)) {
-      const t = this.connect(p);
+      const host = this.makeHost(p);
       this.#logins.set(
         k,
-        t.open().then(() => (this.#open.push(t), t), async (e) => (await t.close(), e as Error)),
+        host.open().then(
+          () => (this.#open.push(host), host),
+          async (e) => (await host.close(), e as Error),
+        ),
       );
     }
     return this.#logins.get(k)!;
   }
 
   /** Copy deploy-ts's package to the host once (for commands that copy nothing else). */
-  ensureHelper(p: ProfilePlan, t: Transport, helper: string, checkSigs: boolean): Promise<void> {
+  ensureHelper(p: ProfilePlan, host: Host, helper: string, checkSigs: boolean): Promise<void> {
     const k = loginKey(p);
     if (!this.#helpers.has(k)) {
       this.#helpers.set(
         k,
-        copyToHost(t.nixStore(), [helper], {
-          substitute: !p.settings.fastConnection,
-          checkSigs,
-          context: { node: p.node },
-        }),
+        host.copy([helper], { substitute: !p.settings.fastConnection, checkSigs, node: p.node }),
       );
     }
     return this.#helpers.get(k)!;
@@ -67,6 +79,6 @@ export class HostSessions {
 
   async closeAll(): Promise<void> {
     this.#unregister();
-    await Promise.all(this.#open.map((t) => t.close()));
+    await Promise.all(this.#open.map((h) => h.close()));
   }
 }

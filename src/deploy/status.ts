@@ -6,7 +6,6 @@
 import type { ProfilePlan } from "../config/plan.ts";
 import type { ProfileDescription } from "../helper/query.ts";
 import { onHosts, type OnHostsOptions } from "./on_hosts.ts";
-import { queryProfile } from "./remote_helper.ts";
 
 export interface ProfileStatusReport {
   node: string;
@@ -25,7 +24,7 @@ export interface ProfileStatusReport {
 }
 
 export async function profileStatuses(o: OnHostsOptions): Promise<ProfileStatusReport[]> {
-  const described = await onHosts(o, queryProfile);
+  const described = await onHosts(o, (p, host) => host.query(p));
   return o.plan.map((p) => report(p, described.get(p)!));
 }
 

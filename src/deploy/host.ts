@@ -1,0 +1,151 @@
+/**
+ * A host as the deployment sees it: the verbs a person would use on it
+ * (copy closures, build a derivation there, activate, revoke, look at a
+ * profile), whatever carries them. `HelperHost` implements them once, over
+ * any `Transport` and deploy-ts's own helper on the host; tests drive the
+ * pipeline with a fake.
+ */
+import type { ProfilePlan } from "../config/plan.ts";
+import type { DeployEventInput } from "../ui/events.ts";
+import { DeployError } from "../errors.ts";
+import { type CopyOptions, copyToHost } from "../nix/copy.ts";
+import type { StoreTarget } from "../nix/store_target.ts";
+import type { ProfileDescription } from "../helper/query.ts";
+import { lastLines } from "../process/run.ts";
+import type { Transport } from "../ssh/transport.ts";
+import {
+  activateProfile,
+  type ActivationMode,
+  type HelperContext,
+  type HelperOutcome,
+  queryProfile,
+  type RevokeGenerations,
+  revokeProfile,
+} from "./remote_helper.ts";
+
+/** Where a profile's progress goes while the host works on it. */
+export interface ProfileWatch {
+  onLog: (line: string, source: "host" | "ssh" | "nix") => void;
+  onPhase: (phase: "activating" | "confirming", message?: string) => void;
+}
+
+/** Where a profile's progress goes, as events (nowhere without `emit`). */
+export function watchOf(p: ProfilePlan, emit?: (event: DeployEventInput) => void): ProfileWatch {
+  return {
+    onLog: (line, source) =>
+      emit?.({ type: "log", node: p.node, profile: p.profile, source, line }),
+    onPhase: (phase, message) =>
+      emit?.({ type: "phase", node: p.node, profile: p.profile, phase, message }),
+  };
+}
+
+export interface Host {
+  /** `user@host`, for messages. */
+  readonly destination: string;
+  /** Log in (once). Throws a DeployError naming the host when it cannot. */
+  open(): Promise<void>;
+  /** Copy closures (or with `derivation`, derivations) into the host's store. */
+  copy(
+    paths: readonly string[],
+    options: Omit<CopyOptions, "context"> & {
+      node: string;
+    },
+  ): Promise<void>;
+  /** Build a derivation that is already in the host's store, there (remoteBuild). */
+  realise(p: ProfilePlan, onLine?: (line: string) => void): Promise<void>;
+  /** Activate a profile and follow it to its outcome, confirming over a new connection. */
+  activate(p: ProfilePlan, mode: ActivationMode, watch: ProfileWatch): Promise<HelperOutcome>;
+  /** Put a profile back on the generation it had before this run. */
+  revoke(
+    p: ProfilePlan,
+    generations: RevokeGenerations & { boot: boolean },
+    watch: ProfileWatch,
+  ): Promise<HelperOutcome>;
+  /** The profile as the host sees it now. */
+  query(p: ProfilePlan): Promise<ProfileDescription>;
+  /** The host's Nix store, for Nix commands that read it (closure sizes). */
+  nixStore(): StoreTarget;
+  close(): Promise<void>;
+}
+
+/** What every HelperHost of a run shares. */
+export interface HelperSetup {
+  /** The deploy-ts package, copied to each host. */
+  package: string;
+  /** Who is deploying, for the host's record. */
+  deployer: string;
+  /** Sudo passwords by node, for interactiveSudo. */
+  passwords: ReadonlyMap<string, string>;
+}
+
+/** The verbs over a transport and deploy-ts's helper package on the host. */
+export class HelperHost implements Host {
+  readonly destination: string;
+
+  constructor(
+    readonly transport: Transport,
+    readonly helper: HelperSetup,
+  ) {
+    this.destination = transport.destination;
+  }
+
+  open(): Promise<void> {
+    return this.transport.open();
+  }
+
+  copy(
+    paths: readonly string[],
+    options: Omit<CopyOptions, "context"> & { node: string },
+  ): Promise<void> {
+    const { node, ...rest } = options;
+    return copyToHost(this.transport.nixStore(), paths, { ...rest, context: { node } });
+  }
+
+  async realise(p: ProfilePlan, onLine?: (line: string) => void): Promise<void> {
+    const r = await this.transport.run(["nix-store", "--realise", p.drvPath!], {
+      onStderrLine: onLine,
+    });
+    if (r.code !== 0) {
+      throw new DeployError(`building on ${this.destination} failed:\n${lastLines(r.stderr, 20)}`, {
+        node: p.node,
+        profile: p.profile,
+      });
+    }
+  }
+
+  activate(p: ProfilePlan, mode: ActivationMode, watch: ProfileWatch): Promise<HelperOutcome> {
+    return activateProfile(p, this.#context(p, watch), mode);
+  }
+
+  revoke(
+    p: ProfilePlan,
+    generations: RevokeGenerations & { boot: boolean },
+    watch: ProfileWatch,
+  ): Promise<HelperOutcome> {
+    return revokeProfile(p, this.#context(p, watch), generations, generations.boot);
+  }
+
+  query(p: ProfilePlan): Promise<ProfileDescription> {
+    return queryProfile(p, this.#context(p, { onLog: () => {}, onPhase: () => {} }));
+  }
+
+  nixStore(): StoreTarget {
+    return this.transport.nixStore();
+  }
+
+  close(): Promise<void> {
+    return this.transport.close();
+  }
+
+  /** The one place where a profile's helper context is put together. */
+  #context(p: ProfilePlan, watch: ProfileWatch): HelperContext {
+    return {
+      transport: this.transport,
+      helper: this.helper.package,
+      deployer: this.helper.deployer,
+      password: this.helper.passwords.get(p.node),
+      onLog: watch.onLog,
+      onPhase: watch.onPhase,
+    };
+  }
+}
