@@ -10,6 +10,7 @@ import { chmodSync, lstatSync, mkdirSync, readFileSync } from "node:fs";
 import process from "node:process";
 import { basename, dirname, join } from "node:path";
 import { DeployError } from "../errors.ts";
+import { denoRuntime } from "../process/runtime.ts";
 
 export interface LockHolder {
   deployer: string;
@@ -54,7 +55,7 @@ export async function tryLockProfile(
   holder: LockHolder,
   waitMs = 300,
 ): Promise<LockResult> {
-  const deno = (globalThis as { Deno?: typeof Deno }).Deno;
+  const deno = denoRuntime;
   if (!deno) {
     throw new DeployError("the on-host helper needs Deno (it takes a flock); run it with deno");
   }

@@ -10,13 +10,14 @@ import { fileURLToPath } from "node:url";
 import process from "node:process";
 import { followRun, writeEvent } from "./follow.ts";
 import { type Job, RunDir } from "./run_dir.ts";
+import { denoRuntime } from "../process/runtime.ts";
 
 /** How to run this same program again, for the worker. */
 export function selfArgv(): string[] {
   // The packaged launcher says where it is; that is the most robust way back.
   const bin = process.env.DEPLOY_TS_BIN;
   if (bin) return [bin];
-  const deno = (globalThis as { Deno?: typeof Deno }).Deno;
+  const deno = denoRuntime;
   if (deno) {
     return [
       deno.execPath(),

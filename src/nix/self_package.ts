@@ -22,12 +22,13 @@ import { DeployError } from "../errors.ts";
 import { lastLines, run } from "../process/run.ts";
 import { VERSION } from "../version.ts";
 import { nixStringLiteral } from "./nix_string.ts";
+import { denoRuntime } from "../process/runtime.ts";
 
 let cached: Promise<string> | undefined;
 
 /** The Deno binary: this process's, or under Node the one npm installed beside the checkout. */
 function denoBinary(checkout: string): string | undefined {
-  const deno = (globalThis as { Deno?: typeof Deno }).Deno;
+  const deno = denoRuntime;
   if (deno) return deno.execPath();
   const platforms = join(checkout, "node_modules", "@deno");
   try {
