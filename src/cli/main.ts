@@ -4,6 +4,7 @@
  * Heavy modules are imported only by the command that needs them, so that
  * `--help` and the helper start fast.
  */
+import { appendFileSync } from "node:fs";
 import process from "node:process";
 import { DeployError } from "../errors.ts";
 import { showEscaped } from "../ui/host_text.ts";
@@ -11,10 +12,26 @@ import { showEscaped } from "../ui/host_text.ts";
 /** Subcommands that run on the target host. */
 export const HELPER_COMMANDS = ["activate", "wait", "confirm", "revoke", "query"] as const;
 
+/**
+ * Every start of the helper costs a host a Deno start: with
+ * DEPLOY_TS_TRACE_STARTS set (the testbed sets it), each start appends its
+ * subcommand to that file, so a test can count them per deployed profile.
+ */
+function traceHelperStart(argv: readonly string[]): void {
+  const file = process.env.DEPLOY_TS_TRACE_STARTS;
+  if (!file) return;
+  try {
+    appendFileSync(file, `${argv[0]}${argv.includes("--worker") ? " (worker)" : ""}\n`);
+  } catch {
+    // Best effort: tracing never changes what the helper does.
+  }
+}
+
 /** Run deploy-ts with these arguments (no program name); resolves to the exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
   try {
     if ((HELPER_COMMANDS as readonly string[]).includes(argv[0])) {
+      traceHelperStart(argv);
       const { helperMain } = await import("../helper/main.ts");
       return await helperMain(argv);
     }
