@@ -15,13 +15,14 @@ import { copyToHost } from "../nix/copy.ts";
 import { selfPackage } from "../nix/self_package.ts";
 import { lastLines } from "../process/run.ts";
 import type { Transport } from "../ssh/transport.ts";
+import type { DeployEventInput, ProfileResult } from "../ui/events.ts";
 import {
-  type DeployEventInput,
-  type ProfileResult,
+  type ActivationGoal,
+  finalPhase,
+  isSuccess,
   type ProfileStatus,
-  SUCCESS,
-} from "../ui/events.ts";
-import type { ActivationGoal } from "../vocabulary.ts";
+  statusOf,
+} from "../vocabulary.ts";
 import { mapLimit } from "./limit.ts";
 import { type Connect, HostSessions, loginKey } from "./sessions.ts";
 import {
@@ -29,7 +30,6 @@ import {
   deployerName,
   type HelperContext,
   revokeProfile,
-  statusOf,
 } from "./remote_helper.ts";
 
 /**
@@ -84,13 +84,9 @@ export async function runPipeline(o: PipelineOptions): Promise<ProfileResult[]> 
     message: string,
     extra: Partial<ProfileResult> = {},
   ) => {
-    const ok = SUCCESS.includes(status);
+    const ok = isSuccess(status);
     results.set(key(p), { node: p.node, profile: p.profile, status, ok, message, ...extra });
-    const phase = ok
-      ? "done"
-      : status === "rolled-back" || status === "skipped" || status === "revoked"
-      ? status
-      : "failed";
+    const phase = finalPhase(status);
     emit({ type: "phase", node: p.node, profile: p.profile, phase, message });
     if (!ok && status !== "skipped" && status !== "revoked" && stopOnFailure) stopped = true;
   };

@@ -7,7 +7,8 @@
 import { DeployError } from "../errors.ts";
 import type { ProfileResult } from "../ui/events.ts";
 import { onHosts, type OnHostsOptions } from "./on_hosts.ts";
-import { activateProfile, queryProfile, statusOf } from "./remote_helper.ts";
+import { activateProfile, queryProfile } from "./remote_helper.ts";
+import { statusOf } from "../vocabulary.ts";
 
 /** The generation to go back to: `to`, else the newest one before the active one. */
 export function rollbackTarget(
