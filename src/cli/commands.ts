@@ -6,8 +6,10 @@ import { shellQuoteArgv } from "../ssh/shell_quote.ts";
 import { resolvePlan } from "../deploy/resolve_plan.ts";
 import { type PipelineOptions, runPipeline } from "../deploy/pipeline.ts";
 import { rollbackProfiles } from "../deploy/rollback.ts";
-import { formatStatus, profileStatuses } from "../deploy/status.ts";
-import { diffProfiles, formatDiff } from "../deploy/diff.ts";
+import { profileStatuses } from "../deploy/status.ts";
+import { formatStatus } from "../ui/status_format.ts";
+import { diffProfiles } from "../deploy/diff.ts";
+import { formatProfileDiff } from "../ui/diff_format.ts";
 import { needsPassword } from "../deploy/elevation.ts";
 import type { ProfilePlan } from "../config/plan.ts";
 import { DeployError } from "../errors.ts";
@@ -111,13 +113,7 @@ async function inspect(command: "status" | "diff", flags: DeployFlags): Promise<
   const diffs = await diffProfiles(o, flags.extraNixArgs);
   if (flags.json) process.stdout.write(`${JSON.stringify({ profiles: diffs }, null, 2)}\n`);
   else {
-    for (const d of diffs) {
-      process.stdout.write(showEscaped(
-        d.diff
-          ? formatDiff(d.node, d.profile, d.diff, d.generation)
-          : `${d.node}.${d.profile}: error: ${d.error}\n`,
-      ));
-    }
+    for (const d of diffs) process.stdout.write(showEscaped(formatProfileDiff(d)));
   }
   return diffs.every((d) => !d.error) ? 0 : 1;
 }

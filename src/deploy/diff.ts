@@ -7,21 +7,7 @@ import type { ProfilePlan } from "../config/plan.ts";
 import { buildPaths } from "../nix/build.ts";
 import { closureSizes } from "../nix/closure.ts";
 import { onHosts, type OnHostsOptions } from "./on_hosts.ts";
-
-export interface Package {
-  name: string;
-  version: string;
-}
-
-export interface ClosureDiff {
-  added: Package[];
-  removed: Package[];
-  changed: { name: string; from: string; to: string }[];
-  /** Same name and version, different store path: rebuilt (a dependency or the build changed). */
-  rebuilt: Package[];
-  sizeBefore: number;
-  sizeAfter: number;
-}
+import type { ClosureDiff, Package, ProfileDiff } from "../ui/diff_format.ts";
 
 /**
  * Name and version of a store path, split as Nix's `parseDrvName` does: the
@@ -71,54 +57,6 @@ export function diffClosures(before: Map<string, number>, after: Map<string, num
     }
   }
   return d;
-}
-
-export function formatSize(bytes: number): string {
-  const units = ["B", "KiB", "MiB", "GiB"];
-  let v = Math.abs(bytes);
-  let u = 0;
-  while (v >= 1024 && u < units.length - 1) {
-    v /= 1024;
-    u++;
-  }
-  return `${bytes < 0 ? "-" : ""}${u === 0 ? v : v.toFixed(1)} ${units[u]}`;
-}
-
-export function formatDiff(
-  node: string,
-  profile: string,
-  d: ClosureDiff,
-  generation: number | null,
-): string {
-  const lines = [
-    `${node}.${profile}: ${
-      generation === null ? "not deployed yet" : `generation ${generation}`
-    } -> new closure`,
-  ];
-  for (const p of d.added) lines.push(`  + ${p.name} ${p.version}`.trimEnd());
-  for (const p of d.removed) lines.push(`  - ${p.name} ${p.version}`.trimEnd());
-  for (const c of d.changed) lines.push(`  ~ ${c.name} ${c.from} -> ${c.to}`);
-  for (const p of d.rebuilt) {
-    lines.push(`  * ${[p.name, p.version].filter(Boolean).join(" ")} (rebuilt)`);
-  }
-  if (d.added.length + d.removed.length + d.changed.length + d.rebuilt.length === 0) {
-    lines.push("  no changes: the host runs this closure");
-  }
-  const delta = d.sizeAfter - d.sizeBefore;
-  lines.push(
-    `  closure size: ${formatSize(d.sizeBefore)} -> ${formatSize(d.sizeAfter)} (${
-      delta >= 0 ? "+" : ""
-    }${formatSize(delta)})`,
-  );
-  return `${lines.join("\n")}\n`;
-}
-
-export interface ProfileDiff {
-  node: string;
-  profile: string;
-  generation: number | null;
-  diff?: ClosureDiff;
-  error?: string;
 }
 
 /** Build what would be deployed, then compare each profile with what its host runs. */

@@ -11,12 +11,17 @@ import { join } from "node:path";
 import type { ProfilePlan } from "../config/plan.ts";
 import { DeployError } from "../errors.ts";
 import { type LocalStore, nixLocalStore } from "../nix/local_store.ts";
-import type { DeployEventInput, ProfileResult, ProfileStatus } from "../ui/events.ts";
-import { SUCCESS } from "../ui/events.ts";
-import type { ActivationGoal } from "../vocabulary.ts";
+import type { DeployEventInput, ProfileResult } from "../ui/events.ts";
+import {
+  type ActivationGoal,
+  finalPhase,
+  isSuccess,
+  type ProfileStatus,
+  statusOf,
+} from "../vocabulary.ts";
 import { type Host, watchOf } from "./host.ts";
 import { mapLimit } from "./limit.ts";
-import { deployerName, type HelperOutcome, statusOf } from "./remote_helper.ts";
+import { deployerName, type HelperOutcome } from "./remote_helper.ts";
 import { helperHosts, type HostFactory, HostSessions } from "./sessions.ts";
 
 /**
@@ -61,11 +66,12 @@ export function groupByNode(
 
 /** A profile's result from how its helper run ended. */
 export function resultOf(p: ProfilePlan, r: HelperOutcome): ProfileResult {
+  const status = statusOf(r.outcome);
   return {
     node: p.node,
     profile: p.profile,
-    status: statusOf(r.outcome),
-    ok: r.ok,
+    status,
+    ok: isSuccess(status),
     message: r.message,
     runDir: r.runDir,
     previousGeneration: r.previousGeneration,
@@ -288,7 +294,7 @@ class Deployment {
       node: p.node,
       profile: p.profile,
       status,
-      ok: SUCCESS.includes(status),
+      ok: isSuccess(status),
       message,
       ...extra,
     });
@@ -297,16 +303,11 @@ class Deployment {
   /** Keep a profile's result, say so, and stop new activations when a policy says to. */
   #record(r: ProfileResult): void {
     this.#results.set(keyOf(r), r);
-    const phase = r.ok
-      ? "done"
-      : r.status === "rolled-back" || r.status === "skipped" || r.status === "revoked"
-      ? r.status
-      : "failed";
     this.o.emit({
       type: "phase",
       node: r.node,
       profile: r.profile,
-      phase,
+      phase: finalPhase(r.status),
       message: r.message,
     });
     const aFailure = !r.ok && r.status !== "skipped" && r.status !== "revoked";

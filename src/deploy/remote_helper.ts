@@ -10,7 +10,6 @@ import { lastLines, type RunResult } from "../process/run.ts";
 import type { Transport } from "../ssh/transport.ts";
 import { DeployError } from "../errors.ts";
 import type { ProfileDescription } from "../helper/query.ts";
-import type { ProfileStatus } from "../ui/events.ts";
 import { elevationPrefix, needsPassword, stdinFor } from "./elevation.ts";
 import type { ActivationGoal } from "../vocabulary.ts";
 
@@ -70,20 +69,6 @@ export function helperArgv(
  */
 function helperStdin(plan: ProfilePlan, ctx: HelperContext, input = ""): string | undefined {
   return stdinFor(needsPassword(plan.settings) ? ctx.password : undefined, input);
-}
-
-/** How a profile ended, from the helper's outcome (anything not in place is a failure). */
-export function statusOf(outcome: HelperOutcome["outcome"]): ProfileStatus {
-  switch (outcome) {
-    case "confirmed":
-    case "activated":
-    case "dry-activated":
-    case "activated-for-boot":
-    case "rolled-back":
-      return outcome;
-    default:
-      return "failed";
-  }
 }
 
 /** The argv of `deploy activate` on the host, as the profile's user (pure; tested). */

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { activateArgv, type HelperContext, queryProfile, statusOf } from "./remote_helper.ts";
+import { activateArgv, type HelperContext, queryProfile } from "./remote_helper.ts";
 import type { RunOptions, RunResult } from "../process/run.ts";
 import type { Transport } from "../ssh/transport.ts";
 import type { ProfilePlan } from "../config/plan.ts";
@@ -69,23 +69,6 @@ Deno.test("activate argv: explicit profilePath, modes, rollback to a generation,
     "7",
   ]);
   assert.ok(activateArgv(own, ctx, { goal: "boot" }).includes("--boot"));
-});
-
-Deno.test("statusOf: only outcomes that are what they say pass through; the rest failed", () => {
-  for (
-    const o of [
-      "confirmed",
-      "activated",
-      "dry-activated",
-      "activated-for-boot",
-      "rolled-back",
-    ] as const
-  ) {
-    assert.equal(statusOf(o), o);
-  }
-  for (const o of ["failed", "refused", "revoked", "lost"] as const) {
-    assert.equal(statusOf(o), "failed");
-  }
 });
 
 /** A transport that records what each command got on stdin, and answers like a helper. */

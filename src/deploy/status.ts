@@ -6,22 +6,7 @@
 import type { ProfilePlan } from "../config/plan.ts";
 import type { ProfileDescription } from "../helper/query.ts";
 import { onHosts, type OnHostsOptions } from "./on_hosts.ts";
-
-export interface ProfileStatusReport {
-  node: string;
-  profile: string;
-  profilePath: string | null;
-  generation: number | null;
-  closure: string | null;
-  deployedAt: string | null;
-  deployer: string | null;
-  outcome: string | null;
-  /** Whether the active closure is the flake's `path` now. */
-  matchesFlake: boolean;
-  /** A run whose worker had died before its outcome, rolled back by this look (fail closed). */
-  recovered: string | null;
-  error?: string;
-}
+import type { ProfileStatusReport } from "../ui/status_format.ts";
 
 export async function profileStatuses(o: OnHostsOptions): Promise<ProfileStatusReport[]> {
   const described = await onHosts(o, (p, host) => host.query(p));
@@ -56,33 +41,4 @@ export function report(p: ProfilePlan, d: ProfileDescription | Error): ProfileSt
     matchesFlake: d.closure === p.path,
     recovered: d.recovered ?? null,
   };
-}
-
-export function formatStatus(reports: readonly ProfileStatusReport[]): string {
-  const rows = reports.map((r) => [
-    `${r.node}.${r.profile}`,
-    r.error ? "?" : r.generation === null ? "-" : String(r.generation),
-    r.error
-      ? ""
-      : r.deployedAt
-      ? r.deployedAt.replace("T", " ").replace(/\.\d+Z$/, "Z")
-      : "not by deploy-ts",
-    r.deployer ?? "",
-    r.error
-      ? `error: ${r.error}`
-      : r.generation === null
-      ? "not deployed"
-      : r.matchesFlake
-      ? "up to date"
-      : "differs from the flake",
-  ]);
-  const head = ["PROFILE", "GEN", "DEPLOYED", "BY", "STATE"];
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const table = [head, ...rows].map((r) =>
-    r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join("  ").trimEnd()
-  );
-  const recovered = reports.filter((r) => r.recovered).map((r) =>
-    `${r.node}.${r.profile}: rolled back just now: ${r.recovered}`
-  );
-  return [...table, ...(recovered.length ? ["", ...recovered] : [])].join("\n") + "\n";
 }

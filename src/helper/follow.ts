@@ -9,7 +9,8 @@
 import { closeSync, openSync, readSync } from "node:fs";
 import process from "node:process";
 import { pidAlive as alive } from "./lock.ts";
-import { encodeEvent, type HelperEvent, type RunStatus, SUCCESSFUL_OUTCOMES } from "./protocol.ts";
+import { encodeEvent, type HelperEvent, type RunStatus } from "./protocol.ts";
+import { helperSucceeded } from "../vocabulary.ts";
 import { readRecords } from "./record.ts";
 import type { RunDir } from "./run_dir.ts";
 
@@ -28,7 +29,7 @@ function recordedOutcome(
   if (!profilePath) return undefined;
   const r = readRecords(profilePath).findLast((r) => r.runDir === run.path);
   if (!r) return undefined;
-  const ok = SUCCESSFUL_OUTCOMES.includes(r.outcome);
+  const ok = helperSucceeded(r.outcome);
   const status: RunStatus = {
     ...(last ?? { pid: 0, startedAt: 0, closure: r.closure }),
     phase: "done",
@@ -75,7 +76,7 @@ export async function followRun(
       }
       if (status?.outcome) {
         log.read(true);
-        const ok = SUCCESSFUL_OUTCOMES.includes(status.outcome);
+        const ok = helperSucceeded(status.outcome);
         emit({
           type: "outcome",
           outcome: status.outcome,

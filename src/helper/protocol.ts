@@ -3,39 +3,13 @@
  * Everything, the activation's own output included, is wrapped in an event,
  * so nothing an activation script prints can pass for an event.
  */
+import type { Outcome, RunPhase } from "../vocabulary.ts";
 
-/** Where an activation stands. */
-export type Phase =
-  | "starting"
-  | "locking"
-  | "setting"
-  | "activating"
-  | "awaiting-confirmation"
-  | "rolling-back"
-  | "done";
-
-/** How an activation ended. Only the first four mean the new generation is in place. */
-export type Outcome =
-  | "confirmed"
-  | "activated"
-  | "dry-activated"
-  | "activated-for-boot"
-  | "rolled-back"
-  | "failed"
-  | "refused"
-  | "revoked";
-
-export const SUCCESSFUL_OUTCOMES: readonly Outcome[] = [
-  "confirmed",
-  "activated",
-  "dry-activated",
-  "activated-for-boot",
-  "revoked",
-];
+export type { Outcome, RunPhase } from "../vocabulary.ts";
 
 /** The state of one activation run, as the worker records it in its run directory. */
 export interface RunStatus {
-  phase: Phase;
+  phase: RunPhase;
   outcome?: Outcome;
   message?: string;
   pid: number;
@@ -60,7 +34,7 @@ export interface RunStatus {
 export type HelperEvent =
   /** First event of `activate`: the run's directory, and the token that confirms it. */
   | { type: "run"; runDir: string; token?: string }
-  | { type: "phase"; phase: Phase; status: RunStatus }
+  | { type: "phase"; phase: RunPhase; status: RunStatus }
   | { type: "log"; line: string }
   | { type: "outcome"; outcome: Outcome; ok: boolean; message: string; status: RunStatus };
 

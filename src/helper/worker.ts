@@ -18,7 +18,8 @@ import { activationCommand } from "./activation_entry.ts";
 import { currentGeneration, listGenerations, setProfile, switchGeneration } from "./generations.ts";
 import { describeHolder, type ProfileLock, tryLockProfile } from "./lock.ts";
 import { clearPending, writePending } from "./pending.ts";
-import { type Outcome, type RunStatus, SUCCESSFUL_OUTCOMES } from "./protocol.ts";
+import type { Outcome, RunStatus } from "./protocol.ts";
+import { helperSucceeded } from "../vocabulary.ts";
 import { appendRecord } from "./record.ts";
 import { recoverUnderLock } from "./recover.ts";
 import { activateEntry, type RollBack, rollBackProfile } from "./roll_back.ts";
@@ -72,7 +73,7 @@ class Worker {
 
   finish(outcome: Outcome, message: string, record = true): number {
     const active = currentGeneration(this.job.profilePath) ?? null;
-    const full = this.statusError && !SUCCESSFUL_OUTCOMES.includes(outcome)
+    const full = this.statusError && !helperSucceeded(outcome)
       ? `${message} (the run's status could not be written: ${this.statusError})`
       : message;
     this.say(full);
@@ -99,7 +100,7 @@ class Worker {
     } catch (e) {
       this.say(`writing the run's status failed: ${errorText(e)}`);
     }
-    return SUCCESSFUL_OUTCOMES.includes(outcome) ? 0 : 1;
+    return helperSucceeded(outcome) ? 0 : 1;
   }
 
   async lock(): Promise<ProfileLock | undefined> {

@@ -1,24 +1,19 @@
 /**
  * The schema of `deploy --json`: one JSON object per line on stdout. Exported
- * from mod.ts so that programs reading the stream can validate it.
+ * from mod.ts so that programs reading the stream can validate it. Built from
+ * the vocabulary's lists, and checked at compile time against the event types.
  */
 import { z } from "zod";
+import { EVENT_PHASES, LOG_SOURCES, PROFILE_STATUSES } from "../vocabulary.ts";
+import type { Same } from "../type_check.ts";
+import type { DeployEvent, ProfileResult } from "./events.ts";
 
 const where = { time: z.string(), node: z.string().optional(), profile: z.string().optional() };
 
 export const ProfileResultSchema = z.object({
   node: z.string(),
   profile: z.string(),
-  status: z.enum([
-    "confirmed",
-    "activated",
-    "dry-activated",
-    "activated-for-boot",
-    "rolled-back",
-    "revoked",
-    "failed",
-    "skipped",
-  ]),
+  status: z.enum(PROFILE_STATUSES),
   ok: z.boolean(),
   message: z.string(),
   previousGeneration: z.number().nullable().optional(),
@@ -30,28 +25,13 @@ export const DeployEventSchema = z.discriminatedUnion("type", [
   z.object({
     type: z.literal("phase"),
     ...where,
-    phase: z.enum([
-      "checking",
-      "evaluating",
-      "queued",
-      "building",
-      "connecting",
-      "copying",
-      "activating",
-      "confirming",
-      "revoking",
-      "done",
-      "rolled-back",
-      "failed",
-      "skipped",
-      "revoked",
-    ]),
+    phase: z.enum(EVENT_PHASES),
     message: z.string().optional(),
   }),
   z.object({
     type: z.literal("log"),
     ...where,
-    source: z.enum(["nix", "ssh", "host"]),
+    source: z.enum(LOG_SOURCES),
     line: z.string(),
   }),
   z.object({ type: z.literal("warning"), ...where, message: z.string() }),
@@ -63,3 +43,6 @@ export const DeployEventSchema = z.discriminatedUnion("type", [
     profiles: z.array(ProfileResultSchema),
   }),
 ]);
+
+const _resultMatchesType: Same<z.infer<typeof ProfileResultSchema>, ProfileResult> = true;
+const _eventMatchesType: Same<z.infer<typeof DeployEventSchema>, DeployEvent> = true;

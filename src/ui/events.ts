@@ -4,32 +4,9 @@
  * plain lines and the JSON-lines stream (`--json`) are all renderings of
  * these events.
  */
+import type { EventPhase, LogSource, ProfileStatus } from "../vocabulary.ts";
 
-/** Where one profile stands. */
-export type ProfilePhase =
-  | "queued"
-  | "building"
-  | "connecting"
-  | "copying"
-  | "activating"
-  | "confirming"
-  | "revoking"
-  | "done"
-  | "rolled-back"
-  | "failed"
-  | "skipped"
-  | "revoked";
-
-/** How a profile ended. */
-export type ProfileStatus =
-  | "confirmed"
-  | "activated"
-  | "dry-activated"
-  | "activated-for-boot"
-  | "rolled-back"
-  | "revoked"
-  | "failed"
-  | "skipped";
+export type { EventPhase, LogSource, ProfilePhase, ProfileStatus } from "../vocabulary.ts";
 
 export interface ProfileResult {
   node: string;
@@ -50,7 +27,7 @@ export type DeployEvent =
     time: string;
     node?: string;
     profile?: string;
-    phase: ProfilePhase | "evaluating" | "checking";
+    phase: EventPhase;
     message?: string;
   }
   | {
@@ -58,7 +35,7 @@ export type DeployEvent =
     time: string;
     node?: string;
     profile?: string;
-    source: "nix" | "ssh" | "host";
+    source: LogSource;
     line: string;
   }
   | { type: "warning"; time: string; node?: string; profile?: string; message: string }
@@ -86,10 +63,3 @@ export function fanOut(...reporters: Reporter[]): Reporter {
 export function emitter(reporter: Reporter): (event: DeployEventInput) => void {
   return (event) => reporter({ ...event, time: new Date().toISOString() } as DeployEvent);
 }
-
-export const SUCCESS: readonly ProfileStatus[] = [
-  "confirmed",
-  "activated",
-  "dry-activated",
-  "activated-for-boot",
-];

@@ -10,13 +10,27 @@ import { showEscaped } from "./host_text.ts";
 
 export function logDirReporter(dir: string): Reporter {
   mkdirSync(dir, { recursive: true });
-  const file = (e: { node?: string; profile?: string }) =>
-    join(
-      dir,
-      e.node === undefined
-        ? "deploy.log"
-        : `${e.node}${e.profile === undefined ? "" : `.${e.profile}`}.log`.replaceAll("/", "_"),
-    );
+  // Names may hold dots and slashes, so two of them can spell one file name
+  // (node web.eu's system and node web's eu.system): a file belongs to the
+  // first node and profile that used it, and the next gets `~2`, `~3`, ….
+  const files = new Map<string, string>();
+  const taken = new Set(["deploy.log"]);
+  const file = (e: { node?: string; profile?: string }) => {
+    if (e.node === undefined) return join(dir, "deploy.log");
+    const key = JSON.stringify([e.node, e.profile ?? null]);
+    let name = files.get(key);
+    if (name === undefined) {
+      const base = `${e.node}${e.profile === undefined ? "" : `.${e.profile}`}`.replaceAll(
+        "/",
+        "_",
+      );
+      name = `${base}.log`;
+      for (let n = 2; taken.has(name); n++) name = `${base}~${n}.log`;
+      taken.add(name);
+      files.set(key, name);
+    }
+    return join(dir, name);
+  };
   // Shown escaped: a log read with cat or less must not steer the terminal.
   const write = (e: { node?: string; profile?: string }, text: string) =>
     appendFileSync(file(e), `${showEscaped(text)}\n`);

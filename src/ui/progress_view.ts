@@ -4,24 +4,27 @@
  * place; then the summary, and for each profile that failed the last lines
  * of its log (Nix's build errors included: never hidden).
  */
-import type { DeployEvent, ProfilePhase, Reporter } from "./events.ts";
+import type { DeployEvent, Reporter } from "./events.ts";
 import { formatSummary } from "./summary.ts";
 import { showEscaped } from "./host_text.ts";
 import { monotonicMs } from "../process/clock.ts";
+import { type EventPhase, FINAL_PHASES } from "../vocabulary.ts";
 
 /** One line of text from elsewhere, safe to draw in a row (tabs would shift the layout). */
 const cell = (s: string) => showEscaped(s).replaceAll("\t", " ");
 
 interface Row {
-  name: string;
-  phase: ProfilePhase | "checking" | "evaluating";
+  node: string;
+  /** Absent on a row about the node as a whole. */
+  profile?: string;
+  phase: EventPhase;
   startedAt?: number;
   finishedAt?: number;
   last: string;
   tail: string[];
 }
 
-const FINAL = new Set(["done", "rolled-back", "failed", "skipped", "revoked"]);
+const FINAL = new Set<string>(FINAL_PHASES);
 const COLORS: Record<string, string> = {
   done: "32",
   "rolled-back": "33",
@@ -29,6 +32,13 @@ const COLORS: Record<string, string> = {
   failed: "31",
   skipped: "90",
 };
+
+/** What a row shows as its name. Names may hold dots, so it is never split again. */
+const label = (r: { node: string; profile?: string }) =>
+  r.profile === undefined ? r.node : `${r.node}.${r.profile}`;
+
+/** The key of a row: node and profile kept apart (node "web.eu" is not node "web" with profile "eu"). */
+const rowKey = (node: string, profile?: string) => JSON.stringify([node, profile ?? null]);
 
 export interface ViewState {
   rows: Row[];
@@ -51,7 +61,7 @@ export function renderFrame(
   const done = count((r) => r.phase === "done");
   const failed = count((r) => r.phase === "failed" || r.phase === "rolled-back");
   const running = count((r) => !FINAL.has(r.phase) && r.phase !== "queued");
-  const nodes = new Set(state.rows.map((r) => r.name.split(".")[0])).size;
+  const nodes = new Set(state.rows.map((r) => r.node)).size;
   const header =
     `deploy-ts ${clock(now - state.startedAt)}  ${nodes} node${
       nodes === 1 ? "" : "s"
@@ -59,13 +69,13 @@ export function renderFrame(
     `${paint("32", `${done} done`)}, ${running} running, ${
       paint(failed ? "31" : undefined, `${failed} failed`)
     }`;
-  const nameWidth = Math.max(8, ...state.rows.map((r) => r.name.length));
+  const nameWidth = Math.max(8, ...state.rows.map((r) => label(r).length));
   const lines = [header];
   if (state.global) lines.push(`  ${paint("90", state.global)}`);
   for (const r of state.rows) {
     const elapsed = r.startedAt === undefined ? "" : clock((r.finishedAt ?? now) - r.startedAt);
     lines.push(
-      `  ${r.name.padEnd(nameWidth)}  ${paint(COLORS[r.phase], r.phase.padEnd(11))} ${
+      `  ${label(r).padEnd(nameWidth)}  ${paint(COLORS[r.phase], r.phase.padEnd(11))} ${
         elapsed.padStart(5)
       }  ${r.last}`,
     );
@@ -115,12 +125,12 @@ export function progressView(
     write(out);
     drawn = frame.length;
   };
-  const row = (e: { node?: string; profile?: string }) => {
-    const name = `${e.node}${e.profile === undefined ? "" : `.${e.profile}`}`;
-    let r = rows.get(name);
+  const row = (e: { node: string; profile?: string }) => {
+    const key = rowKey(e.node, e.profile);
+    let r = rows.get(key);
     if (!r) {
-      r = { name, phase: "queued", last: "", tail: [] };
-      rows.set(name, r);
+      r = { node: e.node, profile: e.profile, phase: "queued", last: "", tail: [] };
+      rows.set(key, r);
       state.rows.push(r);
     }
     return r;
@@ -139,7 +149,7 @@ export function progressView(
           state.global = cell(`${e.phase}${e.message ? ` ${e.message.split("\n")[0]}` : ""}`);
           return;
         }
-        const r = row(e);
+        const r = row({ node: e.node, profile: e.profile });
         if (r.startedAt === undefined && e.phase !== "queued") r.startedAt = monotonicMs();
         r.phase = e.phase;
         if (FINAL.has(e.phase)) r.finishedAt = monotonicMs();
@@ -152,8 +162,8 @@ export function progressView(
           return;
         }
         const targets = e.profile === undefined
-          ? state.rows.filter((r) => r.name.startsWith(`${e.node}.`))
-          : [row(e)];
+          ? state.rows.filter((r) => r.node === e.node)
+          : [row({ node: e.node, profile: e.profile })];
         for (const r of targets) {
           r.last = cell(e.line);
           r.tail.push(r.last);
@@ -172,7 +182,7 @@ export function progressView(
         draw();
         let out = `\n${formatSummary(e.profiles)}`;
         for (const p of e.profiles.filter((p) => !p.ok && p.status !== "skipped")) {
-          const r = rows.get(`${p.node}.${p.profile}`);
+          const r = rows.get(rowKey(p.node, p.profile));
           out += `\n${p.node}.${p.profile}: ${showEscaped(p.message)}\n`;
           if (r?.tail.length) out += `${r.tail.map((l) => `  | ${l}`).join("\n")}\n`;
         }

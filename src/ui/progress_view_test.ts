@@ -6,21 +6,23 @@ const state: ViewState = {
   global: "building '/nix/store/x-web.drv'...",
   rows: [
     {
-      name: "web.system",
+      node: "web",
+      profile: "system",
       phase: "confirming",
       startedAt: 1000,
       last: "confirming over a new SSH connection",
       tail: [],
     },
     {
-      name: "db.system",
+      node: "db",
+      profile: "system",
       phase: "failed",
       startedAt: 0,
       finishedAt: 3000,
       last: "exited with code 1",
       tail: [],
     },
-    { name: "db.tools", phase: "queued", last: "", tail: [] },
+    { node: "db", profile: "tools", phase: "queued", last: "", tail: [] },
   ],
 };
 
@@ -74,4 +76,47 @@ Deno.test("progress view: a clock step does not change the elapsed times", () =>
   }
   assert.match(out, /deploy-ts 0:0\d /);
   assert.match(out, /web\.system +done +0:0\d/);
+});
+
+Deno.test("progress view: a row per node and profile, even when a node's name has a dot", () => {
+  let out = "";
+  const report = progressView((s) => (out += s), {
+    width: () => 200,
+    color: false,
+    intervalMs: 1e6,
+  });
+  const time = new Date().toISOString();
+  const where = [
+    { node: "web.eu", profile: "system" },
+    { node: "web", profile: "system" },
+    // Written the same way as web.eu's system, and still another profile.
+    { node: "web", profile: "eu.system" },
+  ];
+  for (const w of where) report({ type: "phase", time, ...w, phase: "queued" });
+  report({ type: "log", time, node: "web", source: "nix", line: "copying to web" });
+  report({ type: "log", time, node: "web.eu", source: "nix", line: "copying to web.eu" });
+  report({ type: "phase", time, ...where[2], phase: "failed", message: "eu.system broke" });
+  report({
+    type: "summary",
+    time,
+    ok: false,
+    profiles: where.map((w, i) => ({
+      ...w,
+      status: i === 2 ? "failed" : "confirmed",
+      ok: i !== 2,
+      message: i === 2 ? "eu.system broke" : "",
+    })),
+  });
+  // The last frame drawn, before the summary: the view's own escapes taken out.
+  // deno-lint-ignore no-control-regex
+  const frame = out.split("\n\n")[0].replace(/\x1b\[\d*F|\x1b\[2K/g, "").split("\n");
+  assert.match(frame[0], /^deploy-ts \d+:\d\d {2}2 nodes, 3 profiles: /);
+  const rows = frame.slice(1);
+  assert.deepEqual(rows.map((l) => l.replace(/ +/g, " ").trim()), [
+    "web.eu.system queued copying to web.eu",
+    "web.system queued copying to web",
+    "web.eu.system failed 0:00 eu.system broke",
+  ]);
+  // The failing profile's log is its own node's: web's copy, not web.eu's.
+  assert.match(out, /web\.eu\.system: eu\.system broke\n {2}\| copying to web\n/);
 });

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { formatStatus, type ProfileStatusReport } from "./status.ts";
+import { formatStatus, type ProfileStatusReport } from "./status_format.ts";
 
 const row = (over: Partial<ProfileStatusReport>): ProfileStatusReport => ({
   node: "web",
