@@ -8,6 +8,7 @@ import { z } from "zod";
 import { ConfigError, describeContext, type ErrorContext } from "../errors.ts";
 import { closest } from "./suggest.ts";
 import { MAX_TIMEOUT_SECONDS } from "../vocabulary.ts";
+import type { Same } from "../type_check.ts";
 import {
   type GenericSettings,
   SETTING_NAMES,
@@ -77,7 +78,7 @@ export const DeploySchema = z.looseObject({
 });
 
 // The schema and the table agree on every setting's type.
-type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+
 const _genericMatchesTable: Same<z.infer<z.ZodObject<GenericShape>>, GenericSettings> = true;
 
 export type { GenericSettings };
