@@ -5,7 +5,8 @@
  */
 import { hostname, userInfo } from "node:os";
 import type { ProfilePlan } from "../config/plan.ts";
-import { type HelperEvent, type Outcome, parseEvent } from "../helper/protocol.ts";
+import type { HelperEvent, Outcome } from "../helper/protocol.ts";
+import { parseHelperEvent, parseProfileDescription } from "./helper_output.ts";
 import { lastLines, type RunResult } from "../process/run.ts";
 import type { Transport } from "../ssh/transport.ts";
 import { DeployError } from "../errors.ts";
@@ -111,7 +112,14 @@ class RunFollower {
   constructor(readonly plan: ProfilePlan, readonly ctx: HelperContext) {}
 
   onLine = (line: string) => {
-    const e = parseEvent(line);
+    let e: HelperEvent | undefined;
+    try {
+      e = parseHelperEvent(line, { node: this.plan.node, profile: this.plan.profile });
+    } catch (error) {
+      // Shown, and the run ends without an outcome: never guessed from a malformed event.
+      this.ctx.onLog((error as Error).message, "ssh");
+      return;
+    }
     if (!e) {
       if (line.trim()) this.ctx.onLog(line, "ssh");
       return;
@@ -228,7 +236,7 @@ export async function queryProfile(
       },
     );
   }
-  return JSON.parse(r.stdout.trim().split("\n").at(-1)!);
+  return parseProfileDescription(r.stdout, { node: plan.node, profile: plan.profile });
 }
 
 /** What a revoke goes back to, and what it may undo. */

@@ -79,7 +79,9 @@ function recordingTransport(stdin: (string | undefined)[]): Transport {
       argv,
       code: 0,
       signal: null,
-      stdout: "{}\n",
+      // What `deploy query` prints for a profile that does not exist yet.
+      stdout:
+        '{"profilePath":"/p","generation":null,"closure":null,"generations":[],"record":null}\n',
       stderr: "",
       timedOut: false,
     });

@@ -41,14 +41,3 @@ export type HelperEvent =
 export function encodeEvent(event: HelperEvent): string {
   return `${JSON.stringify(event)}\n`;
 }
-
-/** Parse one line of helper output; undefined for anything that is not an event. */
-export function parseEvent(line: string): HelperEvent | undefined {
-  if (!line.startsWith("{")) return undefined;
-  try {
-    const e = JSON.parse(line);
-    return typeof e?.type === "string" ? e as HelperEvent : undefined;
-  } catch {
-    return undefined;
-  }
-}

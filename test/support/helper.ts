@@ -7,7 +7,8 @@ import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { run, runChecked } from "../../src/process/run.ts";
 import { shellQuoteArgv } from "../../src/ssh/shell_quote.ts";
-import { type HelperEvent, parseEvent } from "../../src/helper/protocol.ts";
+import type { HelperEvent } from "../../src/helper/protocol.ts";
+import { parseHelperEvent } from "../../src/deploy/helper_output.ts";
 import { REPO_ROOT, type Testbed } from "./testbed.ts";
 import { writeTree } from "./flake.ts";
 import { bundlePath } from "./cli.ts";
@@ -103,7 +104,7 @@ export class HelperSession {
       const lines = partial.split("\n");
       partial = lines.pop()!;
       for (const line of lines) {
-        const e = parseEvent(line);
+        const e = parseHelperEvent(line, {});
         if (!e) continue;
         this.events.push(e);
         this.#waiters = this.#waiters.filter((w) => (w.pred(e) ? (w.resolve(e), false) : true));
