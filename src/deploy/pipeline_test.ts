@@ -10,6 +10,7 @@ import type { DeployEventInput } from "../ui/events.ts";
 import type { Host } from "./host.ts";
 import { type FailurePolicy, runPipeline } from "./pipeline.ts";
 import type { HelperOutcome } from "./remote_helper.ts";
+import type { ActivationGoal } from "../vocabulary.ts";
 
 const profile = (node: string, name = "system"): ProfilePlan => ({
   repo: ".",
@@ -65,11 +66,16 @@ function fakeHosts(failing: string[], unreachable: string[] = []) {
   return { calls, hosts };
 }
 
-async function deploy(plan: ProfilePlan[], onFailure: FailurePolicy, failing: string[]) {
-  const fake = fakeHosts(failing);
+async function deploy(
+  plan: ProfilePlan[],
+  onFailure: FailurePolicy,
+  failing: string[],
+  o: { goal?: ActivationGoal; unreachable?: string[] } = {},
+) {
+  const fake = fakeHosts(failing, o.unreachable);
   const events: DeployEventInput[] = [];
   const results = await runPipeline({
-    goal: "switch",
+    goal: o.goal ?? "switch",
     onFailure,
     jobs: 1,
     checkSigs: false,
@@ -81,7 +87,7 @@ async function deploy(plan: ProfilePlan[], onFailure: FailurePolicy, failing: st
     hosts: fake.hosts,
   });
   const status = Object.fromEntries(results.map((r) => [`${r.node}.${r.profile}`, r.status]));
-  return { status, calls: fake.calls, events };
+  return { status, results, calls: fake.calls, events };
 }
 
 Deno.test("pipeline: one node fails, the rest are skipped, the succeeded are revoked newest first", async () => {
@@ -131,18 +137,8 @@ Deno.test("pipeline: keep-going lets every node stand on its own", async () => {
 });
 
 Deno.test("pipeline: an unreachable host fails its node; a revoke then puts back the others", async () => {
-  const fake = fakeHosts([], ["b"]);
-  const results = await runPipeline({
-    goal: "switch",
-    onFailure: "stop-and-revoke",
-    jobs: 1,
-    checkSigs: false,
-    extraNixArgs: [],
-    plan: [profile("a"), profile("b")],
-    emit: () => {},
-    passwords: new Map(),
-    local,
-    hosts: fake.hosts,
+  const { results } = await deploy([profile("a"), profile("b")], "stop-and-revoke", [], {
+    unreachable: ["b"],
   });
   assert.deepEqual(results.map((r) => [r.node, r.status, r.message]), [
     ["a", "revoked", "back on 1 (because b.system failed)"],
@@ -151,18 +147,8 @@ Deno.test("pipeline: an unreachable host fails its node; a revoke then puts back
 });
 
 Deno.test("pipeline: a dry activation is never revoked", async () => {
-  const fake = fakeHosts(["b.system"]);
-  await runPipeline({
+  const { calls } = await deploy([profile("a"), profile("b")], "stop-and-revoke", ["b.system"], {
     goal: "dry-activate",
-    onFailure: "stop-and-revoke",
-    jobs: 1,
-    checkSigs: false,
-    extraNixArgs: [],
-    plan: [profile("a"), profile("b")],
-    emit: () => {},
-    passwords: new Map(),
-    local,
-    hosts: fake.hosts,
   });
-  assert.ok(!fake.calls.some((c) => c.startsWith("revoke")));
+  assert.ok(!calls.some((c) => c.startsWith("revoke")));
 });

@@ -6,17 +6,8 @@
  * stays, and the next helper run on the profile that can take the lock
  * knows the worker is gone and rolls the run back (see recover.ts).
  */
-import {
-  closeSync,
-  constants,
-  fsyncSync,
-  openSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  writeSync,
-} from "node:fs";
-import { Buffer } from "node:buffer";
+import { rmSync } from "node:fs";
+import { readPrivate, replacePrivate, syncDirectory } from "./private_file.ts";
 import { basename, join } from "node:path";
 import { ensureStateDir, stateDir } from "./lock.ts";
 
@@ -41,35 +32,13 @@ export function pendingPath(profilePath: string): string {
 
 /** Write the mark and make it durable (file and directory synced) before the profile changes. */
 export function writePending(profilePath: string, run: PendingRun): void {
-  const dir = ensureStateDir(profilePath);
-  const path = pendingPath(profilePath);
-  const tmp = `${path}.tmp`;
-  rmSync(tmp, { force: true });
-  const fd = openSync(
-    tmp,
-    constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
-    0o600,
-  );
-  try {
-    const bytes = Buffer.from(JSON.stringify(run));
-    let off = 0;
-    while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, path);
-  syncDir(dir);
+  ensureStateDir(profilePath);
+  replacePrivate(pendingPath(profilePath), JSON.stringify(run), { durable: true });
 }
 
 export function readPending(profilePath: string): PendingRun | undefined {
   try {
-    const fd = openSync(pendingPath(profilePath), constants.O_RDONLY | constants.O_NOFOLLOW);
-    try {
-      return JSON.parse(readFileSync(fd, "utf8"));
-    } finally {
-      closeSync(fd);
-    }
+    return JSON.parse(readPrivate(pendingPath(profilePath)));
   } catch {
     return undefined;
   }
@@ -77,18 +46,5 @@ export function readPending(profilePath: string): PendingRun | undefined {
 
 export function clearPending(profilePath: string): void {
   rmSync(pendingPath(profilePath), { force: true });
-  syncDir(stateDir(profilePath));
-}
-
-function syncDir(dir: string): void {
-  try {
-    const fd = openSync(dir, constants.O_RDONLY);
-    try {
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-  } catch {
-    // Not every platform syncs a directory; the rename is still atomic.
-  }
+  syncDirectory(stateDir(profilePath));
 }

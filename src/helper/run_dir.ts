@@ -7,22 +7,13 @@
  * following symbolic links, so nothing planted there can redirect a write.
  */
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
-import {
-  closeSync,
-  constants,
-  lstatSync,
-  mkdtempSync,
-  openSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  writeSync,
-} from "node:fs";
+import { constants, lstatSync, mkdtempSync, openSync, renameSync, rmSync } from "node:fs";
 import { Buffer } from "node:buffer";
 import { basename, join } from "node:path";
 import process from "node:process";
 import { DeployError } from "../errors.ts";
 import type { RunStatus } from "./protocol.ts";
+import { readPrivate, replacePrivate, writePrivate } from "./private_file.ts";
 import { ensureSafeTempPath } from "./temp_path.ts";
 
 export const RUN_DIR_PREFIX = "deploy-ts-";
@@ -108,7 +99,7 @@ export class RunDir {
   }
 
   writeJob(job: Job): void {
-    writePrivate(this.jobPath, JSON.stringify(job), true);
+    writePrivate(this.jobPath, JSON.stringify(job), { replace: true });
   }
   readJob(): Job {
     return JSON.parse(readPrivate(this.jobPath));
@@ -116,10 +107,7 @@ export class RunDir {
 
   /** Write the status atomically, so a reader never sees half of it. */
   writeStatus(status: RunStatus): void {
-    const tmp = `${this.statusPath}.tmp`;
-    rmSync(tmp, { force: true });
-    writePrivate(tmp, JSON.stringify(status), true);
-    renameSync(tmp, this.statusPath);
+    replacePrivate(this.statusPath, JSON.stringify(status));
   }
   readStatus(): RunStatus | undefined {
     try {
@@ -141,7 +129,7 @@ export class RunDir {
   /** Make a new random token; only its hash stays on the host. */
   issueToken(): string {
     const token = randomBytes(32).toString("hex");
-    writePrivate(this.tokenPath, sha256(token), true);
+    writePrivate(this.tokenPath, sha256(token), { replace: true });
     return token;
   }
   tokenMatches(token: string): boolean {
@@ -151,7 +139,7 @@ export class RunDir {
   }
 
   createCanary(): void {
-    writePrivate(this.canaryPath, "", false);
+    writePrivate(this.canaryPath, "", { replace: false });
   }
   private get confirmedPath(): string {
     return `${this.canaryPath}.confirmed`;
@@ -215,32 +203,6 @@ function isOwnFile(path: string): boolean {
     return st.isFile() && st.uid === (process.getuid?.() ?? st.uid);
   } catch {
     return false;
-  }
-}
-
-/** Create (exclusively, or replacing a plain file) a 0600 file without following a symlink. */
-function writePrivate(path: string, data: string, replace: boolean): void {
-  const fd = openSync(
-    path,
-    constants.O_WRONLY | constants.O_CREAT | constants.O_NOFOLLOW |
-      (replace ? constants.O_TRUNC : constants.O_EXCL),
-    0o600,
-  );
-  try {
-    const bytes = Buffer.from(data);
-    let off = 0;
-    while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
-  } finally {
-    closeSync(fd);
-  }
-}
-
-function readPrivate(path: string): string {
-  const fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
-  try {
-    return readFileSync(fd, "utf8");
-  } finally {
-    closeSync(fd);
   }
 }
 
