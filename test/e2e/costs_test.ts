@@ -13,7 +13,7 @@ async function hostCounters(tb: Testbed, host: string) {
   const sshdLog = join(tb.dir, "hosts", host, "sshd.log");
   const logins = (await Deno.readTextFile(sshdLog)).split("\n")
     .filter((l) => l.startsWith("Accepted publickey")).length;
-  const starts = (await tb.exec(host, ["sh", "-c", "cat /tmp/deploy-ts-helper-starts || true"]))
+  const starts = (await tb.exec(host, ["sh", "-c", "cat /tmp/testbed-helper-starts || true"]))
     .stdout.split("\n").filter((l) => l !== "");
   return { logins, starts };
 }
