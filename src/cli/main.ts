@@ -7,9 +7,8 @@
 import process from "node:process";
 import { DeployError } from "../errors.ts";
 import { showEscaped } from "../ui/host_text.ts";
-
-/** Subcommands that run on the target host. */
-export const HELPER_COMMANDS = ["activate", "wait", "confirm", "revoke", "query"] as const;
+// Small (no zod, no commander): the subcommands that run on the target host.
+import { HELPER_COMMANDS } from "../helper/requests.ts";
 
 /** Run deploy-ts with these arguments (no program name); resolves to the exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
