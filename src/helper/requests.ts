@@ -353,7 +353,7 @@ export type HelperRequest = { [C in HelperCommand]: { command: C; request: Reque
 export function encodeRequest<C extends HelperCommand>(
   command: C,
   input: RequestInput<C>,
-): string[] {
+): [C, ...string[]] {
   const codec = REQUESTS[command] as unknown as RequestCodec<TableOf<C>>;
   return [command, ...codec.encode(input)];
 }
