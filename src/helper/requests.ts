@@ -71,7 +71,12 @@ export type Encodable<T extends OptionTable> = Simplify<
 const IGNORED = new Map([["debug-logs", { value: false }], ["log-dir", { value: true }]]);
 const SHORT = new Map([["d", "debug-logs"]]);
 
-const GOAL_FLAGS = { "dry-activate": "dry-activate", boot: "boot" } as const;
+/** How each goal but switch (the default) is spelled; typed so that a new goal needs a flag here. */
+const GOAL_FLAGS: Record<Exclude<ActivationGoal, "switch">, string> = {
+  "dry-activate": "dry-activate",
+  boot: "boot",
+};
+const GOALS = Object.entries(GOAL_FLAGS) as [Exclude<ActivationGoal, "switch">, string][];
 const PROFILE_FLAGS = ["profile-path", "profile-user", "profile-name"] as const;
 
 /** The flags a row reads, and whether each takes a value. */
@@ -82,7 +87,7 @@ function flagsOf(spec: OptionSpec): [string, { value: boolean }][] {
     case "profile":
       return PROFILE_FLAGS.map((f) => [f, { value: true }]);
     case "goal":
-      return Object.keys(GOAL_FLAGS).map((f) => [f, { value: false }]);
+      return GOALS.map(([, flag]) => [flag, { value: false }]);
     case "flag":
       return [[spec.flag, { value: false }]];
     default:
@@ -201,10 +206,13 @@ function decodeField(
       return { user, name };
     }
     case "goal": {
-      if (options.has("dry-activate") && options.has("boot")) {
-        throw new UsageError("--dry-activate and --boot cannot be used together");
+      const given = GOALS.filter(([, flag]) => options.has(flag));
+      if (given.length > 1) {
+        throw new UsageError(
+          `${given.map(([, flag]) => `--${flag}`).join(" and ")} cannot be used together`,
+        );
       }
-      return options.has("dry-activate") ? "dry-activate" : options.has("boot") ? "boot" : "switch";
+      return given[0]?.[0] ?? "switch";
     }
     case "flag":
       return options.has(spec.flag);
