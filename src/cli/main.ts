@@ -8,9 +8,8 @@ import { appendFileSync } from "node:fs";
 import process from "node:process";
 import { DeployError } from "../errors.ts";
 import { showEscaped } from "../ui/host_text.ts";
-
-/** Subcommands that run on the target host. */
-export const HELPER_COMMANDS = ["activate", "wait", "confirm", "revoke", "query"] as const;
+// Small (no zod, no commander): the subcommands that run on the target host.
+import { HELPER_COMMANDS } from "../helper/requests.ts";
 
 /**
  * Every start of the helper costs a host a Deno start: with
@@ -21,7 +20,7 @@ function traceHelperStart(argv: readonly string[]): void {
   const file = process.env.DEPLOY_TS_TRACE_STARTS;
   if (!file) return;
   try {
-    appendFileSync(file, `${argv[0]}${argv.includes("--worker") ? " (worker)" : ""}\n`);
+    appendFileSync(file, `${argv[0]}\n`);
   } catch {
     // Best effort: tracing never changes what the helper does.
   }

@@ -11,6 +11,7 @@ import { lastLines, type RunResult } from "../process/run.ts";
 import type { Transport } from "../ssh/transport.ts";
 import { DeployError } from "../errors.ts";
 import type { ProfileDescription } from "../helper/query.ts";
+import { encodeRequest, type HelperCommand, type ProfileRef } from "../helper/requests.ts";
 import { elevationPrefix, needsPassword, stdinFor } from "./elevation.ts";
 import type { ActivationGoal } from "../vocabulary.ts";
 
@@ -47,17 +48,26 @@ export function deployerName(): string {
   return `${userInfo().username}@${hostname()}`;
 }
 
-export function profileArgs(plan: ProfilePlan): string[] {
+/** Which profile on the host: the explicit profilePath, else the user's profile of that name. */
+function profileRef(plan: ProfilePlan): ProfileRef {
   return plan.profilePath !== undefined
-    ? ["--profile-path", plan.profilePath]
-    : ["--profile-user", plan.settings.user, "--profile-name", plan.profile];
+    ? { path: plan.profilePath }
+    : { user: plan.settings.user, name: plan.profile };
 }
 
-/** `deploy COMMAND ARGS…` of the helper on the host, run as the profile's user. */
+/** The options naming the profile, as every profile command of the helper spells them. */
+export function profileArgs(plan: ProfilePlan): string[] {
+  return encodeRequest("query", { profile: profileRef(plan) }).slice(1);
+}
+
+/**
+ * `deploy COMMAND ARGS…` of the helper on the host, run as the profile's
+ * user; COMMAND ARGS… come from requests.ts's encodeRequest.
+ */
 export function helperArgv(
   plan: ProfilePlan,
   helper: string,
-  command: string,
+  command: HelperCommand,
   ...args: string[]
 ): string[] {
   return [...elevationPrefix(plan.settings), `${helper}/bin/deploy`, command, ...args];
@@ -82,22 +92,18 @@ export function activateArgv(
   return helperArgv(
     plan,
     ctx.helper,
-    "activate",
-    plan.path,
-    ...profileArgs(plan),
-    "--temp-path",
-    s.tempPath,
-    "--confirm-timeout",
-    String(s.confirmTimeout),
-    "--activation-timeout",
-    String(s.activationTimeout),
-    ...(s.magicRollback ? ["--magic-rollback"] : []),
-    ...(s.autoRollback ? ["--auto-rollback"] : []),
-    ...(mode.goal === "dry-activate" ? ["--dry-activate"] : []),
-    ...(mode.goal === "boot" ? ["--boot"] : []),
-    ...(mode.generation === undefined ? [] : ["--generation", String(mode.generation)]),
-    "--deployer",
-    ctx.deployer,
+    ...encodeRequest("activate", {
+      closure: plan.path,
+      profile: profileRef(plan),
+      tempPath: s.tempPath,
+      confirmTimeout: s.confirmTimeout,
+      activationTimeout: s.activationTimeout,
+      magicRollback: s.magicRollback,
+      autoRollback: s.autoRollback,
+      goal: mode.goal,
+      generation: mode.generation,
+      deployer: ctx.deployer,
+    }),
   );
 }
 
@@ -147,7 +153,7 @@ class RunFollower {
   async confirm(): Promise<void> {
     this.ctx.onPhase("confirming", "confirming over a new SSH connection");
     const r = await this.ctx.transport.runFresh(
-      helperArgv(this.plan, this.ctx.helper, "confirm", this.runDir!),
+      helperArgv(this.plan, this.ctx.helper, ...encodeRequest("confirm", { runDir: this.runDir! })),
       {
         input: helperStdin(this.plan, this.ctx, `${this.token}\n`),
         // The host stops accepting a confirmation confirmTimeout after its
@@ -187,7 +193,7 @@ export async function activateProfile(
     );
     await new Promise((r) => setTimeout(r, 1000 * attempt));
     session = await ctx.transport.runFresh(
-      helperArgv(plan, ctx.helper, "wait", follower.runDir),
+      helperArgv(plan, ctx.helper, ...encodeRequest("wait", { runDir: follower.runDir })),
       { input: helperStdin(plan, ctx), onStdoutLine: follower.onLine },
     );
   }
@@ -224,7 +230,7 @@ export async function queryProfile(
   ctx: HelperContext,
 ): Promise<ProfileDescription> {
   const r = await ctx.transport.run(
-    helperArgv(plan, ctx.helper, "query", ...profileArgs(plan)),
+    helperArgv(plan, ctx.helper, ...encodeRequest("query", { profile: profileRef(plan) })),
     { input: helperStdin(plan, ctx) },
   );
   if (r.code !== 0) {
@@ -259,19 +265,16 @@ export async function revokeProfile(
   const argv = helperArgv(
     plan,
     ctx.helper,
-    "revoke",
-    ...profileArgs(plan),
-    "--temp-path",
-    plan.settings.tempPath,
-    "--to-generation",
-    generations.previous === null ? "none" : String(generations.previous),
-    ...(generations.activated === null
-      ? []
-      : ["--expect-generation", String(generations.activated)]),
-    ...(generations.created === null ? [] : ["--remove-generation", String(generations.created)]),
-    ...(boot ? ["--boot"] : []),
-    "--deployer",
-    ctx.deployer,
+    ...encodeRequest("revoke", {
+      profile: profileRef(plan),
+      tempPath: plan.settings.tempPath,
+      toGeneration: generations.previous,
+      // Left out when unknown: the host then expects the generation it removes.
+      expectGeneration: generations.activated ?? undefined,
+      removeGeneration: generations.created ?? undefined,
+      boot,
+      deployer: ctx.deployer,
+    }),
   );
   const r = await ctx.transport.run(argv, {
     input: helperStdin(plan, ctx),

@@ -6,8 +6,7 @@
  * nixos-rebuild made works (deploy-rs #86).
  */
 import { join } from "node:path";
-
-export type ActivationMode = "switch" | "dry-activate" | "boot";
+import type { ActivationGoal } from "../vocabulary.ts";
 
 export interface ActivationCommand {
   argv: string[];
@@ -25,18 +24,18 @@ export const ENTRY_NAMES = [
 /** The command that activates the profile at `dir`, or undefined when it has no entry point. */
 export function activationCommand(
   dir: string,
-  mode: ActivationMode,
+  goal: ActivationGoal,
   exists: (path: string) => boolean,
 ): ActivationCommand | undefined {
   const env = {
     PROFILE: dir,
-    DRY_ACTIVATE: mode === "dry-activate" ? "1" : "0",
-    BOOT: mode === "boot" ? "1" : "0",
+    DRY_ACTIVATE: goal === "dry-activate" ? "1" : "0",
+    BOOT: goal === "boot" ? "1" : "0",
   };
   for (const name of ENTRY_NAMES) {
     const path = join(dir, name);
     if (!exists(path)) continue;
-    const argv = name === "bin/switch-to-configuration" ? [path, mode] : [path];
+    const argv = name === "bin/switch-to-configuration" ? [path, goal] : [path];
     return { argv, env, cwd: dir };
   }
   return undefined;

@@ -5,7 +5,8 @@
  * generation the profile is removed: the host is as it was.
  */
 import { existsSync, rmSync } from "node:fs";
-import { activationCommand, type ActivationMode } from "./activation_entry.ts";
+import type { ActivationGoal } from "../vocabulary.ts";
+import { activationCommand } from "./activation_entry.ts";
 import { runEntry } from "./entry_process.ts";
 import {
   currentGeneration,
@@ -23,15 +24,15 @@ export const DEFAULT_REACTIVATION_TIMEOUT = 240;
 /** Run the activation entry of the profile (or closure) at `dir`, killed after `timeout` seconds. */
 export async function activateEntry(
   dir: string,
-  mode: ActivationMode,
+  goal: ActivationGoal,
   timeout: number | undefined,
   say: (message: string) => void,
   env: Record<string, string> = {},
 ): Promise<EntryResult> {
-  const found = activationCommand(dir, mode, existsSync);
+  const found = activationCommand(dir, goal, existsSync);
   if (!found) return { ok: false, missing: true, message: `${dir} has no activation entry` };
   const command = { ...found, env: { ...found.env, ...env } };
-  say(`running ${command.argv.join(" ")} (${mode})`);
+  say(`running ${command.argv.join(" ")} (${goal})`);
   const r = await runEntry(command, timeout);
   if (r.timedOut) {
     return {

@@ -12,6 +12,7 @@ import { Buffer } from "node:buffer";
 import { basename, join } from "node:path";
 import process from "node:process";
 import { DeployError } from "../errors.ts";
+import type { ActivationGoal } from "../vocabulary.ts";
 import type { RunStatus } from "./protocol.ts";
 import { readPrivate, replacePrivate, writePrivate } from "./private_file.ts";
 import { ensureSafeTempPath } from "./temp_path.ts";
@@ -25,7 +26,7 @@ export interface ActivationJob {
   kind: "activate";
   closure: string;
   profilePath: string;
-  mode: "switch" | "dry-activate" | "boot";
+  goal: ActivationGoal;
   autoRollback: boolean;
   magicRollback: boolean;
   confirmTimeout: number;

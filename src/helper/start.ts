@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import process from "node:process";
 import { followRun, writeEvent } from "./follow.ts";
+import { encodeRequest } from "./requests.ts";
 import { type Job, RunDir } from "./run_dir.ts";
 import { denoRuntime } from "../process/runtime.ts";
 
@@ -32,7 +33,7 @@ export function selfArgv(): string[] {
 }
 
 function detachedArgv(runDir: RunDir): { argv: string[]; viaSystemd: boolean } {
-  const worker = [...selfArgv(), "activate", "--worker", runDir.path];
+  const worker = [...selfArgv(), ...encodeRequest("run-job", { runDir: runDir.path })];
   const systemdRun = process.getuid?.() === 0 && existsSync("/run/systemd/system")
     ? findInPath("systemd-run")
     : undefined;
@@ -67,12 +68,12 @@ export async function startAndFollow(
   job: Job,
   options: { issueToken: boolean },
 ): Promise<number> {
-  const run = RunDir.create(tempPath);
-  run.writeJob(job);
-  const token = options.issueToken ? run.issueToken() : undefined;
-  writeEvent({ type: "run", runDir: run.path, ...(token ? { token } : {}) });
-  const log = run.openLog();
-  const { argv, viaSystemd } = detachedArgv(run);
+  const runDir = RunDir.create(tempPath);
+  runDir.writeJob(job);
+  const token = options.issueToken ? runDir.issueToken() : undefined;
+  writeEvent({ type: "run", runDir: runDir.path, ...(token ? { token } : {}) });
+  const log = runDir.openLog();
+  const { argv, viaSystemd } = detachedArgv(runDir);
   const child = spawn(argv[0], argv.slice(1), {
     detached: !viaSystemd,
     stdio: ["ignore", log, log],
@@ -80,7 +81,7 @@ export async function startAndFollow(
   });
   child.on("error", (e) => {
     // Before the worker ran, nothing on the host changed.
-    run.writeStatus({
+    runDir.writeStatus({
       phase: "done",
       outcome: "failed",
       message: `could not start the worker: ${e.message}`,
@@ -92,5 +93,5 @@ export async function startAndFollow(
     });
   });
   child.unref();
-  return await followRun(run, writeEvent);
+  return await followRun(runDir, writeEvent);
 }

@@ -40,7 +40,7 @@ class Worker {
   /** The first failed status write, named in the outcome. */
   statusError?: string;
 
-  constructor(readonly run: RunDir, readonly job: ActivationJob | RevokeJob) {
+  constructor(readonly runDir: RunDir, readonly job: ActivationJob | RevokeJob) {
     const now = Date.now();
     this.status = {
       phase: "locking",
@@ -63,7 +63,7 @@ class Worker {
   update(patch: Partial<RunStatus>): void {
     this.status = { ...this.status, ...patch, updatedAt: Date.now() };
     try {
-      this.run.writeStatus(this.status);
+      this.runDir.writeStatus(this.status);
     } catch (e) {
       // Before the switch, failing is safe; after it, the rollback matters more.
       if (!this.undo) throw e;
@@ -89,7 +89,7 @@ class Worker {
           previousGeneration: this.status.previousGeneration ?? null,
           newGeneration: this.status.newGeneration ?? null,
           activeGeneration: active,
-          runDir: this.run.path,
+          runDir: this.runDir.path,
         });
       } catch (e) {
         this.say(`recording the outcome failed: ${errorText(e)}`);
@@ -109,7 +109,7 @@ class Worker {
       deployer: this.job.deployer,
       pid: process.pid,
       since: Date.now(),
-      runDir: this.run.path,
+      runDir: this.runDir.path,
     });
     if ("lock" in result) return result.lock;
     this.finish(
@@ -136,11 +136,11 @@ class Worker {
     this.undo = undefined;
   }
 
-  async runActivation(job: ActivationJob): Promise<number> {
-    const P = job.profilePath;
-    const previous = currentGeneration(P);
+  async activate(job: ActivationJob): Promise<number> {
+    const profile = job.profilePath;
+    const previous = currentGeneration(profile);
     this.update({ phase: "setting", previousGeneration: previous ?? null });
-    if (job.mode === "dry-activate") {
+    if (job.goal === "dry-activate") {
       this.update({ phase: "activating" });
       const dry = await activateEntry(
         job.closure,
@@ -152,46 +152,49 @@ class Worker {
         ? this.finish("dry-activated", "dry activation succeeded; nothing was changed")
         : this.finish("failed", `dry activation failed: ${dry.message}; nothing was changed`);
     }
-    if (!activationCommand(job.closure, job.mode, existsSync)) {
+    if (!activationCommand(job.closure, job.goal, existsSync)) {
       return this.finish(
         "failed",
         `${job.closure} has no activation entry (deploy-ts-activate, deploy-rs-activate or bin/switch-to-configuration); nothing was changed`,
       );
     }
-    const before = listGenerations(P);
+    const before = listGenerations(profile);
     if (job.generation !== undefined && !before.includes(job.generation)) {
-      return this.finish("failed", `${P} has no generation ${job.generation}; nothing was changed`);
+      return this.finish(
+        "failed",
+        `${profile} has no generation ${job.generation}; nothing was changed`,
+      );
     }
     // Durable before the profile changes: if this worker dies, the next helper run rolls back.
-    writePending(P, {
-      runDir: this.run.path,
+    writePending(profile, {
+      runDir: this.runDir.path,
       pid: process.pid,
       deployer: job.deployer,
       closure: job.closure,
       previousGeneration: previous ?? null,
       before,
-      boot: job.mode === "boot",
+      boot: job.goal === "boot",
       activationTimeout: job.activationTimeout,
       since: Date.now(),
     });
-    const made = () => listGenerations(P).filter((g) => !before.includes(g));
+    const createdSinceStart = () => listGenerations(profile).filter((g) => !before.includes(g));
     this.undo = {
       previous,
       remove: [],
-      boot: job.mode === "boot",
+      boot: job.goal === "boot",
       activationTimeout: job.activationTimeout,
     };
     try {
       if (job.generation !== undefined) {
-        this.say(`switching ${P} to generation ${job.generation}`);
-        await switchGeneration(P, job.generation);
+        this.say(`switching ${profile} to generation ${job.generation}`);
+        await switchGeneration(profile, job.generation);
       } else {
-        this.say(`setting ${P} to ${job.closure}`);
-        await setProfile(P, job.closure);
+        this.say(`setting ${profile} to ${job.closure}`);
+        await setProfile(profile, job.closure);
       }
     } catch (e) {
-      this.undo.remove = made();
-      if (this.undo.remove.length === 0 && currentGeneration(P) === previous) {
+      this.undo.remove = createdSinceStart();
+      if (this.undo.remove.length === 0 && currentGeneration(profile) === previous) {
         this.keep();
         return this.finish(
           "failed",
@@ -208,10 +211,10 @@ class Worker {
         `setting the profile failed: ${errorText(e)}; ${back.message}`,
       );
     }
-    const active = currentGeneration(P);
+    const active = currentGeneration(profile);
     // Only generations this run created are deleted on rollback; `nix-env --set`
     // reuses the newest generation when it already points to the closure.
-    this.undo.remove = made();
+    this.undo.remove = createdSinceStart();
     this.update({
       phase: "activating",
       newGeneration: active ?? null,
@@ -219,11 +222,11 @@ class Worker {
     });
     // A profile that can (lib.activate.nixos) switches now and becomes the boot
     // default only once confirmed: a reboot in the window boots the old system.
-    const bootAfterConfirm = job.mode === "switch" && job.magicRollback &&
+    const bootAfterConfirm = job.goal === "switch" && job.magicRollback &&
       existsSync(join(job.closure, BOOT_AFTER_CONFIRM_MARKER));
     const entry = await activateEntry(
-      P,
-      job.mode,
+      profile,
+      job.goal,
       job.activationTimeout,
       this.say,
       bootAfterConfirm ? { DEPLOY_TS_BOOT_AFTER_CONFIRM: "1" } : {},
@@ -239,7 +242,7 @@ class Worker {
       const back = await this.rollBack();
       return this.finish("rolled-back", `${entry.message}; ${back.message}`);
     }
-    if (job.mode === "boot") {
+    if (job.goal === "boot") {
       this.keep();
       return this.finish("activated-for-boot", `generation ${active} is set for the next boot`);
     }
@@ -256,7 +259,7 @@ class Worker {
     const confirmation = await this.awaitConfirmation(timeoutMs);
     if (confirmation === "confirmed" && bootAfterConfirm) {
       this.say(`confirmed; making generation ${active} the boot default`);
-      const boot = await activateEntry(P, "boot", job.activationTimeout, this.say);
+      const boot = await activateEntry(profile, "boot", job.activationTimeout, this.say);
       if (!boot.ok) {
         const back = await this.rollBack();
         return this.finish(
@@ -288,7 +291,7 @@ class Worker {
   ): Promise<"confirmed" | "expired" | "vanished" | { error: string }> {
     return new Promise((resolve) => {
       try {
-        this.run.createCanary();
+        this.runDir.createCanary();
       } catch (e) {
         resolve({ error: `creating the canary: ${errorText(e)}` });
         return;
@@ -296,13 +299,13 @@ class Worker {
       let settled = false;
       let watcher: ReturnType<typeof watch> | undefined;
       const check = () => {
-        const c = this.run.confirmation();
+        const c = this.runDir.confirmation();
         if (c !== "pending") settle(c);
       };
       const poll = setInterval(check, 250);
       // Whoever wins the rename race decides; setTimeout runs on the monotonic clock.
       const timer = setTimeout(
-        () => settle(this.run.expireCanaryConfirmed() ? "confirmed" : "expired"),
+        () => settle(this.runDir.expireCanaryConfirmed() ? "confirmed" : "expired"),
         timeoutMs,
       );
       const settle = (r: "confirmed" | "expired" | "vanished" | { error: string }) => {
@@ -314,7 +317,7 @@ class Worker {
         resolve(r);
       };
       try {
-        watcher = watch(this.run.path, check);
+        watcher = watch(this.runDir.path, check);
         watcher.on("error", () => {/* the poll still decides */});
       } catch {
         watcher = undefined;
@@ -323,9 +326,9 @@ class Worker {
     });
   }
 
-  async runRevoke(job: RevokeJob): Promise<number> {
-    const P = job.profilePath;
-    const current = currentGeneration(P);
+  async revoke(job: RevokeJob): Promise<number> {
+    const profile = job.profilePath;
+    const current = currentGeneration(profile);
     this.update({ phase: "rolling-back", previousGeneration: current ?? null });
     // A late revoke must not undo a deployment that came after this run's.
     if (job.expectGeneration !== null && current !== job.expectGeneration) {
@@ -342,27 +345,27 @@ class Worker {
       boot: job.boot,
       activationTimeout: job.activationTimeout,
     };
-    const back = await rollBackProfile(P, this.undo, this.say);
+    const back = await rollBackProfile(profile, this.undo, this.say);
     this.undo = undefined;
     return this.finish(back.ok ? "revoked" : "failed", `revoked: ${back.message}`);
   }
 }
 
-/** Entry point of `deploy activate --worker RUN_DIR`. */
-export async function runWorker(runDirPath: string): Promise<number> {
+/** Entry point of `deploy run-job RUN_DIR` (started by start.ts). */
+export async function workerMain(runDirPath: string): Promise<number> {
   // The SSH session that started us may go away; that must not stop us.
   process.on("SIGHUP", () => {});
   // Writes to a log on a full disk must not kill the worker.
   process.stdout.on("error", () => {});
   process.stderr.on("error", () => {});
-  const dir = RunDir.open(runDirPath);
-  const job = dir.readJob();
-  const worker = new Worker(dir, job);
+  const runDir = RunDir.open(runDirPath);
+  const job = runDir.readJob();
+  const worker = new Worker(runDir, job);
   const lock = await worker.lock();
   if (!lock) return 1;
   try {
     await recoverUnderLock(job.profilePath, worker.say);
-    return job.kind === "activate" ? await worker.runActivation(job) : await worker.runRevoke(job);
+    return job.kind === "activate" ? await worker.activate(job) : await worker.revoke(job);
   } catch (e) {
     if (worker.undo) {
       // Fail closed: whatever broke after the profile changed, put it back.
@@ -381,9 +384,9 @@ export async function runWorker(runDirPath: string): Promise<number> {
     }
     return worker.finish("failed", `the helper failed: ${errorText(e)}`);
   } finally {
-    dir.removeCanary();
+    runDir.removeCanary();
     try {
-      keepRecentRuns(job.profilePath, dir.path);
+      keepRecentRuns(job.profilePath, runDir.path);
     } catch (e) {
       worker.say(`cleaning up old run directories failed: ${errorText(e)}`);
     }

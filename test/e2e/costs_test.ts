@@ -35,10 +35,10 @@ Deno.test("costs: per deployed profile, three helper starts and one fresh login,
   assert.deepEqual(starts.sort(), [
     "activate",
     "activate",
-    "activate (worker)",
-    "activate (worker)",
     "confirm",
     "confirm",
+    "run-job",
+    "run-job",
   ]);
   // One login for everything (commands and nix copy share it), one new one per confirmation.
   assert.equal(after.logins - before.logins, 1 + 2);

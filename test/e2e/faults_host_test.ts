@@ -9,11 +9,13 @@ import {
   buildProfile,
   confirm,
   copyTo,
+  helperCommand,
   helperPackage,
   HelperSession,
   onHost,
   type ProfileSpec,
 } from "../support/helper.ts";
+import type { HelperCommand, RequestInput } from "../../src/helper/requests.ts";
 import { fleetFlake } from "../support/fleet.ts";
 import { deployCli } from "../support/cli.ts";
 
@@ -33,22 +35,21 @@ function activate(
   tb: Testbed,
   pkg: string,
   closure: string,
-  o: { magic?: boolean; confirmTimeout?: number; extra?: string[] } = {},
+  o: { magic?: boolean } & Partial<RequestInput<"activate">> = {},
 ) {
-  return new HelperSession(tb, "root@h1", [
-    `${pkg}/bin/deploy`,
-    "activate",
-    closure,
-    "--profile-user",
-    "root",
-    "--profile-name",
-    "test",
-    "--confirm-timeout",
-    String(o.confirmTimeout ?? 20),
-    ...(o.magic === false ? [] : ["--magic-rollback"]),
-    "--auto-rollback",
-    ...(o.extra ?? []),
-  ]);
+  const { magic, ...request } = o;
+  return new HelperSession(
+    tb,
+    "root@h1",
+    helperCommand(pkg, "activate", {
+      closure,
+      profile: { user: "root", name: "test" },
+      confirmTimeout: 20,
+      magicRollback: magic !== false,
+      autoRollback: true,
+      ...request,
+    }),
+  );
 }
 
 async function activated(tb: Testbed, pkg: string, closure: string): Promise<void> {
@@ -56,8 +57,13 @@ async function activated(tb: Testbed, pkg: string, closure: string): Promise<voi
   assert.equal(o.outcome, "activated", o.message);
 }
 
-function helper(tb: Testbed, pkg: string, ...args: string[]) {
-  return new HelperSession(tb, "root@h1", [`${pkg}/bin/deploy`, ...args]);
+function helper<C extends HelperCommand>(
+  tb: Testbed,
+  pkg: string,
+  command: C,
+  request: RequestInput<C>,
+) {
+  return new HelperSession(tb, "root@h1", helperCommand(pkg, command, request));
 }
 
 const generations = (tb: Testbed) =>
@@ -71,7 +77,7 @@ Deno.test("faults: a full tempPath after the switch still ends rolled back, nami
   await using _ = tb;
   await activated(tb, pkg, one);
   await onHost(tb, "h1", "mkdir -p /tmp/small && mount -t tmpfs -o size=256k tmpfs /tmp/small");
-  const s = activate(tb, pkg, filler, { confirmTimeout: 3, extra: ["--temp-path", "/tmp/small"] });
+  const s = activate(tb, pkg, filler, { confirmTimeout: 3, tempPath: "/tmp/small" });
   const outcome = await s.outcome();
   assert.equal(outcome.outcome, "rolled-back", outcome.message);
   assert.match(outcome.message, /no confirmation within 3s; generation 1 is active again/);
@@ -99,18 +105,18 @@ Deno.test("faults: a tempPath another user owns, or a symlink, is refused and no
   await activated(tb, pkg, one);
   const squat = await tb.ssh("alice@h1", "mkdir /tmp/squat && chmod 755 /tmp/squat");
   assert.equal(squat.code, 0, squat.stderr);
-  const s = activate(tb, pkg, two, { extra: ["--temp-path", "/tmp/squat"] });
+  const s = activate(tb, pkg, two, { tempPath: "/tmp/squat" });
   assert.notEqual(await s.exit, 0);
   assert.match(s.stderr, /\/tmp\/squat is owned by alice/);
   assert.equal(await onHost(tb, "h1", "ls -A /tmp/squat"), "");
   await onHost(tb, "h1", "mkdir -m 700 /tmp/private && ln -s /tmp/private /tmp/link");
-  const viaLink = activate(tb, pkg, two, { extra: ["--temp-path", "/tmp/link/sub"] });
+  const viaLink = activate(tb, pkg, two, { tempPath: "/tmp/link/sub" });
   assert.notEqual(await viaLink.exit, 0);
   assert.match(viaLink.stderr, /\/tmp\/link is a symbolic link/);
   assert.equal(await onHost(tb, "h1", `readlink -f ${ROOT_PROFILE}`), one);
   // The default /tmp (root's, sticky) still works, and a missing tempPath is made private.
   await activated(tb, pkg, two);
-  await activate(tb, pkg, one, { magic: false, extra: ["--temp-path", "/tmp/new/dir"] }).outcome();
+  await activate(tb, pkg, one, { magic: false, tempPath: "/tmp/new/dir" }).outcome();
   assert.equal(await onHost(tb, "h1", "stat -c '%U %a' /tmp/new/dir"), "root 700");
 });
 
@@ -125,19 +131,11 @@ Deno.test("faults: a late revoke never undoes a newer deployment", async () => {
   await activated(tb, pkg, two);
   await activated(tb, pkg, three);
   // The revoke of the run that made generation 2 arrives after generation 3 was deployed.
-  const r = helper(
-    tb,
-    pkg,
-    "revoke",
-    "--profile-user",
-    "root",
-    "--profile-name",
-    "test",
-    "--to-generation",
-    "1",
-    "--remove-generation",
-    "2",
-  );
+  const r = helper(tb, pkg, "revoke", {
+    profile: { user: "root", name: "test" },
+    toGeneration: 1,
+    removeGeneration: 2,
+  });
   const outcome = await r.outcome();
   assert.equal(outcome.outcome, "refused", outcome.message);
   assert.match(outcome.message, /the profile moved on to generation 3; nothing changed/);
@@ -152,7 +150,7 @@ Deno.test("faults: rolling back deletes only the generations this run created", 
   await activated(tb, pkg, one);
   await activated(tb, pkg, two);
   // `deploy rollback`: back to generation 1; generation 2 (two) stays the newest.
-  const back = await activate(tb, pkg, one, { magic: false, extra: ["--generation", "1"] })
+  const back = await activate(tb, pkg, one, { magic: false, generation: 1 })
     .outcome();
   assert.equal(back.outcome, "activated", back.message);
   // Redeploying two reuses generation 2; without confirmation it rolls back, keeping it.
@@ -201,18 +199,18 @@ Deno.test("faults: a hung activation is killed at activationTimeout and rolled b
   ]);
   await using _ = tb;
   await activated(tb, pkg, one);
-  const s = activate(tb, pkg, hung, { extra: ["--activation-timeout", "3"] });
+  const s = activate(tb, pkg, hung, { activationTimeout: 3 });
   const outcome = await s.outcome();
   assert.equal(outcome.outcome, "rolled-back", outcome.message);
   assert.match(outcome.message, /did not finish within activationTimeout \(3s\)/);
   assert.equal(await onHost(tb, "h1", `readlink -f ${ROOT_PROFILE}`), one);
   assert.equal(await onHost(tb, "h1", `pgrep -f 'slee[p] ${marker}' || true`), "");
   // The same with the connection cut during the activation: `wait` gets the outcome.
-  const cut = activate(tb, pkg, hung, { extra: ["--activation-timeout", "3"] });
+  const cut = activate(tb, pkg, hung, { activationTimeout: 3 });
   const { runDir } = await cut.run();
   await cut.phase("activating");
   cut.kill();
-  const w = helper(tb, pkg, "wait", runDir);
+  const w = helper(tb, pkg, "wait", { runDir });
   const waited = await w.outcome();
   assert.equal(waited.outcome, "rolled-back", waited.message);
   assert.equal(await onHost(tb, "h1", `pgrep -f 'slee[p] ${marker}' || true`), "");

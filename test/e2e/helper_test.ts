@@ -9,12 +9,16 @@ import {
   buildProfile,
   confirm,
   copyTo,
+  helperCommand,
   helperPackage,
   HelperSession,
   onHost,
 } from "../support/helper.ts";
+import type { RequestInput } from "../../src/helper/requests.ts";
+import { shellQuoteArgv } from "../../src/ssh/shell_quote.ts";
 
-interface ActivateOptions {
+interface ActivateOptions
+  extends Pick<RequestInput<"activate">, "goal" | "activationTimeout" | "deployer"> {
   user?: string;
   sshUser?: string;
   name?: string;
@@ -22,7 +26,6 @@ interface ActivateOptions {
   magic?: boolean;
   auto?: boolean;
   confirmTimeout?: number;
-  extra?: string[];
 }
 
 function activate(
@@ -33,20 +36,16 @@ function activate(
   o: ActivateOptions = {},
 ) {
   const user = o.user ?? "root";
-  const profile = o.profilePath
-    ? ["--profile-path", o.profilePath]
-    : ["--profile-user", user, "--profile-name", o.name ?? "test"];
-  const argv = [
-    `${pkg}/bin/deploy`,
-    "activate",
+  const argv = helperCommand(pkg, "activate", {
     closure,
-    ...profile,
-    "--confirm-timeout",
-    String(o.confirmTimeout ?? 20),
-    ...(o.magic === false ? [] : ["--magic-rollback"]),
-    ...(o.auto === false ? [] : ["--auto-rollback"]),
-    ...(o.extra ?? []),
-  ];
+    profile: o.profilePath ? { path: o.profilePath } : { user, name: o.name ?? "test" },
+    confirmTimeout: o.confirmTimeout ?? 20,
+    magicRollback: o.magic !== false,
+    autoRollback: o.auto !== false,
+    goal: o.goal,
+    activationTimeout: o.activationTimeout,
+    deployer: o.deployer,
+  });
   return new HelperSession(tb, `${o.sshUser ?? user}@${host}`, argv);
 }
 
@@ -158,7 +157,7 @@ Deno.test("helper: an activation survives a cut SSH connection, and wait reattac
   await s.phase("activating");
   s.kill();
   await s.exit;
-  const w = new HelperSession(tb, "root@h1", [`${pkg}/bin/deploy`, "wait", runDir]);
+  const w = new HelperSession(tb, "root@h1", helperCommand(pkg, "wait", { runDir }));
   await w.phase("awaiting-confirmation");
   assert.equal((await confirm(tb, "root@h1", pkg, runDir, token!)).code, 0);
   assert.equal((await w.outcome()).outcome, "confirmed");
@@ -177,7 +176,7 @@ Deno.test("helper: a cut connection and no confirmation still rolls back", async
   const { runDir } = await s.run();
   await s.phase("awaiting-confirmation");
   s.kill();
-  const w = new HelperSession(tb, "root@h1", [`${pkg}/bin/deploy`, "wait", runDir]);
+  const w = new HelperSession(tb, "root@h1", helperCommand(pkg, "wait", { runDir }));
   assert.equal((await w.outcome()).outcome, "rolled-back");
   assert.equal(await w.exit, 1);
   assert.equal(await onHost(tb, "h1", `readlink -f ${ROOT_PROFILE}`), one);
@@ -189,7 +188,7 @@ Deno.test("helper: a second deployment of the same profile is refused, naming th
     sleep: 3,
   }]);
   await using _ = tb;
-  const a = activate(tb, "h1", pkg, slow, { magic: false, extra: ["--deployer", "ops@laptop"] });
+  const a = activate(tb, "h1", pkg, slow, { magic: false, deployer: "ops@laptop" });
   await a.phase("activating");
   const b = activate(tb, "h1", pkg, other, { magic: false });
   const refused = await b.outcome();
@@ -247,7 +246,9 @@ Deno.test("helper: another local user can neither forge nor remove the canary", 
   await s.phase("awaiting-confirmation");
   const attack = await tb.ssh(
     "alice@h1",
-    `ls ${runDir}; rm -f ${runDir}/canary; touch ${runDir}/canary; echo ${token} | ${pkg}/bin/deploy confirm ${runDir}`,
+    `ls ${runDir}; rm -f ${runDir}/canary; touch ${runDir}/canary; echo ${token} | ${
+      shellQuoteArgv(helperCommand(pkg, "confirm", { runDir }))
+    }`,
   );
   assert.notEqual(attack.code, 0);
   assert.match(attack.stderr, /Permission denied/);
@@ -310,14 +311,14 @@ Deno.test("helper: dry-activate changes nothing; boot sets the profile without m
     (await activate(tb, "h1", pkg, one, { magic: false }).outcome()).outcome,
     "activated",
   );
-  const dry = await activate(tb, "h1", pkg, nixos, { extra: ["--dry-activate"] }).outcome();
+  const dry = await activate(tb, "h1", pkg, nixos, { goal: "dry-activate" }).outcome();
   assert.equal(dry.outcome, "dry-activated");
   assert.equal(await onHost(tb, "h1", `readlink -f ${ROOT_PROFILE}`), one);
-  const boot = activate(tb, "h1", pkg, nixos, { extra: ["--boot"] });
+  const boot = activate(tb, "h1", pkg, nixos, { goal: "boot" });
   assert.equal((await boot.outcome()).outcome, "activated-for-boot");
   assert.ok(!boot.events.some((e) => e.type === "phase" && e.phase === "awaiting-confirmation"));
   assert.equal(await onHost(tb, "h1", `readlink -f ${ROOT_PROFILE}`), nixos);
-  const failed = await activate(tb, "h1", pkg, badBoot, { extra: ["--boot"] }).outcome();
+  const failed = await activate(tb, "h1", pkg, badBoot, { goal: "boot" }).outcome();
   assert.equal(failed.outcome, "rolled-back");
   // On a failed boot activation, the previous generation becomes the boot default again (BOOT=1, "boot").
   assert.equal(
@@ -344,7 +345,7 @@ Deno.test("helper: past activationTimeout the host kills the activation and roll
   );
   const s = activate(tb, "h1", pkg, slow, {
     confirmTimeout: 2,
-    extra: ["--activation-timeout", "1"],
+    activationTimeout: 1,
   });
   const outcome = await s.outcome();
   assert.equal(outcome.outcome, "rolled-back");

@@ -9,6 +9,7 @@ import { run, runChecked } from "../../src/process/run.ts";
 import { shellQuoteArgv } from "../../src/ssh/shell_quote.ts";
 import type { HelperEvent } from "../../src/helper/protocol.ts";
 import { parseHelperEvent } from "../../src/deploy/helper_output.ts";
+import { encodeRequest, type HelperCommand, type RequestInput } from "../../src/helper/requests.ts";
 import { REPO_ROOT, type Testbed } from "./testbed.ts";
 import { writeTree } from "./flake.ts";
 import { bundlePath } from "./cli.ts";
@@ -82,6 +83,15 @@ export async function copyTo(tb: Testbed, host: string, ...paths: string[]): Pro
   await runChecked(["nix", "copy", "--no-check-sigs", "--to", `ssh://root@${host}`, ...paths], {
     env: { NIX_SSHOPTS: tb.sshOpts.join(" ") },
   });
+}
+
+/** `PKG/bin/deploy COMMAND ARGS…`, its argv encoded as the deployer encodes it. */
+export function helperCommand<C extends HelperCommand>(
+  pkg: string,
+  command: C,
+  request: RequestInput<C>,
+): string[] {
+  return [`${pkg}/bin/deploy`, ...encodeRequest(command, request)];
 }
 
 /** A helper command running over SSH, its events arriving as they come. */
@@ -166,7 +176,7 @@ export async function confirm(
     "ssh",
     ...tb.sshOpts,
     userAtHost,
-    shellQuoteArgv([`${pkg}/bin/deploy`, "confirm", runDir]),
+    shellQuoteArgv(helperCommand(pkg, "confirm", { runDir })),
   ], {
     input: `${token}\n`,
   });
