@@ -6,6 +6,7 @@
 import type { ProfilePlan } from "../config/plan.ts";
 import { copyToHost } from "../nix/copy.ts";
 import { OpenSshTransport } from "../ssh/openssh.ts";
+import { transportFor } from "../ssh/select.ts";
 import type { Transport } from "../ssh/transport.ts";
 import { onInterrupt } from "../process/cleanup.ts";
 
@@ -31,7 +32,7 @@ export class HostSessions {
 
   readonly #unregister: () => void;
 
-  constructor(readonly connect: Connect = openSsh) {
+  constructor(readonly connect: Connect = transportFor) {
     // An interrupted run still closes its masters.
     this.#unregister = onInterrupt(() => this.closeAll());
   }
