@@ -6,7 +6,9 @@
  *     sequence of the same commands (nix build, nix copy, ssh nix-env --set,
  *     ssh activate), which has no lock, no rollback and no confirmation;
  * (b) the same deployment to 1 and to 8 hosts;
- * (c) `deploy --help` start-up under Deno, against Deno running an empty script.
+ * (c) `deploy --help` start-up under Deno, against Deno running an empty script;
+ * (d) the built-in SSH transport (`--transport ssh2`) against OpenSSH, one
+ *     host with magic rollback, and (e) 8 hosts.
  *
  * Beside wall time, each row splits CPU between the deployer (its whole
  * process tree, in a cgroup) and the testbed hosts (each host's cgroup, see
@@ -24,10 +26,12 @@ const REPO = join(import.meta.dirname!, "..");
 const DENO = join(REPO, "node_modules", ".bin", "deno");
 const BUNDLE = join(REPO, "dist", "deploy.mjs");
 const ROUNDS = Number(Deno.env.get("BENCH_ROUNDS") ?? 5);
-const TESTBED_DIR = "/var/lib/deploy-ts/bench";
+// Overridable, so that two people's benchmarks on one machine do not share hosts.
+const TESTBED_DIR = Deno.env.get("BENCH_TESTBED_DIR") ?? "/var/lib/deploy-ts/bench";
+const TESTBED_NET = Deno.env.get("BENCH_TESTBED_NET") ?? "127.0.50";
 const tb = (args: string[]) =>
   runChecked([join(REPO, "scripts", "testbed"), ...args], {
-    env: { TESTBED_DIR, TESTBED_NET: "127.0.50" },
+    env: { TESTBED_DIR, TESTBED_NET },
   });
 
 let generation = 0;
@@ -68,9 +72,10 @@ interface Sample {
  * children stay accounted for even when they detach. Needs cgroup v1 cpuacct
  * or cgroup v2 (as the testbed's per-host accounting does).
  */
+const CGROUP_NAME = `deploy-ts-bench-deployer-${TESTBED_NET.replaceAll(".", "-")}`;
 const DEPLOYER_CGROUP = existsSync("/sys/fs/cgroup/cpuacct")
-  ? "/sys/fs/cgroup/cpuacct/deploy-ts-bench-deployer"
-  : "/sys/fs/cgroup/deploy-ts-bench-deployer";
+  ? `/sys/fs/cgroup/cpuacct/${CGROUP_NAME}`
+  : `/sys/fs/cgroup/${CGROUP_NAME}`;
 mkdirSync(DEPLOYER_CGROUP, { recursive: true });
 
 function deployerCpu(): number {
@@ -220,6 +225,26 @@ try {
       hosts: 0,
     },
   });
+  const d = await compare("(d) transports: one host, magic rollback (confirmed)", {
+    "OpenSSH (ControlMaster)": { run: () => deployTs(fleet(1, sshConfig)), hosts: 1 },
+    "built-in (--transport ssh2)": {
+      run: () => deployTs(fleet(1, sshConfig), ["--transport", "ssh2"]),
+      hosts: 1,
+    },
+  });
+  const e = await compare("(e) transports: 8 hosts (--jobs 8)", {
+    "OpenSSH (ControlMaster)": {
+      run: () => deployTs(fleet(8, sshConfig), ["--jobs", "8"]),
+      hosts: 8,
+    },
+    "built-in (--transport ssh2)": {
+      run: () => deployTs(fleet(8, sshConfig), ["--jobs", "8", "--transport", "ssh2"]),
+      hosts: 8,
+    },
+  });
+  const cpu = (m: Medians) =>
+    (m["built-in (--transport ssh2)"].deployerCpu / m["OpenSSH (ControlMaster)"].deployerCpu)
+      .toFixed(2);
   console.log(
     `\nSummary: (a) deploy-ts/hand = ${
       ratio(
@@ -233,9 +258,15 @@ try {
       ratio(b, "8 hosts (--jobs 8)", "1 host")
     }x; (c) --help/empty = ${
       ratio(c, "deploy --help (the bundle)", "deno run (an empty script)")
-    }x (wall); on ${navigator.hardwareConcurrency} cores, ${new Date().toISOString().slice(0, 10)}`,
+    }x (wall); built-in/OpenSSH: (d) one host ${
+      ratio(d, "built-in (--transport ssh2)", "OpenSSH (ControlMaster)")
+    }x wall, ${cpu(d)}x deployer CPU; (e) 8 hosts ${
+      ratio(e, "built-in (--transport ssh2)", "OpenSSH (ControlMaster)")
+    }x wall, ${cpu(e)}x deployer CPU per host; on ${navigator.hardwareConcurrency} cores, ${
+      new Date().toISOString().slice(0, 10)
+    }`,
   );
 } finally {
-  await run([join(REPO, "scripts", "testbed"), "down"], { env: { TESTBED_DIR } });
+  await run([join(REPO, "scripts", "testbed"), "down"], { env: { TESTBED_DIR, TESTBED_NET } });
   await run(["rmdir", DEPLOYER_CGROUP]);
 }

@@ -19,6 +19,8 @@ import {
   type SettingOverrides,
   SETTINGS,
   type SettingSpec,
+  type Transport,
+  TRANSPORTS,
 } from "../config/settings_table.ts";
 
 export type DeployCommandName = "deploy" | "plan" | "status" | "rollback" | "diff";
@@ -242,7 +244,19 @@ const KIND_PARSERS: Record<SettingKind, ((value: string) => unknown) | undefined
   words: undefined,
   bool: parseBool,
   seconds: parseSeconds,
+  transport: parseTransport,
 };
+
+/** A transport's name, one of TRANSPORTS. */
+function parseTransport(value: string): Transport {
+  const t = TRANSPORTS.find((name) => name === value);
+  if (!t) {
+    throw new InvalidArgumentError(
+      `expected ${TRANSPORTS.map((name) => `"${name}"`).join(" or ")}.`,
+    );
+  }
+  return t;
+}
 
 /** A list flag such as `--ssh-opts`, split like a shell would split it. */
 function splitWords(name: SettingName, value: unknown): string[] {

@@ -17,6 +17,7 @@ import {
   type SettingName,
   SETTINGS,
   type SettingSpec,
+  TRANSPORTS,
 } from "./settings_table.ts";
 
 /**
@@ -36,6 +37,7 @@ const KIND_SCHEMAS = {
   seconds: z.int().positive().max(MAX_TIMEOUT_SECONDS),
   path: z.string().startsWith("/"),
   words: z.array(z.string()),
+  transport: z.enum(TRANSPORTS),
 } as const satisfies { [K in SettingKind]: z.ZodType<SettingKinds[K]> };
 
 /** What each kind must be, in words, for messages. */
@@ -46,6 +48,7 @@ const KIND_EXPECTED: Record<SettingKind, string> = {
   seconds: "a positive whole number of seconds",
   path: "an absolute path (a string starting with /)",
   words: "a list of strings",
+  transport: `one of ${TRANSPORTS.map((t) => JSON.stringify(t)).join(", ")}`,
 };
 
 type GenericShape = {

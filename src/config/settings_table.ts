@@ -21,7 +21,13 @@ export interface SettingKinds {
   path: string;
   /** A list of arguments. */
   words: string[];
+  /** How hosts are reached: the system `ssh` or the built-in SSH client. */
+  transport: Transport;
 }
+
+/** The ways of reaching a host (src/ssh/select.ts picks the implementation). */
+export const TRANSPORTS = ["openssh", "ssh2"] as const;
+export type Transport = (typeof TRANSPORTS)[number];
 export type SettingKind = keyof SettingKinds;
 
 /** Where a flag is listed in `deploy --help`. */
@@ -81,6 +87,16 @@ export const SETTINGS = {
     flag: {
       syntax: "--ssh-opts <opts>",
       help: "override sshOpts; split like a shell (quotes respected)",
+      group: "Connection:",
+    },
+  },
+  transport: {
+    kind: "transport",
+    default: "openssh",
+    merge: "first",
+    flag: {
+      syntax: "--transport <name>",
+      help: 'override transport: "openssh" (the system ssh) or "ssh2" (built in)',
       group: "Connection:",
     },
   },

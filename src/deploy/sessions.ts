@@ -4,7 +4,7 @@
  * together at the end, also when the run is interrupted.
  */
 import type { ProfilePlan } from "../config/plan.ts";
-import { OpenSshTransport } from "../ssh/openssh.ts";
+import { transportFor } from "../ssh/select.ts";
 import type { Transport } from "../ssh/transport.ts";
 import { onInterrupt } from "../process/cleanup.ts";
 import { HelperHost, type HelperSetup, type Host } from "./host.ts";
@@ -15,22 +15,14 @@ export type Connect = (plan: ProfilePlan) => Transport;
 /** Makes the Host for a profile's login (tests give a fake one). */
 export type HostFactory = (plan: ProfilePlan) => Host;
 
-export const openSsh: Connect = (p) =>
-  new OpenSshTransport({
-    sshUser: p.settings.sshUser,
-    hostname: p.hostname,
-    sshOpts: p.settings.sshOpts,
-    context: { node: p.node },
-  });
-
 /** Hosts that run deploy-ts's helper over the given transports. */
-export function helperHosts(setup: HelperSetup, connect: Connect = openSsh): HostFactory {
+export function helperHosts(setup: HelperSetup, connect: Connect = transportFor): HostFactory {
   return (p) => new HelperHost(connect(p), setup);
 }
 
-/** Profiles that reach the host the same way share a login. */
+/** Profiles that reach the host the same way (and by the same transport) share a login. */
 export function loginKey(p: ProfilePlan): string {
-  return JSON.stringify([p.settings.sshUser, p.hostname, p.settings.sshOpts]);
+  return JSON.stringify([p.settings.transport, p.settings.sshUser, p.hostname, p.settings.sshOpts]);
 }
 
 export class HostSessions {

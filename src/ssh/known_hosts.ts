@@ -1,0 +1,168 @@
+/**
+ * Host keys for the built-in transport, checked as OpenSSH checks them:
+ * against known_hosts (plain and hashed entries, wildcards, negation,
+ * `[host]:port`, `@revoked`), under the name HostKeyAlias gives. Nothing is
+ * accepted silently: an unknown or changed key fails the node, naming the
+ * host and the key's fingerprint.
+ */
+import { createHash, createHmac } from "node:crypto";
+import { Buffer } from "node:buffer";
+import { appendFileSync, existsSync, readFileSync } from "node:fs";
+
+export interface KnownKey {
+  /** The key type of the entry (ssh-ed25519, ssh-rsa, ecdsa-sha2-nistp256, …). */
+  type: string;
+  /** The key blob, base64. */
+  key: string;
+  marker?: "revoked" | "cert-authority";
+  file: string;
+  line: number;
+}
+
+/** The name a host's keys are recorded under: HostKeyAlias, or `host` / `[host]:port`. */
+export function knownHostsName(host: { hostname: string; port: number; hostKeyAlias?: string }) {
+  if (host.hostKeyAlias !== undefined) return host.hostKeyAlias;
+  return host.port === 22 ? host.hostname : `[${host.hostname}]:${host.port}`;
+}
+
+/** Whether one host pattern (no negation) matches: `*` and `?` wildcards, or a hashed entry. */
+function patternMatches(pattern: string, name: string): boolean {
+  if (pattern.startsWith("|1|")) {
+    const [, , salt, hash] = pattern.split("|");
+    if (!salt || !hash) return false;
+    const mac = createHmac("sha1", Buffer.from(salt, "base64")).update(name).digest("base64");
+    return mac === hash;
+  }
+  const re = new RegExp(
+    `^${
+      pattern.toLowerCase().replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(
+        /\?/g,
+        ".",
+      )
+    }$`,
+  );
+  return re.test(name.toLowerCase());
+}
+
+/** Whether an entry's comma-separated host list names `name` (a negated match excludes). */
+export function hostListMatches(list: string, name: string): boolean {
+  let matched = false;
+  for (const p of list.split(",")) {
+    if (p.startsWith("!")) {
+      if (patternMatches(p.slice(1), name)) return false;
+    } else if (patternMatches(p, name)) matched = true;
+  }
+  return matched;
+}
+
+/** The entries of some known_hosts files for one name (pure but for reading them). */
+export function knownKeys(files: readonly string[], name: string): KnownKey[] {
+  const found: KnownKey[] = [];
+  for (const file of files) {
+    if (!existsSync(file)) continue;
+    readFileSync(file, "utf8").split("\n").forEach((raw, i) => {
+      const line = raw.trim();
+      if (line === "" || line.startsWith("#")) return;
+      const words = line.split(/\s+/);
+      let marker: KnownKey["marker"];
+      if (words[0] === "@revoked" || words[0] === "@cert-authority") {
+        marker = words.shift()!.slice(1) as KnownKey["marker"];
+      }
+      const [hosts, type, key] = words;
+      if (!hosts || !type || !key) return;
+      if (hostListMatches(hosts, name)) found.push({ type, key, marker, file, line: i + 1 });
+    });
+  }
+  return found;
+}
+
+/** `SHA256:…`, as ssh and ssh-keygen print a key's fingerprint. */
+export function fingerprint(blob: Buffer): string {
+  return `SHA256:${createHash("sha256").update(blob).digest("base64").replace(/=+$/, "")}`;
+}
+
+/** The key type inside a public key blob (its first SSH string). */
+export function blobType(blob: Buffer): string {
+  if (blob.length < 4) return "";
+  const n = blob.readUInt32BE(0);
+  return blob.subarray(4, 4 + n).toString("latin1");
+}
+
+/**
+ * Host key algorithms to ask for first: those known_hosts holds for the host
+ * (as OpenSSH orders them), so a host with only an RSA key recorded is not
+ * asked for an ed25519 key it might also have.
+ */
+export function preferredHostKeyAlgorithms(known: readonly KnownKey[]): string[] {
+  const out: string[] = [];
+  for (const k of known) {
+    if (k.marker) continue;
+    const algos = k.type === "ssh-rsa" ? ["rsa-sha2-512", "rsa-sha2-256", "ssh-rsa"] : [k.type];
+    for (const a of algos) if (!out.includes(a)) out.push(a);
+  }
+  return out;
+}
+
+export type HostKeyVerdict =
+  | { ok: true; added?: string }
+  | { ok: false; message: string };
+
+/**
+ * What to do with the key a host presented (pure but for recording a new key
+ * where the user's StrictHostKeyChecking says to).
+ */
+export function checkHostKey(
+  blob: Buffer,
+  host: {
+    hostname: string;
+    port: number;
+    hostKeyAlias?: string;
+    userKnownHostsFiles: string[];
+    globalKnownHostsFiles: string[];
+    strictHostKeyChecking: "yes" | "ask" | "accept-new" | "no";
+  },
+  known: readonly KnownKey[],
+  destination: string,
+): HostKeyVerdict {
+  const name = knownHostsName(host);
+  const type = blobType(blob);
+  const b64 = blob.toString("base64");
+  const fp = fingerprint(blob);
+  const never = "deploy-ts never accepts a host key by itself";
+  const revoked = known.find((k) => k.marker === "revoked" && k.key === b64);
+  if (revoked) {
+    return {
+      ok: false,
+      message: `the host key of ${name} (${type} ${fp}) is marked @revoked in ` +
+        `${revoked.file}:${revoked.line}`,
+    };
+  }
+  const plain = known.filter((k) => k.marker === undefined);
+  if (plain.some((k) => k.key === b64)) return { ok: true };
+  const sameType = plain.find((k) => k.type === type);
+  if (sameType) {
+    return {
+      ok: false,
+      message: `the host key of ${name} has changed since it was recorded in ` +
+        `${sameType.file}:${sameType.line}: it now presents ${type} ${fp}; this may be an ` +
+        `attack; if ${name} was really reinstalled, check the new fingerprint, remove the old ` +
+        `key with \`ssh-keygen -R ${name}\` and add the new one; ${never}`,
+    };
+  }
+  if (host.strictHostKeyChecking === "accept-new" || host.strictHostKeyChecking === "no") {
+    const file = host.userKnownHostsFiles[0];
+    if (file) {
+      appendFileSync(file, `${name} ${type} ${b64}\n`, { mode: 0o600 });
+      return { ok: true, added: `${name} (${type} ${fp}) added to ${file}` };
+    }
+  }
+  const files = [...host.userKnownHostsFiles, ...host.globalKnownHostsFiles].join(", ") ||
+    "no known_hosts file";
+  return {
+    ok: false,
+    message: `the host key of ${name} is not known (it presents ${type} ${fp}; looked in ` +
+      `${files}): check the fingerprint, then add the key to known_hosts ` +
+      `(\`ssh-keyscan ${host.port === 22 ? "" : `-p ${host.port} `}${host.hostname}\` ` +
+      `and compare it; the entry's name is ${name}); ${never} (${destination})`,
+  };
+}

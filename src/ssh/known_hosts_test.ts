@@ -1,0 +1,105 @@
+import assert from "node:assert/strict";
+import { Buffer } from "node:buffer";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { run } from "../process/run.ts";
+import {
+  checkHostKey,
+  fingerprint,
+  hostListMatches,
+  knownHostsName,
+  knownKeys,
+  preferredHostKeyAlgorithms,
+} from "./known_hosts.ts";
+
+const dir = mkdtempSync(join(tmpdir(), "deploy-ts-known-hosts-test-"));
+
+/** A fresh public key: [type, base64 blob]. */
+async function newKey(type: string): Promise<[string, string]> {
+  const f = join(mkdtempSync(join(dir, "k-")), "key");
+  const r = await run(["ssh-keygen", "-q", "-t", type, "-N", "", "-f", f]);
+  assert.equal(r.code, 0, r.stderr);
+  const [t, b64] = readFileSync(`${f}.pub`, "utf8").split(" ");
+  return [t, b64];
+}
+
+const host = (over: Partial<Parameters<typeof checkHostKey>[1]> = {}) => ({
+  hostname: "web.example.com",
+  port: 22,
+  userKnownHostsFiles: [join(dir, "known_hosts")],
+  globalKnownHostsFiles: [],
+  strictHostKeyChecking: "yes" as const,
+  ...over,
+});
+
+Deno.test("known_hosts: the entry name is HostKeyAlias, host, or [host]:port", () => {
+  assert.equal(knownHostsName({ hostname: "h", port: 22 }), "h");
+  assert.equal(knownHostsName({ hostname: "h", port: 2222 }), "[h]:2222");
+  assert.equal(knownHostsName({ hostname: "h", port: 2222, hostKeyAlias: "a" }), "a");
+});
+
+Deno.test("known_hosts: wildcards and negation", () => {
+  assert.ok(hostListMatches("*.example.com,!db.example.com", "web.example.com"));
+  assert.ok(!hostListMatches("*.example.com,!db.example.com", "db.example.com"));
+  assert.ok(hostListMatches("h?", "H1"));
+  assert.ok(!hostListMatches("h?", "h12"));
+});
+
+Deno.test("known_hosts: hashed entries (ssh-keygen -H) are found; ok, unknown, changed, revoked", async () => {
+  const [type, key] = await newKey("ed25519");
+  const [, other] = await newKey("ed25519");
+  const file = join(dir, "hashed");
+  writeFileSync(file, `web.example.com,10.0.0.1 ${type} ${key}\n[db]:2222 ${type} ${other}\n`);
+  assert.equal((await run(["ssh-keygen", "-H", "-f", file])).code, 0);
+  assert.match(readFileSync(file, "utf8"), /^\|1\|/);
+  const found = knownKeys([file], "web.example.com");
+  assert.deepEqual(found.map((k) => k.key), [key]);
+  assert.deepEqual(knownKeys([file], "[db]:2222").map((k) => k.key), [other]);
+  assert.deepEqual(knownKeys([file], "db"), []);
+
+  const blob = Buffer.from(key, "base64");
+  assert.deepEqual(checkHostKey(blob, host(), found, "root@web"), { ok: true });
+
+  const changed = checkHostKey(Buffer.from(other, "base64"), host(), found, "root@web");
+  assert.ok(!changed.ok && /has changed/.test(changed.message));
+  assert.ok(!changed.ok && changed.message.includes(fingerprint(Buffer.from(other, "base64"))));
+
+  const unknown = checkHostKey(blob, host(), [], "root@web");
+  assert.ok(!unknown.ok && /host key of web\.example\.com is not known/.test(unknown.message));
+  assert.ok(!unknown.ok && unknown.message.includes(fingerprint(blob)));
+
+  const revokedFile = join(dir, "revoked");
+  writeFileSync(revokedFile, `@revoked * ${type} ${key}\nweb.example.com ${type} ${key}\n`);
+  const revoked = checkHostKey(blob, host(), knownKeys([revokedFile], "web.example.com"), "r@w");
+  assert.ok(!revoked.ok && /@revoked/.test(revoked.message));
+});
+
+Deno.test("known_hosts: accept-new records an unknown key, never a changed one", async () => {
+  const [type, key] = await newKey("ed25519");
+  const [, other] = await newKey("ed25519");
+  const file = join(dir, "accept-new");
+  writeFileSync(file, "");
+  const h = host({ userKnownHostsFiles: [file], strictHostKeyChecking: "accept-new" });
+  const added = checkHostKey(Buffer.from(key, "base64"), h, [], "root@web");
+  assert.ok(added.ok && added.added);
+  const now = knownKeys([file], "web.example.com");
+  assert.deepEqual(now.map((k) => k.key), [key]);
+  const changed = checkHostKey(Buffer.from(other, "base64"), h, now, "root@web");
+  assert.ok(!changed.ok);
+  assert.equal(readFileSync(file, "utf8").trim().split("\n").length, 1);
+  assert.equal(type, "ssh-ed25519");
+});
+
+Deno.test("known_hosts: the key types recorded for a host are asked for first", () => {
+  const k = (type: string) => ({ type, key: "x", file: "f", line: 1 });
+  assert.deepEqual(preferredHostKeyAlgorithms([k("ssh-rsa")]), [
+    "rsa-sha2-512",
+    "rsa-sha2-256",
+    "ssh-rsa",
+  ]);
+  assert.deepEqual(preferredHostKeyAlgorithms([k("ecdsa-sha2-nistp256"), k("ssh-ed25519")]), [
+    "ecdsa-sha2-nistp256",
+    "ssh-ed25519",
+  ]);
+});

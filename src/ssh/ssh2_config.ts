@@ -1,0 +1,494 @@
+/**
+ * Where the built-in transport connects, and how: the answers OpenSSH would
+ * give (`ssh -G`) for one destination, from ssh_config files and sshOpts.
+ * The files are parsed and each host's options computed by the `ssh-config`
+ * package; this file adds what it leaves out (command-line options, Include,
+ * defaults, `%` tokens) and refuses every option the built-in transport
+ * cannot honour, naming it: an option silently ignored could change which
+ * host is reached or which key is trusted.
+ */
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { homedir, hostname as localHostname, userInfo } from "node:os";
+import { dirname, isAbsolute, join } from "node:path";
+import process from "node:process";
+import SSHConfig from "ssh-config";
+import { DeployError, type ErrorContext } from "../errors.ts";
+
+export type StrictHostKeyChecking = "yes" | "ask" | "accept-new" | "no";
+
+/** Everything the built-in transport needs to reach one host. */
+export interface ResolvedHost {
+  /** The name as given (node hostname or jump host), which `Host` patterns match. */
+  alias: string;
+  hostname: string;
+  port: number;
+  user: string;
+  /** Identity files, `~` and tokens expanded, in the order OpenSSH tries them. */
+  identityFiles: string[];
+  identitiesOnly: boolean;
+  /** The agent's socket; undefined for none. */
+  identityAgent?: string;
+  userKnownHostsFiles: string[];
+  globalKnownHostsFiles: string[];
+  hostKeyAlias?: string;
+  strictHostKeyChecking: StrictHostKeyChecking;
+  /** Seconds; undefined for the system's TCP timeout. */
+  connectTimeout?: number;
+  serverAliveInterval: number;
+  serverAliveCountMax: number;
+  /** Jump hosts, first hop first (`[user@]host[:port]`); empty for none. */
+  proxyJump: string[];
+  batchMode: boolean;
+  /** Only IPv4 or IPv6 (AddressFamily, -4, -6); 0 for either. */
+  family: 0 | 4 | 6;
+}
+
+/** Where the configuration comes from: what a jump host is resolved against too. */
+export interface ConfigSource {
+  /** The -F file, or undefined for ~/.ssh/config and /etc/ssh/ssh_config. */
+  configFile?: string;
+  /** Command-line options as ssh_config directives, in order (first one wins). */
+  directives: [string, string][];
+  /** -i files. */
+  identityFiles: string[];
+  /** -l (the last one wins over the destination's user). */
+  user?: string;
+  /** -p (the last one wins over -o Port). */
+  port?: string;
+  /** -J. */
+  jump?: string;
+}
+
+/**
+ * Options honoured (beside the ones ResolvedHost holds), or that change
+ * nothing deploy-ts does: logging, how known_hosts would be written,
+ * connection sharing (the built-in transport shares one connection anyway),
+ * forwarding of agents and X11 (never requested), environment sent
+ * (SendEnv: only what the server accepts, and deploy-ts relies on none),
+ * authentication methods it does not use (it offers keys only).
+ */
+const HARMLESS = new Set([
+  "host",
+  "match",
+  "loglevel",
+  "visualhostkey",
+  "hashknownhosts",
+  "updatehostkeys",
+  "controlmaster",
+  "controlpath",
+  "controlpersist",
+  "forwardagent",
+  "forwardx11",
+  "forwardx11trusted",
+  "forwardx11timeout",
+  "xauthlocation",
+  "addkeystoagent",
+  "sendenv",
+  "escapechar",
+  "compression",
+  "tcpkeepalive",
+  "gssapiauthentication",
+  "gssapidelegatecredentials",
+  "passwordauthentication",
+  "kbdinteractiveauthentication",
+  "challengeresponseauthentication",
+  "hostbasedauthentication",
+  "numberofpasswordprompts",
+  "pubkeyauthentication",
+  "checkhostip",
+  "requesttty",
+  "permitlocalcommand",
+  "exitonforwardfailure",
+  "clearallforwardings",
+  "ipqos",
+  "verifyhostkeydns",
+  "fingerprinthash",
+  "enableescapecommandline",
+  "obscurekeystroketiming",
+  "sessiontype",
+  "stdinnull",
+  "forkafterauthentication",
+  "preferredauthentications",
+  "pubkeyacceptedalgorithms",
+  "pubkeyacceptedkeytypes",
+]);
+
+/** Harmless only with these values (lower-cased); any other value is refused. */
+const HARMLESS_VALUES: Record<string, string[]> = {
+  proxycommand: ["none"],
+  canonicalizehostname: ["no", "false"],
+  localcommand: ["none"],
+  pubkeyauthentication: ["yes", "true", "unbound", "host-bound"],
+  requesttty: ["no", "auto", "false"],
+  permitlocalcommand: ["no", "false"],
+  forwardagent: ["no", "false"],
+  forwardx11: ["no", "false"],
+  sessiontype: ["default"],
+  stdinnull: ["no", "false"],
+  forkafterauthentication: ["no", "false"],
+  knownhostscommand: ["none"],
+  certificatefile: [],
+  remotecommand: ["none"],
+};
+
+const HONOURED = new Set([
+  "hostname",
+  "port",
+  "user",
+  "identityfile",
+  "identitiesonly",
+  "identityagent",
+  "userknownhostsfile",
+  "globalknownhostsfile",
+  "hostkeyalias",
+  "stricthostkeychecking",
+  "connecttimeout",
+  "serveraliveinterval",
+  "serveralivecountmax",
+  "proxyjump",
+  "batchmode",
+  "addressfamily",
+  "include",
+]);
+
+/** sshOpts flags without a value that change nothing for deploy-ts. */
+const HARMLESS_FLAGS = new Set(["-q", "-v", "-vv", "-vvv", "-C", "-T", "-n", "-x", "-a"]);
+
+/** Read sshOpts as ssh would (pure; tested). Anything else is an error naming it. */
+export function parseSshOpts(sshOpts: readonly string[], context: ErrorContext): ConfigSource {
+  const source: ConfigSource = { directives: [], identityFiles: [] };
+  for (let i = 0; i < sshOpts.length; i++) {
+    const word = sshOpts[i];
+    const m = /^-([FipolJ])(.*)$/s.exec(word);
+    if (m) {
+      const value = m[2] !== "" ? m[2] : sshOpts[++i];
+      if (value === undefined) {
+        throw new DeployError(`sshOpts: ${word} needs a value`, { ...context, field: "sshOpts" });
+      }
+      switch (m[1]) {
+        case "F":
+          source.configFile ??= value; // ssh: the first -F counts
+          break;
+        case "i":
+          source.identityFiles.push(value);
+          break;
+        case "p":
+          source.port = value;
+          break;
+        case "l":
+          source.user = value;
+          break;
+        case "J":
+          source.jump = value;
+          break;
+        case "o": {
+          const o = /^\s*([A-Za-z0-9]+)\s*(?:=\s*|\s+)(.*)$/s.exec(value);
+          if (!o) {
+            throw new DeployError(`sshOpts: cannot read the option -o ${JSON.stringify(value)}`, {
+              ...context,
+              field: "sshOpts",
+            });
+          }
+          source.directives.push([o[1], o[2].trim()]);
+          break;
+        }
+      }
+      continue;
+    }
+    if (word === "-4" || word === "-6") {
+      source.directives.push(["AddressFamily", word === "-4" ? "inet" : "inet6"]);
+      continue;
+    }
+    if (HARMLESS_FLAGS.has(word)) continue;
+    throw new DeployError(
+      `sshOpts: the built-in SSH transport does not support ${JSON.stringify(word)} ` +
+        `(it reads -F -i -p -l -J -o -4 -6); use --transport openssh for it`,
+      { ...context, field: "sshOpts" },
+    );
+  }
+  return source;
+}
+
+/** The text of a config file with its Include lines replaced by what they include. */
+export function readConfigText(file: string, userConfig: boolean, depth = 0): string {
+  if (depth > 16) throw new Error(`${file}: too many nested Include lines`);
+  if (!existsSync(file)) return "";
+  const text = readFileSync(file, "utf8");
+  return text.split("\n").map((line) => {
+    const m = /^\s*include\s*[=\s]\s*(.+)$/i.exec(line);
+    if (!m) return line;
+    const base = userConfig ? join(homedir(), ".ssh") : "/etc/ssh";
+    return splitValues(m[1]).flatMap((pattern) => {
+      const p = expandTilde(pattern);
+      return expandGlob(isAbsolute(p) ? p : join(base, p));
+    }).map((f) => readConfigText(f, userConfig, depth + 1)).join("\n");
+  }).join("\n");
+}
+
+/** A glob of the last path component only (the common `config.d/*.conf`), sorted. */
+function expandGlob(path: string): string[] {
+  if (!/[*?]/.test(path)) return [path];
+  const dir = dirname(path);
+  if (/[*?]/.test(dir)) throw new Error(`Include ${path}: wildcards in directories are not read`);
+  const re = new RegExp(
+    `^${
+      path.slice(dir.length + 1).replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*")
+        .replace(/\?/g, ".")
+    }$`,
+  );
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir).filter((f) => re.test(f)).sort().map((f) => join(dir, f));
+}
+
+function splitValues(value: string): string[] {
+  return [...value.matchAll(/"([^"]*)"|(\S+)/g)].map((m) => m[1] ?? m[2]);
+}
+
+function expandTilde(path: string): string {
+  return path === "~" ? homedir() : path.startsWith("~/") ? join(homedir(), path.slice(2)) : path;
+}
+
+/** ssh_config's `%` tokens (those deploy-ts can know; others are refused). */
+export function expandTokens(
+  value: string,
+  t: { hostname: string; alias: string; port: number; user: string },
+  option: string,
+): string {
+  const local = userInfo();
+  const expanded = value.replace(/%(.)/g, (all, c: string) => {
+    switch (c) {
+      case "%":
+        return "%";
+      case "d":
+        return homedir();
+      case "h":
+        return t.hostname;
+      case "n":
+        return t.alias;
+      case "p":
+        return String(t.port);
+      case "r":
+        return t.user;
+      case "u":
+        return local.username;
+      case "i":
+        return String(local.uid);
+      case "L":
+        return localHostname().split(".")[0];
+      case "l":
+        return localHostname();
+      default:
+        throw new Error(`${option}: the token ${all} is not supported by the built-in transport`);
+    }
+  });
+  return expandTilde(expanded.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, v: string) => {
+    const env = process.env[v];
+    if (env === undefined) throw new Error(`${option}: the environment variable ${v} is not set`);
+    return env;
+  }));
+}
+
+function asList(v: string | string[] | undefined): string[] {
+  return v === undefined ? [] : Array.isArray(v) ? v : splitValues(v);
+}
+function asString(v: string | string[] | undefined): string | undefined {
+  return v === undefined ? undefined : Array.isArray(v) ? v.join(" ") : v;
+}
+
+function yesNo(option: string, v: string | undefined, dflt: boolean): boolean {
+  if (v === undefined) return dflt;
+  const l = v.toLowerCase();
+  if (l === "yes" || l === "true") return true;
+  if (l === "no" || l === "false") return false;
+  throw new Error(`${option}: expected yes or no, found ${JSON.stringify(v)}`);
+}
+
+function count(option: string, v: string | undefined, dflt: number | undefined) {
+  if (v === undefined || v.toLowerCase() === "none") return dflt;
+  if (!/^[0-9]+$/.test(v)) {
+    throw new Error(`${option}: expected a whole number, found ${JSON.stringify(v)}`);
+  }
+  return Number(v);
+}
+
+const DEFAULT_IDENTITIES = [
+  "id_rsa",
+  "id_ecdsa",
+  "id_ecdsa_sk",
+  "id_ed25519",
+  "id_ed25519_sk",
+  "id_xmss",
+  "id_dsa",
+];
+
+/**
+ * The options of `user@host` as OpenSSH would compute them (pure but for
+ * reading the config files; tested against `ssh -G`). `destinationUser` is
+ * the user of `user@host`.
+ */
+export function resolveHost(
+  source: ConfigSource,
+  alias: string,
+  destinationUser: string | undefined,
+  context: ErrorContext,
+): ResolvedHost {
+  try {
+    return resolve(source, alias, destinationUser);
+  } catch (e) {
+    if (e instanceof DeployError) throw e;
+    throw new DeployError(
+      `ssh_config of ${alias}: ${(e as Error).message}`,
+      context,
+    );
+  }
+}
+
+function resolve(
+  source: ConfigSource,
+  alias: string,
+  destinationUser: string | undefined,
+): ResolvedHost {
+  const files = source.configFile !== undefined
+    ? [readConfigText(expandTilde(source.configFile), true)]
+    : [
+      readConfigText(join(homedir(), ".ssh", "config"), true),
+      readConfigText("/etc/ssh/ssh_config", false),
+    ];
+  // Command-line options first: the first value of an option wins.
+  const commandLine = source.directives.map(([k, v]) => `${k} ${v}`);
+  const text = [...commandLine, ...files].join("\n");
+  const config = SSHConfig.parse(text);
+  checkMatches(config);
+  const computed = config.compute(alias, { ignoreCase: true, matchExec: false }) as Record<
+    string,
+    string | string[] | undefined
+  >;
+  for (const [key, value] of Object.entries(computed)) {
+    if (HONOURED.has(key)) continue;
+    const allowed = HARMLESS_VALUES[key];
+    const v = asString(value)?.toLowerCase() ?? "";
+    if (allowed ? allowed.includes(v) : HARMLESS.has(key)) continue;
+    throw new Error(
+      `the option ${key} (${JSON.stringify(asString(value))}) is not supported by the built-in ` +
+        `SSH transport; remove it for this host or use --transport openssh`,
+    );
+  }
+  const get = (k: string) => asString(computed[k]);
+  const hostnameRaw = get("hostname") ?? alias;
+  const port = count("Port", source.port ?? get("port"), 22)!;
+  const user = source.user ?? directive(source, "user") ?? destinationUser ?? get("user") ??
+    userInfo().username;
+  const hostname = expandTokens(hostnameRaw, { hostname: alias, alias, port, user }, "HostName");
+  const t = { hostname, alias, port, user };
+  const files_ = (k: string, dflt: string[]) => {
+    const list = asList(computed[k]);
+    if (list.length === 1 && list[0].toLowerCase() === "none") return [];
+    return (list.length ? list : dflt).map((f) => expandTokens(f, t, k));
+  };
+  const given = [...source.identityFiles, ...asList(computed.identityfile)];
+  const identityFiles = (given.length ? given : DEFAULT_IDENTITIES.map((f) => `~/.ssh/${f}`))
+    .map((f) => expandTokens(f, t, "IdentityFile"));
+  const strict = (get("stricthostkeychecking") ?? "ask").toLowerCase();
+  const strictHostKeyChecking: StrictHostKeyChecking = strict === "yes" || strict === "true"
+    ? "yes"
+    : strict === "no" || strict === "false" || strict === "off"
+    ? "no"
+    : strict === "accept-new"
+    ? "accept-new"
+    : strict === "ask"
+    ? "ask"
+    : (() => {
+      throw new Error(`StrictHostKeyChecking: unknown value ${JSON.stringify(strict)}`);
+    })();
+  const agentRaw = get("identityagent");
+  const identityAgent = agentRaw === undefined || agentRaw === "SSH_AUTH_SOCK"
+    ? process.env.SSH_AUTH_SOCK || undefined
+    : agentRaw.toLowerCase() === "none"
+    ? undefined
+    : agentRaw.startsWith("$")
+    ? process.env[agentRaw.slice(1)] || undefined
+    : expandTokens(agentRaw, t, "IdentityAgent");
+  const jump = source.jump ?? get("proxyjump");
+  const family = (get("addressfamily") ?? "any").toLowerCase();
+  const batchMode = yesNo("BatchMode", get("batchmode"), false);
+  return {
+    alias,
+    hostname,
+    port,
+    user,
+    identityFiles,
+    identitiesOnly: yesNo("IdentitiesOnly", get("identitiesonly"), false),
+    identityAgent,
+    userKnownHostsFiles: files_("userknownhostsfile", [
+      "~/.ssh/known_hosts",
+      "~/.ssh/known_hosts2",
+    ]),
+    globalKnownHostsFiles: files_("globalknownhostsfile", [
+      "/etc/ssh/ssh_known_hosts",
+      "/etc/ssh/ssh_known_hosts2",
+    ]),
+    hostKeyAlias: get("hostkeyalias"),
+    strictHostKeyChecking,
+    connectTimeout: count("ConnectTimeout", get("connecttimeout"), undefined),
+    // As OpenSSH: BatchMode notices a dead server within minutes by default.
+    serverAliveInterval: count(
+      "ServerAliveInterval",
+      get("serveraliveinterval"),
+      batchMode ? 300 : 0,
+    )!,
+    serverAliveCountMax: count("ServerAliveCountMax", get("serveralivecountmax"), 3)!,
+    proxyJump: jump === undefined || jump.toLowerCase() === "none" ? [] : jump.split(","),
+    batchMode,
+    family: family === "inet" ? 4 : family === "inet6" ? 6 : 0,
+  };
+}
+
+/** The first -o value of an option (case-insensitive name). */
+function directive(source: ConfigSource, name: string): string | undefined {
+  return source.directives.find(([k]) => k.toLowerCase() === name)?.[1];
+}
+
+/** `Match` criteria the computation knows; `exec`, `canonical` … are refused. */
+function checkMatches(config: SSHConfig): void {
+  for (const line of config) {
+    if (!("criteria" in line)) continue;
+    for (const key of Object.keys(line.criteria)) {
+      if (!["host", "originalhost", "user", "localuser", "all"].includes(key.toLowerCase())) {
+        throw new Error(
+          `Match ${key} is not supported by the built-in SSH transport; use --transport openssh`,
+        );
+      }
+    }
+  }
+}
+
+/** `[user@]host[:port]` of one ProxyJump hop. */
+export function parseJump(spec: string): { user?: string; host: string; port?: number } {
+  const m = /^(?:([^@]+)@)?(\[[^\]]+\]|[^:]+)(?::([0-9]+))?$/.exec(spec.trim());
+  if (!m) throw new Error(`ProxyJump: cannot read ${JSON.stringify(spec)}`);
+  return {
+    user: m[1],
+    host: m[2].replace(/^\[|\]$/g, ""),
+    port: m[3] === undefined ? undefined : Number(m[3]),
+  };
+}
+
+/**
+ * What a jump host is resolved against: the same -F file, but none of the
+ * destination's other command-line options, and the user, port and further
+ * hops of the ProxyJump entry (as ssh builds the jump's own `ssh -J … -W`).
+ */
+export function jumpSource(
+  source: ConfigSource,
+  hop: { user?: string; port?: number },
+  before: string[],
+): ConfigSource {
+  return {
+    configFile: source.configFile,
+    directives: source.directives.filter(([k]) => k.toLowerCase() === "addressfamily"),
+    identityFiles: [],
+    user: hop.user,
+    port: hop.port === undefined ? undefined : String(hop.port),
+    jump: before.length ? before.join(",") : undefined,
+  };
+}

@@ -1,0 +1,237 @@
+/**
+ * The built-in transport's option resolution against OpenSSH's own answer
+ * (`ssh -G`) for a table of ssh_config cases, where `ssh` exists.
+ */
+import assert from "node:assert/strict";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { homedir, tmpdir } from "node:os";
+import { join } from "node:path";
+import { run } from "../process/run.ts";
+import { DeployError } from "../errors.ts";
+import { parseSshOpts, type ResolvedHost, resolveHost } from "./ssh2_config.ts";
+
+const dir = mkdtempSync(join(tmpdir(), "deploy-ts-ssh2-config-test-"));
+const hasSsh = (await run(["ssh", "-V"])).code === 0;
+
+interface Case {
+  name: string;
+  config: string;
+  /** Extra files, by name in the case's directory (for Include). */
+  files?: Record<string, string>;
+  sshOpts?: string[];
+  destination: string;
+}
+
+const CASES: Case[] = [
+  {
+    name: "HostName, Port, identity and known_hosts files of a Host block",
+    config: `Host web
+  HostName 10.0.0.5
+  Port 2222
+  IdentityFile ~/.ssh/deploy_key
+  IdentitiesOnly yes
+  UserKnownHostsFile /etc/deploy/known_hosts
+  GlobalKnownHostsFile none
+  HostKeyAlias web-key
+  StrictHostKeyChecking yes
+`,
+    destination: "root@web",
+  },
+  {
+    name: "first value wins, wildcards and negation, Host * at the end",
+    config: `Host *.example.com !db.example.com
+  Port 2200
+  ConnectTimeout 7
+Host db.example.com
+  ServerAliveInterval 9
+Host *
+  Port 22
+  ServerAliveInterval 15
+  ServerAliveCountMax 4
+  StrictHostKeyChecking accept-new
+`,
+    destination: "deploy@db.example.com",
+  },
+  {
+    name: "the same config, the other host",
+    config: `Host *.example.com !db.example.com
+  Port 2200
+  ConnectTimeout 7
+Host *
+  ServerAliveInterval 15
+`,
+    destination: "deploy@web.example.com",
+  },
+  {
+    name: "sshOpts -p -i -o beat the config; -o's first value wins",
+    config: `Host h
+  HostName 192.0.2.1
+  Port 2222
+  IdentityFile /keys/from-config
+  ConnectTimeout 3
+`,
+    sshOpts: [
+      "-p",
+      "2022",
+      "-i",
+      "KEYFILE",
+      "-o",
+      "ConnectTimeout=20",
+      "-oConnectTimeout=30",
+      "-o",
+      "StrictHostKeyChecking no",
+    ],
+    destination: "root@h",
+  },
+  {
+    name: "tokens: %h in HostName, %d %r %h %p in file names",
+    config: `Host box
+  HostName %h.internal
+  IdentityFile %d/.ssh/%r-key
+  UserKnownHostsFile ~/kh/%h-%p
+`,
+    destination: "alice@box",
+  },
+  {
+    name: "ProxyJump from the config, and -J from sshOpts",
+    config: `Host inner
+  HostName 10.1.1.1
+  ProxyJump bastion,ops@bastion2:2222
+Host other
+  HostName 10.1.1.2
+`,
+    destination: "root@inner",
+  },
+  {
+    name: "-J overrides ProxyJump",
+    config: `Host inner
+  ProxyJump bastion
+`,
+    sshOpts: ["-J", "root@h2"],
+    destination: "root@inner",
+  },
+  {
+    name: "Include of another file and Match host",
+    config: `Include INCLUDED
+Match host 10.9.*
+  Port 2299
+`,
+    files: {
+      INCLUDED: `Host alias
+  HostName 10.9.9.9
+  BatchMode yes
+`,
+    },
+    destination: "root@alias",
+  },
+  {
+    name: "the user: -l over user@host over the config's User",
+    config: "Host h\n  User carol\n",
+    sshOpts: ["-l", "bob"],
+    destination: "root@h",
+  },
+  {
+    name: "the user: user@host over the config's User",
+    config: "Host h\n  User carol\n",
+    destination: "root@h",
+  },
+  {
+    name: "no config at all: the defaults",
+    config: "",
+    destination: "root@plain.example",
+  },
+];
+
+/** The fields of `ssh -G` the built-in transport uses, in ResolvedHost's terms. */
+async function openssh(c: Case, config: string): Promise<Partial<ResolvedHost>> {
+  const r = await run(["ssh", "-G", "-F", config, ...(c.sshOpts ?? []), "--", c.destination]);
+  assert.equal(r.code, 0, r.stderr);
+  const lines = r.stdout.split("\n").map((l) => l.split(" "));
+  const all = (k: string) => lines.filter((l) => l[0] === k).map((l) => l.slice(1).join(" "));
+  const one = (k: string) => all(k)[0];
+  // ssh -G prints identity files before expanding them.
+  const [user, host] = c.destination.split("@");
+  const tilde = (p: string) =>
+    p.replace(/^~\//, `${homedir()}/`).replace("%d", homedir()).replace("%r", user).replace(
+      "%h",
+      one("hostname") ?? host,
+    );
+  const none = (files: string[]) => files.length === 1 && files[0] === "none" ? [] : files;
+  const strict = one("stricthostkeychecking");
+  return {
+    hostname: one("hostname"),
+    port: Number(one("port")),
+    user: one("user"),
+    identityFiles: all("identityfile").map(tilde),
+    identitiesOnly: one("identitiesonly") === "yes",
+    userKnownHostsFiles: none((one("userknownhostsfile") ?? "").split(" ").filter((x) => x !== ""))
+      .map(tilde),
+    globalKnownHostsFiles: none(
+      (one("globalknownhostsfile") ?? "").split(" ").filter((x) => x !== ""),
+    ).map(tilde),
+    hostKeyAlias: one("hostkeyalias"),
+    strictHostKeyChecking: strict === "true"
+      ? "yes"
+      : strict === "false"
+      ? "no"
+      : strict as ResolvedHost["strictHostKeyChecking"],
+    connectTimeout: one("connecttimeout") === "none" ? undefined : Number(one("connecttimeout")),
+    serverAliveInterval: Number(one("serveraliveinterval")),
+    serverAliveCountMax: Number(one("serveralivecountmax")),
+    proxyJump: one("proxyjump") === undefined ? [] : one("proxyjump").split(","),
+    batchMode: one("batchmode") === "yes",
+  };
+}
+
+for (const c of CASES) {
+  Deno.test({
+    name: `ssh2 config matches ssh -G: ${c.name}`,
+    ignore: !hasSsh,
+    fn: async () => {
+      const caseDir = mkdtempSync(join(dir, "case-"));
+      for (const [name, text] of Object.entries(c.files ?? {})) {
+        writeFileSync(join(caseDir, name), text);
+      }
+      const config = join(caseDir, "config");
+      writeFileSync(config, c.config.replaceAll("INCLUDED", join(caseDir, "INCLUDED")));
+      // ssh drops an -i file that does not exist.
+      writeFileSync(join(caseDir, "key"), "");
+      const sshOpts = (c.sshOpts ?? []).map((o) => o === "KEYFILE" ? join(caseDir, "key") : o);
+      const source = parseSshOpts(["-F", config, ...sshOpts], { node: "n" });
+      const [user, host] = c.destination.split("@");
+      const ours = resolveHost(source, host, user, { node: "n" });
+      const theirs = await openssh({ ...c, sshOpts }, config);
+      const picked = Object.fromEntries(
+        Object.keys(theirs).map((k) => [k, ours[k as keyof ResolvedHost]]),
+      );
+      assert.deepEqual(picked, theirs);
+    },
+  });
+}
+
+Deno.test("ssh2 config: an option the transport cannot honour is an error naming it and the node", () => {
+  const config = join(mkdtempSync(join(dir, "case-")), "config");
+  writeFileSync(config, "Host web\n  ProxyCommand nc %h %p\n");
+  assert.throws(
+    () =>
+      resolveHost(parseSshOpts(["-F", config], { node: "web" }), "web", "root", { node: "web" }),
+    (e: unknown) =>
+      e instanceof DeployError && e.context.node === "web" && /proxycommand/.test(e.message) &&
+      /--transport openssh/.test(e.message),
+  );
+  // The same option for another host is no concern of this one.
+  assert.equal(
+    resolveHost(parseSshOpts(["-F", config], { node: "db" }), "db", "root", { node: "db" })
+      .hostname,
+    "db",
+  );
+});
+
+Deno.test("ssh2 config: an sshOpts flag it does not know is refused by name", () => {
+  assert.throws(
+    () => parseSshOpts(["-A"], { node: "web" }),
+    (e: unknown) =>
+      e instanceof DeployError && e.context.node === "web" && e.context.field === "sshOpts" &&
+      /"-A"/.test(e.message),
+  );
+});

@@ -1,0 +1,208 @@
+/**
+ * The built-in SSH transport (`--transport ssh2`) end to end on testbed
+ * hosts: sudo, magic rollback when the deployer locks itself out, a fleet
+ * deployed from a machine with no `ssh` at all (one host behind ProxyJump),
+ * host keys refused by name, an encrypted key's passphrase asked once.
+ */
+import assert from "node:assert/strict";
+import { mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { run } from "../../src/process/run.ts";
+import { Testbed } from "../support/testbed.ts";
+import { inTerminal } from "../support/terminal.ts";
+import {
+  activations,
+  deployFleet,
+  fleetFlake,
+  profileTarget,
+  ROOT_PROFILE,
+} from "../support/fleet.ts";
+
+/** No line of the run started an `ssh` process. */
+function assertNoSsh(stderr: string) {
+  assert.deepEqual(stderr.split("\n").filter((l) => /^\[debug\] \+ ssh /.test(l)), []);
+}
+
+Deno.test("ssh2: a root profile through sudo, confirmed; a generation that locks the deployer out is rolled back", async () => {
+  await using tb = await Testbed.up(2);
+  const keys = "/nix/var/testbed/authorized_keys/root";
+  const fleet = (lockout: boolean) =>
+    fleetFlake(tb, {
+      a: {
+        hostname: "h1",
+        settings: { sshUser: "deploy" },
+        profiles: { system: { message: lockout ? "a2" : "a1", settings: { user: "root" } } },
+      },
+      b: {
+        hostname: "h2",
+        // Short only where the window is meant to close.
+        settings: lockout ? { confirmTimeout: 3 } : {},
+        profiles: {
+          system: {
+            message: lockout ? "locked-out" : "good",
+            script: lockout ? `rm -f ${keys}` : `cp /nix/var/testbed/deployer.pub ${keys}`,
+          },
+        },
+      },
+    }, lockout ? { transport: "ssh2" } : {});
+  // The flag first, then the flake's own setting.
+  const first = await deployFleet(fleet(false), ["-d", "--transport", "ssh2"]);
+  assert.equal(first.code, 0, first.stderr);
+  assertNoSsh(first.stderr);
+  assert.match(first.stderr, /--to unix:\/\/\S+\/nix-daemon /, "nix copy goes through the socket");
+  assert.match(first.stderr, /a\.system +confirmed/);
+  assert.match(await profileTarget(tb, "h1", ROOT_PROFILE("system")), /-profile-a1$/);
+  assert.deepEqual(await activations(tb, "h1"), ["a1"], "activated as root through sudo");
+  const good = await profileTarget(tb, "h2", ROOT_PROFILE("system"));
+
+  const r = await deployFleet(fleet(true), ["--keep-going"]);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /a\.system +confirmed/);
+  assert.match(
+    r.stderr,
+    /b\.system +rolled back +no confirmation within 3s; generation 1 is active again/,
+  );
+  assert.match(r.stderr, /confirming over a new connection failed/);
+  assert.equal(await profileTarget(tb, "h2", ROOT_PROFILE("system")), good);
+  assert.equal((await tb.ssh("root@h2", "true")).code, 0, "the good generation let us back in");
+  assert.deepEqual(await activations(tb, "h2"), ["good", "locked-out", "good"]);
+});
+
+/** A directory of every program in /usr/bin but ssh: a machine without an OpenSSH client. */
+function pathWithoutSsh(dir: string): string {
+  const bin = join(dir, "bin-without-ssh");
+  mkdirSync(bin);
+  for (const name of readdirSync("/usr/bin")) {
+    if (name !== "ssh") symlinkSync(join("/usr/bin", name), join(bin, name));
+  }
+  return `${bin}:/usr/sbin:/sbin`;
+}
+
+Deno.test("ssh2: with no ssh on PATH, three hosts deploy, one through ProxyJump; a host whose key is not known is refused by name", async () => {
+  await using tb = await Testbed.up(3);
+  const kh = join(tb.dir, "user_known_hosts");
+  const testbedKeys = readFileSync(join(tb.dir, "known_hosts"), "utf8");
+  writeFileSync(kh, testbedKeys);
+  const config = join(tb.dir, "user_ssh_config");
+  writeFileSync(
+    config,
+    [
+      // h3 only through h2, under its own known_hosts name.
+      "Host inner",
+      `  HostName ${tb.net}.13`,
+      "  HostKeyAlias h3",
+      "  ProxyJump root@h2",
+      // First value wins: these beat the testbed's own entries below.
+      "Host inner h1 h2 h3",
+      `  UserKnownHostsFile ${kh}`,
+      `  IdentityFile ${tb.dir}/id_ed25519`,
+      "  IdentitiesOnly yes",
+      "  GlobalKnownHostsFile /dev/null",
+      "  StrictHostKeyChecking yes",
+      `Include ${tb.sshConfig}`,
+      "",
+    ].join("\n"),
+  );
+  const dir = fleetFlake(tb, {
+    one: { hostname: "h1", profiles: { system: { message: "one" } } },
+    two: { hostname: "h2", profiles: { system: { message: "two" } } },
+    three: { hostname: "inner", profiles: { system: { message: "three" } } },
+  }, { sshOpts: ["-F", config] });
+  const env = { PATH: pathWithoutSsh(tb.dir), SSH_AUTH_SOCK: "" };
+  assert.notEqual((await run(["sh", "-c", "command -v ssh"], { env })).code, 0);
+
+  const r = await deployFleet(dir, ["-d"], { env });
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /no `ssh` on PATH: using the built-in SSH transport/);
+  assert.equal(r.stderr.match(/no `ssh` on PATH/g)?.length, 1, "the note is given once");
+  assertNoSsh(r.stderr);
+  assert.match(r.stderr, /3 profiles deployed/);
+  for (const [h, m] of [["h1", "one"], ["h2", "two"], ["h3", "three"]]) {
+    assert.match(await profileTarget(tb, h, ROOT_PROFILE("system")), new RegExp(`-${m}$`));
+  }
+
+  // h2's key leaves known_hosts: h2 is refused by name and fingerprint, and
+  // so is h3, which is reached through h2; h1 is not concerned.
+  writeFileSync(kh, testbedKeys.split("\n").filter((l) => !l.startsWith("h2,")).join("\n"));
+  const fp = (await run(["ssh-keygen", "-lf", join(tb.dir, "hosts/h2/ssh_host_ed25519_key.pub")]))
+    .stdout.split(" ")[1];
+  assert.match(fp, /^SHA256:/);
+  const refused = await deployFleet(dir, ["--keep-going"], { env });
+  assert.equal(refused.code, 1);
+  const notKnown = (node: string) =>
+    new RegExp(
+      `\\[${node}\\.system\\] failed: .*the host key of h2 is not known .*${
+        fp.replace(/[+/]/g, "\\$&")
+      }`,
+    );
+  assert.match(refused.stderr, notKnown("two"));
+  assert.match(refused.stderr, notKnown("three"));
+  assert.match(refused.stderr, /\[three\.system\] failed: .*through the jump host h2/);
+  assert.match(refused.stderr, /one\.system +confirmed/);
+  assert.match(await profileTarget(tb, "h2", ROOT_PROFILE("system")), /-two$/, "h2 untouched");
+});
+
+Deno.test("ssh2: an encrypted identity file's passphrase is asked once per run, hidden, through a terminal", async () => {
+  await using tb = await Testbed.up(2);
+  const key = join(tb.dir, "id_encrypted");
+  const gen = await run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "key-secret", "-f", key]);
+  assert.equal(gen.code, 0, gen.stderr);
+  const pub = readFileSync(`${key}.pub`, "utf8");
+  for (const h of tb.hosts) {
+    // The encrypted key is the only one these hosts let root in with.
+    const r = await tb.exec(h, ["sh", "-c", "cat > /nix/var/testbed/authorized_keys/root"], pub);
+    assert.equal(r.code, 0, r.stderr);
+  }
+  const config = join(tb.dir, "encrypted_ssh_config");
+  writeFileSync(
+    config,
+    [
+      "Host h1 h2",
+      `  IdentityFile ${key}`,
+      "  BatchMode no",
+      `Include ${tb.sshConfig}`,
+      "",
+    ].join("\n"),
+  );
+  const dir = fleetFlake(tb, {
+    a: { hostname: "h1", profiles: { system: { message: "a" } } },
+    b: { hostname: "h2", profiles: { system: { message: "b" } } },
+  }, { sshOpts: ["-F", config], transport: "ssh2" });
+  // Two hosts, two logins each (the confirmation is a new one): one prompt.
+  const { code, out, answered } = await inTerminal(
+    dir,
+    ["-s", "--no-progress", "."],
+    { NO_COLOR: "1", SSH_AUTH_SOCK: "" },
+    { prompt: /Enter passphrase for key '[^']*id_encrypted': /, answer: "key-secret" },
+  );
+  assert.equal(code, 0, out);
+  assert.equal(answered, 1, out);
+  assert.doesNotMatch(out, /key-secret/, "the passphrase is never echoed");
+  assert.match(await profileTarget(tb, "h1", ROOT_PROFILE("system")), /-a$/);
+  assert.match(await profileTarget(tb, "h2", ROOT_PROFILE("system")), /-b$/);
+});
+
+Deno.test("ssh2: interactive sudo as alice: one hidden prompt, the password only on sudo's stdin", async () => {
+  await using tb = await Testbed.up(1);
+  const dir = fleetFlake(tb, {
+    web: {
+      hostname: "h1",
+      settings: { sshUser: "alice", interactiveSudo: true },
+      profiles: {
+        one: { message: "one", settings: { user: "deploy" } },
+        two: { message: "two", settings: { user: "deploy" } },
+      },
+    },
+  }, { transport: "ssh2" });
+  // alice is not trusted by Nix on the host: the paths are signed with a key the host trusts.
+  const { code, out, answered } = await inTerminal(
+    dir,
+    ["-s", "--no-progress", "."],
+    { LOCAL_KEY: tb.signingKey, NO_COLOR: "1" },
+    { prompt: /Password: /, answer: "testbed-alice" },
+  );
+  assert.equal(code, 0, out);
+  assert.equal(answered, 1, "one prompt for the host");
+  assert.doesNotMatch(out, /testbed-alice/, "the password is never echoed or logged");
+  assert.deepEqual((await activations(tb, "h1", "deploy")).sort(), ["one", "two"]);
+});
