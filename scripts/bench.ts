@@ -15,7 +15,8 @@
  * `scripts/testbed cpu`): the hosts share this machine's cores, so wall time
  * alone mixes the tool's cost with the simulation's.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { selfPackage } from "../src/nix/self_package.ts";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { run, runChecked } from "../src/process/run.ts";
@@ -190,6 +191,34 @@ async function byHand(dir: string, sshConfig: string) {
 }
 
 const ratio = (m: Medians, a: string, b: string) => (m[a].wallMs / m[b].wallMs).toFixed(2);
+const cpuRatio = (m: Medians, a: string, b: string) =>
+  (m[a].deployerCpu / m[b].deployerCpu).toFixed(2);
+
+/** Helper starts on a host for one deployed profile (the testbed traces each start). */
+async function helperStartsPerProfile(sshConfig: string): Promise<number> {
+  const count = async () =>
+    (await tb([
+      "exec",
+      "h1",
+      "--",
+      "sh",
+      "-c",
+      "cat /tmp/testbed-helper-starts 2>/dev/null || true",
+    ]))
+      .stdout.split("\n").filter((l) => l !== "").length;
+  const before = await count();
+  await deployTs(fleet(1, sshConfig));
+  return (await count()) - before;
+}
+
+/** What a first deployment to a new host sends for the helper, unless the host substitutes it. */
+async function helperClosureMb(): Promise<string> {
+  const pkg = await selfPackage();
+  const r = await runChecked(["nix", "path-info", "--json", "--closure-size", pkg]);
+  const info = JSON.parse(r.stdout);
+  const entry = Array.isArray(info) ? info[0] : Object.values(info)[0];
+  return ((entry as { closureSize: number }).closureSize / 1e6).toFixed(0);
+}
 
 try {
   await tb(["down"]);
@@ -208,6 +237,14 @@ try {
       hosts: 1,
     },
     "deploy-ts (magic rollback, confirmed)": { run: () => deployTs(fleet(1, sshConfig)), hosts: 1 },
+    // The least a confirmation over a fresh connection can cost: one more login.
+    "hand-written + one more fresh ssh login": {
+      run: async () => {
+        await byHand(fleet(1, sshConfig), sshConfig);
+        await runChecked(accounted(["ssh", "-F", sshConfig, "root@h1", "true"]));
+      },
+      hosts: 1,
+    },
   });
   const b = await compare("(b) the same deployment to 1 and to 8 hosts", {
     "1 host": { run: () => deployTs(fleet(1, sshConfig)), hosts: 1 },
@@ -224,7 +261,16 @@ try {
       run: () => runChecked(accounted([DENO, "run", "-A", BUNDLE, "--help"])),
       hosts: 0,
     },
+    // What every helper start on a host costs: a helper subcommand of the bundle.
+    "helper start (deploy query, on the helper's path)": {
+      run: () =>
+        runChecked(
+          accounted([DENO, "run", "-A", BUNDLE, "query", "--profile-path", "/nonexistent/p"]),
+        ),
+      hosts: 0,
+    },
   });
+  const starts = await helperStartsPerProfile(sshConfig);
   const d = await compare("(d) transports: one host, magic rollback (confirmed)", {
     "OpenSSH (ControlMaster)": { run: () => deployTs(fleet(1, sshConfig)), hosts: 1 },
     "built-in (--transport ssh2)": {
@@ -258,7 +304,15 @@ try {
       ratio(b, "8 hosts (--jobs 8)", "1 host")
     }x; (c) --help/empty = ${
       ratio(c, "deploy --help (the bundle)", "deno run (an empty script)")
-    }x (wall); built-in/OpenSSH: (d) one host ${
+    }x (wall), ${
+      cpuRatio(c, "deploy --help (the bundle)", "deno run (an empty script)")
+    }x (CPU); helper start/empty = ${
+      cpuRatio(c, "helper start (deploy query, on the helper's path)", "deno run (an empty script)")
+    }x (CPU), ${starts} helper starts per profile; with magic rollback / (hand + 1 login) = ${
+      ratio(a, "deploy-ts (magic rollback, confirmed)", "hand-written + one more fresh ssh login")
+    }x; bundle ${
+      (statSync(BUNDLE).size / 1e6).toFixed(2)
+    } MB, the helper's closure ${await helperClosureMb()} MB; built-in/OpenSSH: (d) one host ${
       ratio(d, "built-in (--transport ssh2)", "OpenSSH (ControlMaster)")
     }x wall, ${cpu(d)}x deployer CPU; (e) 8 hosts ${
       ratio(e, "built-in (--transport ssh2)", "OpenSSH (ControlMaster)")

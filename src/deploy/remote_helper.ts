@@ -5,7 +5,7 @@
  */
 import { hostname, userInfo } from "node:os";
 import type { ProfilePlan } from "../config/plan.ts";
-import type { HelperEvent, Outcome } from "../helper/protocol.ts";
+import { type HelperEvent, offerTokenArgv, type Outcome } from "../helper/protocol.ts";
 import { parseHelperEvent, parseProfileDescription } from "./helper_output.ts";
 import { lastLines, type RunResult } from "../process/run.ts";
 import type { Transport } from "../ssh/transport.ts";
@@ -152,8 +152,11 @@ class RunFollower {
   /** Prove that a new login works: confirm over a connection that bypasses the master. */
   async confirm(): Promise<void> {
     this.ctx.onPhase("confirming", "confirming over a new SSH connection");
+    // A shell as the profile's user hands the token to the waiting worker,
+    // which checks it: proving a new login (and sudo) works costs no second
+    // start of the helper.
     const r = await this.ctx.transport.runFresh(
-      helperArgv(this.plan, this.ctx.helper, ...encodeRequest("confirm", { runDir: this.runDir! })),
+      [...elevationPrefix(this.plan.settings), ...offerTokenArgv(this.runDir!)],
       {
         input: helperStdin(this.plan, this.ctx, `${this.token}\n`),
         // The host stops accepting a confirmation confirmTimeout after its

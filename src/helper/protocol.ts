@@ -41,3 +41,26 @@ export type HelperEvent =
 export function encodeEvent(event: HelperEvent): string {
   return `${JSON.stringify(event)}\n`;
 }
+
+/**
+ * The file in a run directory where a fresh connection offers the run's
+ * token; the waiting worker checks it. The run directory is the profile
+ * user's, mode 0700: nobody else can offer anything.
+ */
+export const OFFERED_TOKEN_FILE = "offered-token";
+
+/**
+ * The command a fresh connection runs, as the profile's user, to offer the
+ * token (read from stdin) to the worker: a shell, not a second start of the
+ * helper. Written under another name and renamed, so the worker never reads
+ * half a token.
+ */
+export function offerTokenArgv(runDir: string): string[] {
+  return [
+    "sh",
+    "-c",
+    `umask 077 && cat > "$1/${OFFERED_TOKEN_FILE}.new" && mv -f "$1/${OFFERED_TOKEN_FILE}.new" "$1/${OFFERED_TOKEN_FILE}"`,
+    "deploy-ts-confirm",
+    runDir,
+  ];
+}

@@ -13,7 +13,7 @@ import { basename, join } from "node:path";
 import process from "node:process";
 import { DeployError } from "../errors.ts";
 import type { ActivationGoal } from "../vocabulary.ts";
-import type { RunStatus } from "./protocol.ts";
+import { OFFERED_TOKEN_FILE, type RunStatus } from "./protocol.ts";
 import { readPrivate, replacePrivate, writePrivate } from "./private_file.ts";
 import { ensureSafeTempPath } from "./temp_path.ts";
 
@@ -98,6 +98,10 @@ export class RunDir {
   private get tokenPath(): string {
     return join(this.path, "token.sha256");
   }
+  /** Where a fresh connection leaves the token for the worker (OFFERED_TOKEN_FILE). */
+  private get offeredTokenPath(): string {
+    return join(this.path, OFFERED_TOKEN_FILE);
+  }
 
   writeJob(job: Job): void {
     writePrivate(this.jobPath, JSON.stringify(job), { replace: true });
@@ -137,6 +141,23 @@ export class RunDir {
     const expected = Buffer.from(readPrivate(this.tokenPath), "hex");
     const actual = Buffer.from(sha256(token.trim()), "hex");
     return expected.length === actual.length && timingSafeEqual(expected, actual);
+  }
+
+  /**
+   * A token that a fresh connection left in the run directory (see
+   * offerTokenArgv): read once and removed. With this run's token it takes
+   * the canary, exactly as `deploy confirm` does; any other is refused.
+   */
+  acceptOfferedToken(): "none" | "accepted" | "refused" {
+    let token: string;
+    try {
+      token = readPrivate(this.offeredTokenPath);
+    } catch {
+      return "none";
+    }
+    rmSync(this.offeredTokenPath, { force: true });
+    if (!token.trim() || !this.tokenMatches(token)) return "refused";
+    return this.takeCanary() ? "accepted" : "refused";
   }
 
   createCanary(): void {
@@ -183,7 +204,14 @@ export class RunDir {
     }
   }
   removeCanary(): void {
-    for (const p of [this.canaryPath, `${this.canaryPath}.expired`, this.confirmedPath]) {
+    for (
+      const p of [
+        this.canaryPath,
+        `${this.canaryPath}.expired`,
+        this.confirmedPath,
+        this.offeredTokenPath,
+      ]
+    ) {
       try {
         rmSync(p, { force: true });
       } catch {

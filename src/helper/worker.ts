@@ -299,6 +299,9 @@ class Worker {
       let settled = false;
       let watcher: ReturnType<typeof watch> | undefined;
       const check = () => {
+        if (this.runDir.acceptOfferedToken() === "refused") {
+          this.say("a token that is not this run's was offered and refused");
+        }
         const c = this.runDir.confirmation();
         if (c !== "pending") settle(c);
       };

@@ -16,6 +16,8 @@ import {
 } from "../support/helper.ts";
 import type { RequestInput } from "../../src/helper/requests.ts";
 import { shellQuoteArgv } from "../../src/ssh/shell_quote.ts";
+import { run } from "../../src/process/run.ts";
+import { offerTokenArgv } from "../../src/helper/protocol.ts";
 
 interface ActivateOptions
   extends Pick<RequestInput<"activate">, "goal" | "activationTimeout" | "deployer"> {
@@ -353,5 +355,23 @@ Deno.test("helper: past activationTimeout the host kills the activation and roll
     outcome.message,
     /did not finish within activationTimeout \(1s\) and was killed; generation 1 is active again/,
   );
+  assert.equal(await onHost(tb, "h1", `readlink -f ${ROOT_PROFILE}`), one);
+});
+
+Deno.test("helper: a token offered over a new connection confirms; a wrong one is refused", async () => {
+  const { tb, pkg, profiles: [one] } = await setup(["one"]);
+  await using _ = tb;
+  const s = activate(tb, "h1", pkg, one, { confirmTimeout: 120 });
+  const { runDir, token } = await s.run();
+  await s.phase("awaiting-confirmation");
+  // What the deployer's fresh connection runs: a shell, not another helper start.
+  const offer = (t: string) =>
+    run(["ssh", ...tb.sshOpts, "root@h1", shellQuoteArgv(offerTokenArgv(runDir))], {
+      input: `${t}\n`,
+    });
+  assert.equal((await offer("0".repeat(64))).code, 0);
+  await s.waitFor((e) => e.type === "log" && /offered and refused/.test(e.line));
+  assert.equal((await offer(token!)).code, 0);
+  assert.equal((await s.outcome()).outcome, "confirmed");
   assert.equal(await onHost(tb, "h1", `readlink -f ${ROOT_PROFILE}`), one);
 });
