@@ -7,6 +7,7 @@
  */
 import process from "node:process";
 import { DeployError } from "../errors.ts";
+import { whilePrompting } from "./terminal_prompts.ts";
 
 /** `DEPLOY_TS_SUDO_PASSWORD_WEB_EXAMPLE_COM` for node `web.example.com`. */
 export function passwordVariable(node: string): string {
@@ -38,8 +39,12 @@ export function passwordFromEnvironment(node: string): string | undefined {
   return taken!.get(passwordVariable(node)) ?? taken!.get("DEPLOY_TS_SUDO_PASSWORD");
 }
 
-/** Read a line from the terminal without echoing it. */
+/** Read a line from the terminal without echoing it (the live view holds back meanwhile). */
 export function askHidden(prompt: string): Promise<string> {
+  return whilePrompting(() => readHidden(prompt));
+}
+
+function readHidden(prompt: string): Promise<string> {
   const stdin = process.stdin;
   if (!stdin.isTTY) {
     return Promise.reject(

@@ -6,6 +6,7 @@
  */
 import type { DeployEvent, Reporter } from "./events.ts";
 import { formatSummary } from "./summary.ts";
+import { promptState } from "./terminal_prompts.ts";
 import { showEscaped } from "./host_text.ts";
 import { monotonicMs } from "../process/clock.ts";
 import { type EventPhase, FINAL_PHASES } from "../vocabulary.ts";
@@ -117,7 +118,15 @@ export function progressView(
   let drawn = 0;
   let timer: ReturnType<typeof setInterval> | undefined;
 
+  let promptsSeen = promptState().finished;
   const draw = () => {
+    const prompts = promptState();
+    if (prompts.active) return;
+    if (prompts.finished !== promptsSeen) {
+      // A prompt was written below the last frame: start a new one under it.
+      promptsSeen = prompts.finished;
+      drawn = 0;
+    }
     const frame = renderFrame(state, monotonicMs(), options.width(), options.color);
     // Back to the top of the previous frame, then rewrite every line.
     let out = drawn > 0 ? `\x1b[${drawn}F` : "";

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { progressView, renderFrame, type ViewState } from "./progress_view.ts";
+import { whilePrompting } from "./terminal_prompts.ts";
 
 const state: ViewState = {
   startedAt: 0,
@@ -119,4 +120,33 @@ Deno.test("progress view: a row per node and profile, even when a node's name ha
   ]);
   // The failing profile's log is its own node's: web's copy, not web.eu's.
   assert.match(out, /web\.eu\.system: eu\.system broke\n {2}\| copying to web\n/);
+});
+
+Deno.test("progress view: holds back while a prompt waits, then starts a new frame below it", async () => {
+  let out = "";
+  const report = progressView((s) => (out += s), { width: () => 200, color: false, intervalMs: 5 });
+  const time = new Date().toISOString();
+  report({ type: "phase", time, node: "web", profile: "system", phase: "connecting" });
+  const tick = () => new Promise((r) => setTimeout(r, 30));
+  await tick();
+  assert.match(out, /web\.system +connecting/);
+  let duringPrompt = "";
+  await whilePrompting(async () => {
+    out = "";
+    await tick();
+    duringPrompt = out;
+    out = "Enter passphrase for key 'id': \n";
+  });
+  assert.equal(duringPrompt, "", "nothing is drawn over a waiting prompt");
+  await tick();
+  report({
+    type: "summary",
+    time,
+    ok: true,
+    profiles: [{ node: "web", profile: "system", status: "confirmed", ok: true, message: "" }],
+  });
+  // The first frame after the prompt does not move up over it.
+  const after = out.slice(out.indexOf("\n") + 1);
+  // deno-lint-ignore no-control-regex
+  assert.doesNotMatch(after.split("deploy-ts")[0], /\x1b\[\d+F/);
 });
