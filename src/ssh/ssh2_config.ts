@@ -8,7 +8,12 @@
  * host is reached or which key is trusted.
  */
 import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { homedir, hostname as localHostname, userInfo } from "node:os";
+import { hostname as localHostname, userInfo } from "node:os";
+
+/** The home OpenSSH uses for `~` and `%d`: the password database's, not $HOME. */
+function homedir(): string {
+  return userInfo().homedir;
+}
 import { dirname, isAbsolute, join } from "node:path";
 import process from "node:process";
 import SSHConfig from "ssh-config";

@@ -4,13 +4,15 @@
  */
 import assert from "node:assert/strict";
 import { mkdtempSync, writeFileSync } from "node:fs";
-import { homedir, tmpdir } from "node:os";
+import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
 import { run } from "../process/run.ts";
 import { DeployError } from "../errors.ts";
 import { parseSshOpts, type ResolvedHost, resolveHost } from "./ssh2_config.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "deploy-ts-ssh2-config-test-"));
+/** ssh expands `~` from the password database, whatever $HOME says. */
+const homedir = () => userInfo().homedir;
 const hasSsh = (await run(["ssh", "-V"])).code === 0;
 
 interface Case {
