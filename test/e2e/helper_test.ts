@@ -185,15 +185,17 @@ Deno.test("helper: a cut connection and no confirmation still rolls back", async
 });
 
 Deno.test("helper: a second deployment of the same profile is refused, naming the holder", async () => {
+  // The first activation holds the lock until the test lets it go: no timing to lose.
   const { tb, pkg, profiles: [other, slow] } = await setup(["other"], [{
     message: "slow",
-    sleep: 3,
+    script: "i=0; while [ ! -e /tmp/release ] && [ $i -lt 1800 ]; do sleep 0.1; i=$((i+1)); done",
   }]);
   await using _ = tb;
   const a = activate(tb, "h1", pkg, slow, { magic: false, deployer: "ops@laptop" });
   await a.phase("activating");
   const b = activate(tb, "h1", pkg, other, { magic: false });
   const refused = await b.outcome();
+  await onHost(tb, "h1", "touch /tmp/release");
   assert.equal(refused.outcome, "refused");
   assert.match(
     refused.message,
