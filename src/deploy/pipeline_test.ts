@@ -18,6 +18,7 @@ const profile = (node: string, name = "system"): ProfilePlan => ({
   profile: name,
   hostname: node,
   path: `/nix/store/${node}-${name}`,
+  wave: 0,
   settings: { ...DEFAULTS, sshUser: "root", user: "root" },
 });
 

@@ -12,6 +12,7 @@ const plan: ProfilePlan[] = [
     hostname: "db",
     path: "/nix/store/a-system",
     drvPath: "/nix/store/a-system.drv",
+    wave: 0,
     settings: { ...DEFAULTS, sshUser: "deploy", user: "root", sshOpts: ["-p", "2222"] },
   },
   {
@@ -21,6 +22,7 @@ const plan: ProfilePlan[] = [
     hostname: "db",
     path: "/nix/store/b-app",
     profilePath: "/home/alice/.local/state/nix/profiles/app",
+    wave: 1,
     settings: { ...DEFAULTS, sshUser: "deploy", user: "alice", sshOpts: [] },
   },
 ];
