@@ -42,6 +42,13 @@ export function parseWaveSpec(text: string): WaveSpec {
   return waves;
 }
 
+/** The plan in its own order, each profile with the wave `spec` puts it in (checked as planWaves does). */
+export function assignWaves(plan: readonly ProfilePlan[], spec?: WaveSpec): ProfilePlan[] {
+  if (spec === undefined) return [...plan];
+  const waveOf = new Map(planWaves(plan, spec).flat().map((p) => [p.node, p.wave]));
+  return plan.map((p) => ({ ...p, wave: waveOf.get(p.node)! }));
+}
+
 /**
  * The plan's profiles in waves, first wave first, each profile carrying its
  * wave's number. Without a spec, nodes go by their `wave` setting (smallest

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import type { ProfilePlan } from "../config/plan.ts";
 import { DEFAULTS } from "../config/settings.ts";
 import { UsageError } from "../errors.ts";
-import { parseWaveSpec, planWaves } from "./waves.ts";
+import { assignWaves, parseWaveSpec, planWaves } from "./waves.ts";
 
 const profile = (node: string, wave = 0, name = "system"): ProfilePlan => ({
   repo: ".",
@@ -75,4 +75,13 @@ Deno.test("waves: a selected node left out of --waves (no *) is an error naming 
     () => planWaves([profile("a"), profile("b")], parseWaveSpec("a")),
     /--waves puts the selected node "b" in no wave; name it, or end with "; \*"/,
   );
+});
+
+Deno.test("waves: assignWaves keeps the plan's order and gives each profile its --waves number", () => {
+  const plan = [profile("a", 3), profile("b", 3, "app"), profile("b", 3)];
+  assert.deepEqual(
+    assignWaves(plan, parseWaveSpec("b; a")).map((p) => `${p.node}.${p.profile}@${p.wave}`),
+    ["a.system@1", "b.app@0", "b.system@0"],
+  );
+  assert.deepEqual(assignWaves(plan), plan);
 });

@@ -38,6 +38,8 @@ Deno.test("plan TOML: one table per node.profile with deploy-rs's keys, dotted n
   assert.equal(system.hostname, "db");
   assert.deepEqual(system.ssh_opts, ["-p", "2222"]);
   assert.equal(system.magic_rollback, true);
+  assert.equal(system.wave, 0);
+  assert.equal(doc["db.internal"].app.wave, 1);
   assert.equal(doc["db.internal"].app.profile_path, "/home/alice/.local/state/nix/profiles/app");
 });
 
@@ -52,6 +54,7 @@ Deno.test("plan JSON: every profile with node, profile, users, paths and all set
     path: "/nix/store/b-app",
     drvPath: null,
     profilePath: "/home/alice/.local/state/nix/profiles/app",
+    wave: 1,
     settings: plan[1].settings,
   });
 });
