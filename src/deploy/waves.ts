@@ -69,7 +69,6 @@ export function planWaves(plan: readonly ProfilePlan[], spec?: WaveSpec): Profil
       `--waves names the node ${JSON.stringify(name)}, which is not among the selected nodes (${
         nodes.map((n) => JSON.stringify(n)).join(", ")
       })${hint ? `; did you mean ${JSON.stringify(hint)}?` : ""}`,
-      { node: name },
     );
   }
   const waveOf = new Map<string, number>();
@@ -84,7 +83,6 @@ export function planWaves(plan: readonly ProfilePlan[], spec?: WaveSpec): Profil
         `--waves puts the selected node ${
           JSON.stringify(node)
         } in no wave; name it, or end with "; *" for every other node`,
-        { node },
       );
     }
     waveOf.set(node, rest);
