@@ -192,10 +192,12 @@ class Deployment {
   async deployWaves(sessions: HostSessions, helper: string): Promise<void> {
     for (const [i, wave] of this.#waves.entries()) {
       if (i > 0) {
-        const previous = this.#waves[i - 1][0].wave;
         if (!this.#mayStartNextWave()) {
+          // Name the wave that failed; a build failure belongs to no wave that ran.
+          const failed = this.#waves.slice(0, i).findLast((w) => w.some((p) => this.#failed(p)));
+          const why = failed ? `wave ${failed[0].wave} failed` : "another profile failed";
           for (const p of this.#pending(this.#waves.slice(i).flat())) {
-            this.#finish(p, "skipped", `not started: wave ${previous} failed`);
+            this.#finish(p, "skipped", `not started: ${why}`);
           }
           return;
         }
@@ -215,9 +217,7 @@ class Deployment {
    */
   #mayStartNextWave(): boolean {
     if (this.#stopped) return false;
-    const failedNodes = new Set(
-      [...this.#results.values()].filter((r) => !r.ok && r.status !== "skipped").map((r) => r.node),
-    );
+    const failedNodes = new Set(this.o.plan.filter((p) => this.#failed(p)).map((p) => p.node));
     if (failedNodes.size === 0) return true;
     return this.o.onFailure === "keep-going" && failedNodes.size <= (this.o.maxFailures ?? 0);
   }
@@ -380,6 +380,12 @@ class Deployment {
     });
     const aFailure = !r.ok && r.status !== "skipped" && r.status !== "revoked";
     if (aFailure && this.o.onFailure !== "keep-going") this.#stopped = true;
+  }
+
+  /** Whether a profile ended in a failure of its own (not skipped because of another). */
+  #failed(p: ProfilePlan): boolean {
+    const r = this.#results.get(keyOf(p));
+    return r !== undefined && !r.ok && r.status !== "skipped";
   }
 
   #isPending(p: ProfilePlan): boolean {

@@ -10,6 +10,7 @@ import type { DeployEventInput } from "../ui/events.ts";
 import type { Host } from "./host.ts";
 import { type FailurePolicy, type PipelineOptions, runPipeline } from "./pipeline.ts";
 import { parseWaveSpec } from "./waves.ts";
+import { DeployEventSchema } from "../ui/event_schema.ts";
 import type { HelperOutcome } from "./remote_helper.ts";
 import type { ActivationGoal } from "../vocabulary.ts";
 
@@ -201,6 +202,31 @@ Deno.test("pipeline waves: keep-going goes on while the failed nodes are within 
   assert.equal(stop.status["a.system"], "confirmed");
 });
 
+Deno.test("pipeline waves: a failed build stops the rollout before the first wave, naming no wave", async () => {
+  const failingBuild: LocalStore = { ...local, has: (path) => path !== "/nix/store/d-system" };
+  const fake = fakeHosts([]);
+  const results = await runPipeline({
+    goal: "switch",
+    onFailure: "stop-and-revoke",
+    jobs: 1,
+    checkSigs: false,
+    extraNixArgs: [],
+    plan: waves(),
+    emit: () => {},
+    passwords: new Map(),
+    local: failingBuild,
+    hosts: fake.hosts,
+  });
+  assert.deepEqual(results.map((r) => [r.node, r.status]), [
+    ["a", "skipped"],
+    ["b", "skipped"],
+    ["c", "skipped"],
+    ["d", "failed"],
+  ]);
+  assert.ok(results.slice(0, 3).every((r) => r.message === "not started: another profile failed"));
+  assert.deepEqual(fake.calls, [], "no host is contacted");
+});
+
 Deno.test("pipeline waves: a revoke puts back the newest wave first, whatever the plan order", async () => {
   // Plan order x, y; wave order y, x, z.
   const plan = [profile("x", "system", 1), profile("y", "system", 0), profile("z", "system", 2)];
@@ -239,4 +265,6 @@ Deno.test("pipeline waves: --waves overrides the wave settings; phase events car
   assert.deepEqual([...waveOf("d")], [0]);
   assert.deepEqual([...waveOf("b")], [1]);
   assert.deepEqual([...waveOf("a")], [2]);
+  // The JSON stream's schema takes the wave (and events without one, as before).
+  for (const e of events) DeployEventSchema.parse({ ...e, time: "2026-01-01T00:00:00Z" });
 });
