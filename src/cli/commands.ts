@@ -4,6 +4,7 @@ import { CancelledError } from "../errors.ts";
 import { observeCommands } from "../process/run.ts";
 import { shellQuoteArgv } from "../ssh/shell_quote.ts";
 import { resolvePlan } from "../deploy/resolve_plan.ts";
+import { assignWaves } from "../deploy/waves.ts";
 import { type PipelineOptions, runPipeline } from "../deploy/pipeline.ts";
 import { rollbackProfiles } from "../deploy/rollback.ts";
 import { profileStatuses } from "../deploy/status.ts";
@@ -50,7 +51,8 @@ export async function runDeployCommand({ command, flags }: ParsedCommand): Promi
     observeCommands((argv) => process.stderr.write(`[debug] + ${shellQuoteArgv(argv)}\n`));
   }
   if (command === "plan") {
-    const { plan, warnings } = await resolvePlan(flags);
+    const { plan: resolved, warnings } = await resolvePlan(flags);
+    const plan = assignWaves(resolved, flags.waves);
     for (const w of warnings) process.stderr.write(`deploy: warning: ${w}\n`);
     process.stdout.write(
       flags.json ? `${JSON.stringify(planToJson(plan), null, 2)}\n` : formatPlanToml(plan),
@@ -64,11 +66,13 @@ export async function runDeployCommand({ command, flags }: ParsedCommand): Promi
   try {
     // A rollback deploys nothing new: it needs the evaluation, not the checks.
     const resolveFlags = command === "rollback" ? { ...flags, skipChecks: true } : flags;
-    const { plan, warnings } = await resolvePlan(resolveFlags, {
+    const { plan: resolved, warnings } = await resolvePlan(resolveFlags, {
       onPhase: (phase, repo) => emit({ type: "phase", phase, message: repo }),
       onCheckLine: (_repo, line) => emit({ type: "log", source: "nix", line }),
     });
     for (const w of warnings) emit({ type: "warning", message: w });
+    // --waves names nodes: checked against the selection before anything is asked or built.
+    const plan = command === "rollback" ? resolved : assignWaves(resolved, flags.waves);
 
     const passwords = await sudoPasswords(plan);
     if (flags.interactive) {
@@ -133,6 +137,9 @@ export function pipelineOptions(
     checkSigs: flags.checksigs,
     ...(flags.keepResult ? { gcRoots: flags.resultPath } : {}),
     extraNixArgs: flags.extraNixArgs,
+    ...(flags.waves === undefined ? {} : { waves: flags.waves }),
+    ...(flags.wavePause === undefined ? {} : { wavePause: flags.wavePause }),
+    maxFailures: flags.maxFailures,
   };
 }
 

@@ -30,3 +30,12 @@ Deno.test("pipeline policy: GC roots only with -k, where -r says", () => {
   assert.deepEqual(options(".", "-c", "--", "--impure").extraNixArgs, ["--impure"]);
   assert.equal(options(".", "-c").checkSigs, true);
 });
+
+Deno.test("pipeline policy: --waves, --wave-pause and --max-failures reach the pipeline", () => {
+  const o = options(".", "--waves", "web1; web2,web3; *", "--wave-pause", "30");
+  assert.deepEqual(o.waves, [["web1"], ["web2", "web3"], ["*"]]);
+  assert.equal(o.wavePause, 30);
+  assert.equal(o.maxFailures, 0);
+  assert.equal(options(".", "--keep-going", "--max-failures", "2").maxFailures, 2);
+  assert.equal(options(".").waves, undefined);
+});

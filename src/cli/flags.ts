@@ -3,6 +3,7 @@
  * syntax as deploy-rs (reference §1.1), plus deploy-ts's own.
  */
 import type { SettingOverrides } from "../config/settings_table.ts";
+import type { WaveSpec } from "../deploy/waves.ts";
 
 /** Everything the deployer's commands take. */
 export interface DeployFlags {
@@ -26,6 +27,12 @@ export interface DeployFlags {
   boot: boolean;
   rollbackSucceeded: boolean;
   keepGoing: boolean;
+  /** `--waves "web1; web2,web3; *"`: the nodes of each wave, instead of their `wave` settings. */
+  waves?: WaveSpec;
+  /** `--wave-pause <s>`: seconds to wait between waves. */
+  wavePause?: number;
+  /** `--max-failures N` (with --keep-going): the next wave starts only while at most N nodes failed. */
+  maxFailures: number;
   jobs: number;
   json: boolean;
   progress: boolean;

@@ -8,6 +8,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from "commander
 import { UsageError } from "../errors.ts";
 import { shellSplit } from "../ssh/shell_quote.ts";
 import { VERSION } from "../version.ts";
+import { parseWaveSpec, type WaveSpec } from "../deploy/waves.ts";
 import { MAX_TIMEOUT_SECONDS } from "../vocabulary.ts";
 import type { DeployFlags } from "./flags.ts";
 import {
@@ -152,6 +153,19 @@ function addDeployOptions(cmd: Command): void {
     new Option("--keep-going", "deploy every node independently; a failure revokes nothing else"),
   );
   group(
+    "Rollout in waves:",
+    new Option(
+      "--waves <waves>",
+      'the nodes of each wave, e.g. "web1; web2,web3; *" (* = every other node); ' +
+        "overrides the nodes' wave settings",
+    ).argParser(parseWaves),
+    new Option("--wave-pause <seconds>", "wait between two waves").argParser(parseSeconds),
+    new Option(
+      "--max-failures <n>",
+      "with --keep-going: start the next wave only while at most N nodes failed",
+    ).argParser(parseCount).default(0),
+  );
+  group(
     "Output and concurrency:",
     new Option("-j, --jobs <n>", "nodes deployed at once").argParser(parsePositiveInt).default(8),
     new Option("--json", "JSON output (plan: the plan as JSON; deploy: a JSON-lines event stream)"),
@@ -176,6 +190,11 @@ function toFlags(
   }
   if (o.dryActivate && o.boot) {
     throw new UsageError("--dry-activate and --boot cannot be used together");
+  }
+  if (o.maxFailures !== 0 && !o.keepGoing) {
+    throw new UsageError(
+      "--max-failures needs --keep-going: without it, the first failure stops the rollout",
+    );
   }
   const str = (k: string) => o[k] as string | undefined;
   const overrides: SettingOverrides = {};
@@ -206,6 +225,9 @@ function toFlags(
     boot: Boolean(o.boot),
     rollbackSucceeded: o.rollbackSucceeded as boolean,
     keepGoing: Boolean(o.keepGoing),
+    ...(o.waves === undefined ? {} : { waves: o.waves as WaveSpec }),
+    ...(o.wavePause === undefined ? {} : { wavePause: o.wavePause as number }),
+    maxFailures: o.maxFailures as number,
     jobs: o.jobs as number,
     json: Boolean(o.json),
     progress: o.progress !== false,
@@ -284,6 +306,23 @@ function parseSeconds(value: string): number {
     throw new InvalidArgumentError(`expected at most ${MAX_TIMEOUT_SECONDS} seconds.`);
   }
   return n;
+}
+
+/** `--waves`, with its own message in commander's words. */
+function parseWaves(value: string): WaveSpec {
+  try {
+    return parseWaveSpec(value);
+  } catch (e) {
+    throw new InvalidArgumentError((e as Error).message.replace(/^--waves: /, ""));
+  }
+}
+
+/** A count that may be 0. */
+function parseCount(value: string): number {
+  if (!/^[0-9]+$/.test(value) || !Number.isSafeInteger(Number(value))) {
+    throw new InvalidArgumentError("expected a whole number of 0 or more.");
+  }
+  return Number(value);
 }
 
 function parsePositiveInt(value: string): number {

@@ -140,3 +140,16 @@ Deno.test("cli: --help is grouped, --version prints the version", () => {
   }
   assert.match(parse("--version").output, /^\d+\.\d+\.\d+\n$/);
 });
+
+Deno.test("cli: wave flags refuse what they cannot mean", () => {
+  assert.throws(
+    () => parse(".", "--waves", "a;;b"),
+    /--waves.*wave 2 of "a;;b" has an empty node name/,
+  );
+  assert.throws(() => parse(".", "--wave-pause", "0"), /--wave-pause.*positive whole number/);
+  assert.throws(() => parse(".", "--max-failures", "-1"), /--max-failures/);
+  assert.throws(
+    () => parse(".", "--max-failures", "1"),
+    /--max-failures needs --keep-going/,
+  );
+});

@@ -23,6 +23,8 @@ export interface ProfilePlan {
   drvPath?: string;
   /** An explicit profile location on the host; otherwise the helper computes it. */
   profilePath?: string;
+  /** The node's wave in a rollout: its `wave`, or its place in `--waves` (src/deploy/waves.ts). */
+  wave: number;
   settings: ProfileSettings;
 }
 
@@ -69,7 +71,7 @@ export function buildPlan(input: PlanInput): ProfilePlan[] {
         if (seen.has(key)) continue;
         seen.add(key);
         const { nodes: _nodes, ...deploySettings } = repo.config;
-        const { hostname: _h, profiles: _p, profilesOrder: _o, ...nodeSettings } = n;
+        const { hostname: _h, profiles: _p, profilesOrder: _o, wave, ...nodeSettings } = n;
         const { path, drvPath, profilePath, ...profileSettings } = p;
         plans.push({
           repo: target.repo,
@@ -79,6 +81,7 @@ export function buildPlan(input: PlanInput): ProfilePlan[] {
           path,
           ...(drvPath === undefined ? {} : { drvPath }),
           ...(profilePath === undefined ? {} : { profilePath }),
+          wave: wave ?? 0,
           settings: mergeSettings(
             { profile: profileSettings, node: nodeSettings, deploy: deploySettings },
             input.overrides,

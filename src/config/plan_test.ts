@@ -33,7 +33,7 @@ const FLEET = repo({
       sshOpts: ["-p", "2222"],
       profiles: { system: { path: S("d") } },
     },
-    cache: { hostname: "cache", profiles: { system: { path: S("c") } } },
+    cache: { hostname: "cache", wave: 2, profiles: { system: { path: S("c") } } },
   },
 });
 
@@ -122,4 +122,15 @@ Deno.test("plan: a --hostname or --ssh-user that ssh would read as an option is 
     (e: Error & { describe(): string }) =>
       /^cache\.system \(field sshUser\): "-F\/tmp\/evil" starts with "-"/.test(e.describe()),
   );
+});
+
+Deno.test("plan: each profile carries its node's wave, 0 when the node has none", () => {
+  const waves = Object.fromEntries(plan(["."]).map((p) => [`${p.node}.${p.profile}`, p.wave]));
+  assert.deepEqual(waves, {
+    "cache.system": 2,
+    "db.internal.system": 0,
+    "web.system": 0,
+    "web.app": 0,
+    "web.zeta": 0,
+  });
 });

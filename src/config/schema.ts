@@ -20,6 +20,9 @@ import {
   TRANSPORTS,
 } from "./settings_table.ts";
 
+/** The largest `wave` a node may have: plenty, and still a safe integer. */
+export const MAX_WAVE = 1_000_000;
+
 /**
  * hostname and sshUser end up in ssh's argv as `user@host`: one starting
  * with "-" would be read as an ssh option (a ProxyCommand runs locally).
@@ -73,6 +76,8 @@ export const NodeSchema = z.looseObject({
   hostname: notAnOption("a host name"),
   profiles: z.record(z.string(), ProfileSchema),
   profilesOrder: z.array(z.string()).optional(),
+  /** The node's wave in a rollout (src/deploy/waves.ts): smaller waves go first. */
+  wave: z.int().min(0).max(MAX_WAVE).optional(),
 });
 
 export const DeploySchema = z.looseObject({
@@ -100,12 +105,13 @@ const EXPECTED: Record<string, string> = {
   hostname: "a host name (a non-empty string)",
   profiles: "an attribute set of profiles",
   profilesOrder: "a list of profile names",
+  wave: "a whole number of 0 or more (the node's wave in a rollout)",
   nodes: "an attribute set of nodes",
 };
 
 const GENERIC_KEYS: string[] = SETTING_NAMES;
 const DEPLOY_KEYS = new Set([...GENERIC_KEYS, "nodes"]);
-const NODE_KEYS = new Set([...GENERIC_KEYS, "hostname", "profiles", "profilesOrder"]);
+const NODE_KEYS = new Set([...GENERIC_KEYS, "hostname", "profiles", "profilesOrder", "wave"]);
 const PROFILE_KEYS = new Set([...GENERIC_KEYS, "path", "profilePath", "drvPath"]);
 
 export interface ValidatedDeploy {
@@ -135,7 +141,21 @@ export function validateDeploy(
   }
   const config = parsed.data;
   const problems: string[] = [];
+  // A wave ignored on a profile would deploy that node in the first wave,
+  // ahead of the canaries it was meant to wait for: refuse it.
+  const misplacedWave = (obj: Record<string, unknown>, context: ErrorContext) => {
+    if (!("wave" in obj)) return;
+    problems.push(
+      `${
+        describeContext({ ...context, field: "wave" })
+      }: wave is a node setting; it belongs to a node (nodes.<name>.wave), not ${
+        context.profile === undefined ? "to the top level of deploy" : "to a profile"
+      }`,
+    );
+  };
+  misplacedWave(config, {});
   for (const [node, n] of Object.entries(config.nodes)) {
+    for (const [profile, p] of Object.entries(n.profiles)) misplacedWave(p, { node, profile });
     const names = profileNames[node] ?? Object.keys(n.profiles);
     const seen = new Set<string>();
     for (const p of n.profilesOrder ?? []) {

@@ -206,6 +206,26 @@ const MALFORMED: [string, (d: Loose) => void, RegExp][] = [
     (d) => (d.nodes.web.tempPath = "tmp"),
     /^web \(field tempPath\): expected an absolute path/,
   ],
+  [
+    "wave negative",
+    (d) => (d.nodes.web.wave = -1),
+    /^web \(field wave\): expected a whole number of 0 or more \(the node's wave in a rollout\), found the number -1$/,
+  ],
+  [
+    "wave not whole",
+    (d) => (d.nodes.web.wave = 1.5),
+    /^web \(field wave\): expected a whole number of 0 or more.*found the number 1\.5 \(not whole\)$/,
+  ],
+  [
+    "wave on a profile",
+    (d) => (d.nodes.web.profiles.app.wave = 1),
+    /^web\.app \(field wave\): wave is a node setting; it belongs to a node \(nodes\.<name>\.wave\), not to a profile$/,
+  ],
+  [
+    "wave at the top level",
+    (d) => (d.wave = 1),
+    /^field wave: wave is a node setting; it belongs to a node \(nodes\.<name>\.wave\), not to the top level of deploy$/,
+  ],
   ["dotted node name quoted in message", (d) => {
     d.nodes["db.example.com"] = { hostname: 5, profiles: {} };
   }, /^"db\.example\.com" \(field hostname\): expected a host name/],
@@ -247,6 +267,11 @@ Deno.test("schema accepts a valid output and warns about unknown keys with the c
     "web.app (field hostname): unknown setting, ignored; it belongs to a node",
     "web.app (field frobnicate): unknown setting, ignored",
   ]);
+});
+
+Deno.test("schema accepts a node's wave", () => {
+  const { config } = validateDeploy(deployWith((d) => (d.nodes.web.wave = 2)));
+  assert.equal(config.nodes.web.wave, 2);
 });
 
 Deno.test("schema checks profilesOrder against every profile, also those not selected", () => {

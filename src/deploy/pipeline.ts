@@ -6,6 +6,11 @@
  * profiles this run already activated are revoked, newest first
  * (`stop-and-revoke`, deploy-rs's `--rollback-succeeded`), unless
  * `keep-going` lets every node go on by itself.
+ *
+ * Nodes deploy in waves (src/deploy/waves.ts): a wave starts only after
+ * every node of the one before is confirmed; after a failure no later wave
+ * is contacted (with `keep-going`, unless the failed nodes are within
+ * `maxFailures`), and a revoke goes newest wave first.
  */
 import { join } from "node:path";
 import type { ProfilePlan } from "../config/plan.ts";
@@ -23,6 +28,7 @@ import { type Host, watchOf } from "./host.ts";
 import { mapLimit } from "./limit.ts";
 import { deployerName, type HelperOutcome } from "./remote_helper.ts";
 import { helperHosts, type HostFactory, HostSessions } from "./sessions.ts";
+import { planWaves, type WaveSpec } from "./waves.ts";
 
 /**
  * What to do when a profile fails: `stop` starts nothing new; `stop-and-revoke`
@@ -50,7 +56,18 @@ export interface PipelineOptions {
   local?: LocalStore;
   /** Makes the Host of a profile's login (deploy-ts's helper over OpenSSH by default). */
   hosts?: HostFactory;
+  /** `--waves`: the nodes of each wave, instead of the nodes' `wave` settings. */
+  waves?: WaveSpec;
+  /** Seconds to wait between two waves. */
+  wavePause?: number;
+  /** With keep-going: the next wave starts only while at most this many nodes failed. */
+  maxFailures?: number;
+  /** How to wait `wavePause` seconds (tests count the calls instead of waiting). */
+  sleep?: (seconds: number) => Promise<void>;
 }
+
+const sleepSeconds = (seconds: number) =>
+  new Promise<void>((resolve) => setTimeout(resolve, seconds * 1000));
 
 /** The nodes of a plan, in plan order, each with its profiles in order. */
 export function groupByNode(
@@ -92,9 +109,21 @@ class Deployment {
   readonly #activated = new Map<string, HelperOutcome>();
   #stopped = false;
   readonly #local: LocalStore;
+  /** The plan in waves, first wave first; each profile carries its wave's number. */
+  readonly #waves: ProfilePlan[][];
+  readonly #waveOf = new Map<string, number>();
+  /** Every event goes out through here, phase events of a profile with its wave. */
+  readonly #emit: (event: DeployEventInput) => void;
 
   constructor(readonly o: PipelineOptions) {
     this.#local = o.local ?? nixLocalStore;
+    this.#waves = planWaves(o.plan, o.waves);
+    for (const p of this.#waves.flat()) this.#waveOf.set(keyOf(p), p.wave);
+    this.#emit = (e) => {
+      if (e.type !== "phase" || e.node === undefined || e.profile === undefined) return o.emit(e);
+      const wave = this.#waveOf.get(keyOf({ node: e.node, profile: e.profile }));
+      o.emit(wave === undefined ? e : { ...e, wave });
+    };
   }
 
   async run(): Promise<ProfileResult[]> {
@@ -112,11 +141,7 @@ class Deployment {
         helperHosts({ package: helper, deployer: deployerName(), passwords: this.o.passwords }),
     );
     try {
-      await mapLimit(
-        groupByNode(this.o.plan),
-        this.o.jobs,
-        ({ profiles }) => this.deployNode(profiles, sessions, helper),
-      );
+      await this.deployWaves(sessions, helper);
       for (const p of this.#pending(this.o.plan)) {
         this.#finish(p, "skipped", "not started: another profile failed");
       }
@@ -139,7 +164,7 @@ class Deployment {
     const build = await this.#local.build(
       toBuild.map((p) => ({ drvPath: p.drvPath, path: p.path })),
       this.o.extraNixArgs,
-      (line) => this.o.emit({ type: "log", source: "nix", line }),
+      (line) => this.#emit({ type: "log", source: "nix", line }),
     );
     for (const p of local) {
       if (p.drvPath === undefined && !this.#local.has(p.path)) {
@@ -160,7 +185,44 @@ class Deployment {
     }
   }
 
-  /** 2. One node: log in, copy, activate its profiles in order; a failure ends the node. */
+  /**
+   * 2. Wave after wave: the nodes of a wave at once (within `jobs`), the next
+   * wave only when this one went well enough to go on.
+   */
+  async deployWaves(sessions: HostSessions, helper: string): Promise<void> {
+    for (const [i, wave] of this.#waves.entries()) {
+      if (i > 0) {
+        if (!this.#mayStartNextWave()) {
+          // Name the wave that failed; a build failure belongs to no wave that ran.
+          const failed = this.#waves.slice(0, i).findLast((w) => w.some((p) => this.#failed(p)));
+          const why = failed ? `wave ${failed[0].wave} failed` : "another profile failed";
+          for (const p of this.#pending(this.#waves.slice(i).flat())) {
+            this.#finish(p, "skipped", `not started: ${why}`);
+          }
+          return;
+        }
+        if (this.o.wavePause) await (this.o.sleep ?? sleepSeconds)(this.o.wavePause);
+      }
+      await mapLimit(
+        groupByNode(wave),
+        this.o.jobs,
+        ({ profiles }) => this.deployNode(profiles, sessions, helper),
+      );
+    }
+  }
+
+  /**
+   * Whether the waves so far went well enough for the next one. The health
+   * checks' seam: a profile counts once its result is ok (confirmed).
+   */
+  #mayStartNextWave(): boolean {
+    if (this.#stopped) return false;
+    const failedNodes = new Set(this.o.plan.filter((p) => this.#failed(p)).map((p) => p.node));
+    if (failedNodes.size === 0) return true;
+    return this.o.onFailure === "keep-going" && failedNodes.size <= (this.o.maxFailures ?? 0);
+  }
+
+  /** 3. One node: log in, copy, activate its profiles in order; a failure ends the node. */
   async deployNode(profiles: ProfilePlan[], sessions: HostSessions, helper: string): Promise<void> {
     if (this.#stopped) return;
     const hosts = await this.#logIn(profiles, sessions);
@@ -172,7 +234,7 @@ class Deployment {
         continue;
       }
       const host = await sessions.login(p) as Host;
-      const outcome = await host.activate(p, { goal: this.o.goal }, watchOf(p, this.o.emit));
+      const outcome = await host.activate(p, { goal: this.o.goal }, watchOf(p, this.#emit));
       this.#activated.set(keyOf(p), outcome);
       this.#record(resultOf(p, outcome));
       if (!outcome.ok) {
@@ -183,14 +245,20 @@ class Deployment {
     }
   }
 
-  /** 3. After a failure: put back what this run activated, newest first. */
+  /** 4. After a failure: put back what this run activated, newest first (newest wave first). */
   async revokeSucceeded(sessions: HostSessions): Promise<void> {
     const failed = [...this.#results.values()].find((r) => !r.ok && r.status !== "skipped");
     if (!failed) return;
     const reason = `${failed.node}.${failed.profile} failed`;
-    const toRevoke = [...this.o.plan].reverse().filter((p) =>
-      this.#results.get(keyOf(p))!.ok && p.settings.autoRollback
-    );
+    for (const wave of [...this.#waves].reverse()) {
+      const toRevoke = [...wave].reverse().filter((p) =>
+        this.#results.get(keyOf(p))!.ok && p.settings.autoRollback
+      );
+      await this.#revoke(toRevoke, reason, sessions);
+    }
+  }
+
+  async #revoke(toRevoke: ProfilePlan[], reason: string, sessions: HostSessions): Promise<void> {
     await mapLimit(groupByNode(toRevoke), this.o.jobs, async ({ profiles }) => {
       for (const p of profiles) {
         const before = this.#results.get(keyOf(p))!;
@@ -202,7 +270,7 @@ class Deployment {
           activated: before.newGeneration ?? null,
           created: activated?.createdGeneration ?? null,
           boot: this.o.goal === "boot",
-        }, watchOf(p, this.o.emit));
+        }, watchOf(p, this.#emit));
         const kept = {
           runDir: before.runDir,
           previousGeneration: before.previousGeneration,
@@ -233,7 +301,7 @@ class Deployment {
     if (mine.length === 0) return;
     for (const p of mine) this.#phase(p, "copying");
     const node = mine[0].node;
-    const onLine = (line: string) => this.o.emit({ type: "log", node, source: "nix", line });
+    const onLine = (line: string) => this.#emit({ type: "log", node, source: "nix", line });
     try {
       await host.copy(
         [helper, ...mine.filter((p) => !p.settings.remoteBuild).map((p) => p.path)],
@@ -275,7 +343,7 @@ class Deployment {
     phase: Extract<DeployEventInput, { type: "phase" }>["phase"],
     message?: string,
   ) {
-    this.o.emit({
+    this.#emit({
       type: "phase",
       node: p.node,
       profile: p.profile,
@@ -303,7 +371,7 @@ class Deployment {
   /** Keep a profile's result, say so, and stop new activations when a policy says to. */
   #record(r: ProfileResult): void {
     this.#results.set(keyOf(r), r);
-    this.o.emit({
+    this.#emit({
       type: "phase",
       node: r.node,
       profile: r.profile,
@@ -312,6 +380,12 @@ class Deployment {
     });
     const aFailure = !r.ok && r.status !== "skipped" && r.status !== "revoked";
     if (aFailure && this.o.onFailure !== "keep-going") this.#stopped = true;
+  }
+
+  /** Whether a profile ended in a failure of its own (not skipped because of another). */
+  #failed(p: ProfilePlan): boolean {
+    const r = this.#results.get(keyOf(p));
+    return r !== undefined && !r.ok && r.status !== "skipped";
   }
 
   #isPending(p: ProfilePlan): boolean {

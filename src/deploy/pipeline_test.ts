@@ -8,16 +8,19 @@ import { DEFAULTS } from "../config/settings.ts";
 import type { LocalStore } from "../nix/local_store.ts";
 import type { DeployEventInput } from "../ui/events.ts";
 import type { Host } from "./host.ts";
-import { type FailurePolicy, runPipeline } from "./pipeline.ts";
+import { type FailurePolicy, type PipelineOptions, runPipeline } from "./pipeline.ts";
+import { parseWaveSpec } from "./waves.ts";
+import { DeployEventSchema } from "../ui/event_schema.ts";
 import type { HelperOutcome } from "./remote_helper.ts";
 import type { ActivationGoal } from "../vocabulary.ts";
 
-const profile = (node: string, name = "system"): ProfilePlan => ({
+const profile = (node: string, name = "system", wave = 0): ProfilePlan => ({
   repo: ".",
   node,
   profile: name,
   hostname: node,
   path: `/nix/store/${node}-${name}`,
+  wave,
   settings: { ...DEFAULTS, sshUser: "root", user: "root" },
 });
 
@@ -70,7 +73,7 @@ async function deploy(
   plan: ProfilePlan[],
   onFailure: FailurePolicy,
   failing: string[],
-  o: { goal?: ActivationGoal; unreachable?: string[] } = {},
+  o: { goal?: ActivationGoal; unreachable?: string[] } & Partial<PipelineOptions> = {},
 ) {
   const fake = fakeHosts(failing, o.unreachable);
   const events: DeployEventInput[] = [];
@@ -85,6 +88,7 @@ async function deploy(
     passwords: new Map(),
     local,
     hosts: fake.hosts,
+    ...o,
   });
   const status = Object.fromEntries(results.map((r) => [`${r.node}.${r.profile}`, r.status]));
   return { status, results, calls: fake.calls, events };
@@ -151,4 +155,116 @@ Deno.test("pipeline: a dry activation is never revoked", async () => {
     goal: "dry-activate",
   });
   assert.ok(!calls.some((c) => c.startsWith("revoke")));
+});
+
+/** Four nodes in three waves: a; b, c; d. */
+const waves = () => [
+  profile("a", "system", 0),
+  profile("b", "system", 1),
+  profile("c", "system", 1),
+  profile("d", "system", 2),
+];
+const activated = (calls: string[]) => calls.filter((c) => c.startsWith("activate"));
+
+Deno.test("pipeline waves: the second wave's first node fails; the third is never contacted, the first revoked", async () => {
+  const { results, calls } = await deploy(waves(), "stop-and-revoke", ["b.system"]);
+  assert.deepEqual(results.map((r) => [r.node, r.status, r.message]), [
+    ["a", "revoked", "back on 1 (because b.system failed)"],
+    ["b", "rolled-back", "activation failed; rolled back"],
+    ["c", "skipped", "not started: another profile failed"],
+    ["d", "skipped", "not started: wave 1 failed"],
+  ]);
+  assert.deepEqual(activated(calls), ["activate a.system", "activate b.system"]);
+  assert.ok(!calls.includes("open d"), "a node of a later wave is never contacted");
+});
+
+Deno.test("pipeline waves: with keep-going the first wave stays and the wave runs out, the next does not start", async () => {
+  const { status, calls } = await deploy(waves(), "keep-going", ["b.system"], { jobs: 2 });
+  assert.deepEqual(status, {
+    "a.system": "confirmed",
+    "b.system": "rolled-back",
+    "c.system": "confirmed",
+    "d.system": "skipped",
+  });
+  assert.ok(!calls.some((c) => c.startsWith("revoke")));
+  assert.ok(!calls.includes("open d"));
+});
+
+Deno.test("pipeline waves: keep-going goes on while the failed nodes are within --max-failures", async () => {
+  const one = await deploy(waves(), "keep-going", ["b.system"], { maxFailures: 1 });
+  assert.equal(one.status["d.system"], "confirmed");
+  const two = await deploy(waves(), "keep-going", ["b.system", "c.system"], { maxFailures: 1 });
+  assert.equal(two.status["d.system"], "skipped");
+  assert.ok(!two.calls.includes("open d"));
+  // Without keep-going, a failure stops the rollout whatever --max-failures says.
+  const stop = await deploy(waves(), "stop", ["b.system"], { maxFailures: 1 });
+  assert.equal(stop.status["d.system"], "skipped");
+  assert.equal(stop.status["a.system"], "confirmed");
+});
+
+Deno.test("pipeline waves: a failed build stops the rollout before the first wave, naming no wave", async () => {
+  const failingBuild: LocalStore = { ...local, has: (path) => path !== "/nix/store/d-system" };
+  const fake = fakeHosts([]);
+  const results = await runPipeline({
+    goal: "switch",
+    onFailure: "stop-and-revoke",
+    jobs: 1,
+    checkSigs: false,
+    extraNixArgs: [],
+    plan: waves(),
+    emit: () => {},
+    passwords: new Map(),
+    local: failingBuild,
+    hosts: fake.hosts,
+  });
+  assert.deepEqual(results.map((r) => [r.node, r.status]), [
+    ["a", "skipped"],
+    ["b", "skipped"],
+    ["c", "skipped"],
+    ["d", "failed"],
+  ]);
+  assert.ok(results.slice(0, 3).every((r) => r.message === "not started: another profile failed"));
+  assert.deepEqual(fake.calls, [], "no host is contacted");
+});
+
+Deno.test("pipeline waves: a revoke puts back the newest wave first, whatever the plan order", async () => {
+  // Plan order x, y; wave order y, x, z.
+  const plan = [profile("x", "system", 1), profile("y", "system", 0), profile("z", "system", 2)];
+  const { calls } = await deploy(plan, "stop-and-revoke", ["z.system"]);
+  assert.deepEqual(calls.filter((c) => /^(activate|revoke)/.test(c)), [
+    "activate y.system",
+    "activate x.system",
+    "activate z.system",
+    "revoke x.system to 1 removing 2",
+    "revoke y.system to 1 removing 2",
+  ]);
+});
+
+Deno.test("pipeline waves: --wave-pause waits between waves, not before the first nor after a failure", async () => {
+  const pauses: number[] = [];
+  const sleep = (s: number) => (pauses.push(s), Promise.resolve());
+  await deploy(waves(), "stop-and-revoke", [], { wavePause: 7, sleep });
+  assert.deepEqual(pauses, [7, 7]);
+  pauses.length = 0;
+  await deploy(waves(), "stop-and-revoke", ["b.system"], { wavePause: 7, sleep });
+  assert.deepEqual(pauses, [7]);
+});
+
+Deno.test("pipeline waves: --waves overrides the wave settings; phase events carry the wave", async () => {
+  const { calls, events } = await deploy(waves(), "stop", [], {
+    waves: parseWaveSpec("d; *; a"),
+  });
+  assert.deepEqual(activated(calls), [
+    "activate d.system",
+    "activate b.system",
+    "activate c.system",
+    "activate a.system",
+  ]);
+  const waveOf = (node: string) =>
+    new Set(events.flatMap((e) => e.type === "phase" && e.node === node ? [e.wave] : []));
+  assert.deepEqual([...waveOf("d")], [0]);
+  assert.deepEqual([...waveOf("b")], [1]);
+  assert.deepEqual([...waveOf("a")], [2]);
+  // The JSON stream's schema takes the wave (and events without one, as before).
+  for (const e of events) DeployEventSchema.parse({ ...e, time: "2026-01-01T00:00:00Z" });
 });

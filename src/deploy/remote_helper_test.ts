@@ -12,6 +12,7 @@ const plan: ProfilePlan = {
   profile: "my app",
   hostname: "web",
   path: "/nix/store/abc-app",
+  wave: 0,
   settings: {
     ...DEFAULTS,
     sshUser: "deploy",

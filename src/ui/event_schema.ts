@@ -27,6 +27,7 @@ export const DeployEventSchema = z.discriminatedUnion("type", [
     ...where,
     phase: z.enum(EVENT_PHASES),
     message: z.string().optional(),
+    wave: z.int().min(0).optional(),
   }),
   z.object({
     type: z.literal("log"),

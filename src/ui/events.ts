@@ -29,6 +29,8 @@ export type DeployEvent =
     profile?: string;
     phase: EventPhase;
     message?: string;
+    /** The profile's wave in the rollout (src/deploy/waves.ts); absent on events about no profile. */
+    wave?: number;
   }
   | {
     type: "log";

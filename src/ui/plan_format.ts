@@ -22,6 +22,7 @@ export function formatPlanToml(plans: readonly ProfilePlan[]): string {
     };
     // Then every other setting, in the settings table's order.
     for (const name of SETTING_NAMES) table[tomlKey(name)] ??= s[name];
+    table.wave = p.wave;
     (doc[p.node] ??= {})[p.profile] = table;
   }
   return `${stringify(doc).trim()}\n`;
@@ -38,6 +39,8 @@ export interface PlanJson {
     path: string;
     drvPath: string | null;
     profilePath: string | null;
+    /** The node's wave in the rollout: smaller waves go first. */
+    wave: number;
     settings: ProfilePlan["settings"];
   }[];
 }
@@ -53,6 +56,7 @@ export function planToJson(plans: readonly ProfilePlan[]): PlanJson {
       path: p.path,
       drvPath: p.drvPath ?? null,
       profilePath: p.profilePath ?? null,
+      wave: p.wave,
       settings: p.settings,
     })),
   };

@@ -12,6 +12,7 @@ const plan: ProfilePlan[] = [
     hostname: "db",
     path: "/nix/store/a-system",
     drvPath: "/nix/store/a-system.drv",
+    wave: 0,
     settings: { ...DEFAULTS, sshUser: "deploy", user: "root", sshOpts: ["-p", "2222"] },
   },
   {
@@ -21,6 +22,7 @@ const plan: ProfilePlan[] = [
     hostname: "db",
     path: "/nix/store/b-app",
     profilePath: "/home/alice/.local/state/nix/profiles/app",
+    wave: 1,
     settings: { ...DEFAULTS, sshUser: "deploy", user: "alice", sshOpts: [] },
   },
 ];
@@ -36,6 +38,8 @@ Deno.test("plan TOML: one table per node.profile with deploy-rs's keys, dotted n
   assert.equal(system.hostname, "db");
   assert.deepEqual(system.ssh_opts, ["-p", "2222"]);
   assert.equal(system.magic_rollback, true);
+  assert.equal(system.wave, 0);
+  assert.equal(doc["db.internal"].app.wave, 1);
   assert.equal(doc["db.internal"].app.profile_path, "/home/alice/.local/state/nix/profiles/app");
 });
 
@@ -50,6 +54,7 @@ Deno.test("plan JSON: every profile with node, profile, users, paths and all set
     path: "/nix/store/b-app",
     drvPath: null,
     profilePath: "/home/alice/.local/state/nix/profiles/app",
+    wave: 1,
     settings: plan[1].settings,
   });
 });

@@ -1,6 +1,7 @@
 /**
  * The live view on a terminal: a header with the counts, one line per
- * node.profile with its phase, elapsed time and latest log line, redrawn in
+ * node.profile with its phase, elapsed time and latest log line (grouped
+ * under a "wave N" line when the rollout has several waves), redrawn in
  * place; then the summary, and for each profile that failed the last lines
  * of its log (Nix's build errors included: never hidden).
  */
@@ -19,6 +20,8 @@ interface Row {
   /** Absent on a row about the node as a whole. */
   profile?: string;
   phase: EventPhase;
+  /** The profile's wave in the rollout, when its events said. */
+  wave?: number;
   startedAt?: number;
   finishedAt?: number;
   last: string;
@@ -73,7 +76,16 @@ export function renderFrame(
   const nameWidth = Math.max(8, ...state.rows.map((r) => label(r).length));
   const lines = [header];
   if (state.global) lines.push(`  ${paint("90", state.global)}`);
-  for (const r of state.rows) {
+  const waves = [...new Set(state.rows.map((r) => r.wave))];
+  const byWave = waves.length > 1
+    ? [...state.rows].sort((a, b) => (a.wave ?? -1) - (b.wave ?? -1))
+    : state.rows;
+  let heading: number | undefined;
+  for (const r of byWave) {
+    if (waves.length > 1 && r.wave !== undefined && r.wave !== heading) {
+      heading = r.wave;
+      lines.push(`  ${paint("1", `wave ${r.wave}`)}`);
+    }
     const elapsed = r.startedAt === undefined ? "" : clock((r.finishedAt ?? now) - r.startedAt);
     lines.push(
       `  ${label(r).padEnd(nameWidth)}  ${paint(COLORS[r.phase], r.phase.padEnd(11))} ${
@@ -159,6 +171,7 @@ export function progressView(
           return;
         }
         const r = row({ node: e.node, profile: e.profile });
+        if (e.wave !== undefined) r.wave = e.wave;
         if (r.startedAt === undefined && e.phase !== "queued") r.startedAt = monotonicMs();
         r.phase = e.phase;
         if (FINAL.has(e.phase)) r.finishedAt = monotonicMs();

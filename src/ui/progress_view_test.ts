@@ -150,3 +150,31 @@ Deno.test("progress view: holds back while a prompt waits, then starts a new fra
   // deno-lint-ignore no-control-regex
   assert.doesNotMatch(after.split("deploy-ts")[0], /\x1b\[\d+F/);
 });
+
+Deno.test("progress frame: rows grouped under a heading per wave when there are several", () => {
+  const row = (node: string, wave: number) => ({
+    node,
+    profile: "system",
+    phase: "queued" as const,
+    wave,
+    last: "",
+    tail: [],
+  });
+  const frame = renderFrame(
+    { startedAt: 0, global: "", rows: [row("b", 1), row("a", 0), row("c", 1), row("d", 2)] },
+    0,
+    200,
+    false,
+  );
+  assert.deepEqual(frame.slice(1), [
+    "  wave 0",
+    "  a.system  queued",
+    "  wave 1",
+    "  b.system  queued",
+    "  c.system  queued",
+    "  wave 2",
+    "  d.system  queued",
+  ]);
+  const one = renderFrame({ startedAt: 0, global: "", rows: [row("a", 0)] }, 0, 200, false);
+  assert.deepEqual(one.slice(1), ["  a.system  queued"], "one wave: no heading");
+});
