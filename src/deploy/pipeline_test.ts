@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import type { ProfilePlan } from "../config/plan.ts";
-import { DEFAULTS } from "../config/settings.ts";
+import { planOf } from "../config/plan_testing.ts";
 import type { LocalStore } from "../nix/local_store.ts";
 import type { DeployEventInput } from "../ui/events.ts";
 import type { Host } from "./host.ts";
@@ -14,15 +14,8 @@ import { DeployEventSchema } from "../ui/event_schema.ts";
 import type { HelperOutcome } from "./remote_helper.ts";
 import type { ActivationGoal } from "../vocabulary.ts";
 
-const profile = (node: string, name = "system", wave = 0): ProfilePlan => ({
-  repo: ".",
-  node,
-  profile: name,
-  hostname: node,
-  path: `/nix/store/${node}-${name}`,
-  wave,
-  settings: { ...DEFAULTS, sshUser: "root", user: "root" },
-});
+const profile = (node: string, name = "system", wave = 0): ProfilePlan =>
+  planOf(node, { profile: name, wave });
 
 const local: LocalStore = {
   build: () => Promise.resolve({ built: new Set() }),

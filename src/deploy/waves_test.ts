@@ -1,18 +1,11 @@
 import assert from "node:assert/strict";
 import type { ProfilePlan } from "../config/plan.ts";
-import { DEFAULTS } from "../config/settings.ts";
+import { planOf } from "../config/plan_testing.ts";
 import { UsageError } from "../errors.ts";
 import { assignWaves, parseWaveSpec, planWaves } from "./waves.ts";
 
-const profile = (node: string, wave = 0, name = "system"): ProfilePlan => ({
-  repo: ".",
-  node,
-  profile: name,
-  hostname: node,
-  path: `/nix/store/${node}-${name}`,
-  wave,
-  settings: { ...DEFAULTS, sshUser: "root", user: "root" },
-});
+const profile = (node: string, wave = 0, name = "system"): ProfilePlan =>
+  planOf(node, { profile: name, wave });
 
 /** The waves as `node.profile@wave` names. */
 const shape = (waves: ProfilePlan[][]) =>

@@ -148,7 +148,8 @@ function mergeEnv(overrides: RunOptions["env"]): Record<string, string> {
   return env;
 }
 
-function lineSplitter(onLine: ((line: string) => void) | undefined) {
+/** Cuts a stream's chunks into lines for a line callback (the last partial line on flush). */
+export function lineSplitter(onLine: ((line: string) => void) | undefined) {
   let partial = "";
   return {
     push(chunk: string) {

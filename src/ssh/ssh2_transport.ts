@@ -18,7 +18,7 @@ import { join } from "node:path";
 import type { Duplex } from "node:stream";
 import { Client, type ClientChannel, type KexAlgorithm, type ServerHostKeyAlgorithm } from "ssh2";
 import { DeployError, type ErrorContext } from "../errors.ts";
-import type { RunOptions, RunResult } from "../process/run.ts";
+import { lineSplitter, type RunOptions, type RunResult } from "../process/run.ts";
 import type { StoreTarget } from "../nix/store_target.ts";
 import { shellQuoteArgv } from "./shell_quote.ts";
 import type { Transport } from "./transport.ts";
@@ -334,23 +334,6 @@ function execute(
       finish((e as Error).message);
     }
   });
-}
-
-function lineSplitter(onLine: ((line: string) => void) | undefined) {
-  let partial = "";
-  return {
-    push(chunk: string) {
-      if (!onLine) return;
-      partial += chunk;
-      const lines = partial.split("\n");
-      partial = lines.pop()!;
-      for (const line of lines) onLine(line);
-    },
-    flush() {
-      if (onLine && partial !== "") onLine(partial);
-      partial = "";
-    },
-  };
 }
 
 export class Ssh2Transport implements Transport {
