@@ -29,6 +29,8 @@ export interface RunStatus {
   updatedAt: number;
   /** When a pending confirmation runs out (epoch ms). */
   confirmDeadline?: number;
+  /** The host-side health check that kept failing, with its last output. */
+  failedCheck?: { name: string; output: string };
 }
 
 export type HelperEvent =

@@ -36,6 +36,14 @@ export interface ActivationJob {
   generation?: number;
   /** Seconds the activation entry may run; the worker kills it after that and rolls back. */
   activationTimeout?: number;
+  /** Host-side health checks, name → argv, run after activation as the profile's user. */
+  healthChecks?: Record<string, string[]>;
+  /**
+   * Set when the profile has health checks on either side: the seconds they
+   * may take, added to the confirmation window.
+   */
+  healthTimeout?: number;
+  healthInterval?: number;
 }
 
 export interface RevokeJob {
