@@ -5,7 +5,12 @@
  */
 import { hostname, userInfo } from "node:os";
 import type { ProfilePlan } from "../config/plan.ts";
-import { type HelperEvent, offerTokenArgv, type Outcome } from "../helper/protocol.ts";
+import {
+  DECLINE_PREFIX,
+  type HelperEvent,
+  offerTokenArgv,
+  type Outcome,
+} from "../helper/protocol.ts";
 import { parseHelperEvent, parseProfileDescription } from "./helper_output.ts";
 import { lastLines, type RunResult } from "../process/run.ts";
 import type { Transport } from "../ssh/transport.ts";
@@ -218,10 +223,16 @@ class RunFollower {
       this.ctx.onPhase("confirming", "running health checks");
       this.failedCheck = await deployerChecks(this.plan, this.ctx, this.checks);
       if (this.failedCheck) {
-        this.confirmError = `${
-          describeFailure(this.failedCheck, this.plan.settings.healthTimeout)
-        }; not confirmed, so the host rolls back by itself`;
-        this.ctx.onLog(this.confirmError, "health");
+        const why = describeFailure(this.failedCheck, this.plan.settings.healthTimeout);
+        this.ctx.onLog(`${why}; not confirming`, "health");
+        // Tell the host, so that it rolls back now rather than when its
+        // window closes; if that fails, the window still does it.
+        const told = await this.offer(`${DECLINE_PREFIX}${this.token}\n${why}\n`);
+        // The host's outcome then names the check itself.
+        if (!told) {
+          this.confirmError =
+            `${why}; not confirmed, so the host rolls back by itself when its window closes`;
+        }
         return;
       }
     }
@@ -229,16 +240,7 @@ class RunFollower {
     // A shell as the profile's user hands the token to the waiting worker,
     // which checks it: proving a new login (and sudo) works costs no second
     // start of the helper.
-    const r = await this.ctx.transport.runFresh(
-      [...elevationPrefix(this.plan.settings), ...offerTokenArgv(this.runDir!)],
-      {
-        input: helperStdin(this.plan, this.ctx, `${this.token}\n`),
-        // The host stops accepting a confirmation confirmTimeout after its
-        // window opened, which was before this started: a login hanging
-        // longer can no longer confirm, and must not hold the deployer.
-        timeoutMs: this.plan.settings.confirmTimeout * 1000,
-      },
-    );
+    const r = await this.#offerRun(`${this.token}\n`);
     if (r.code !== 0) {
       const why = r.timedOut
         ? `no answer within confirmTimeout (${this.plan.settings.confirmTimeout}s)`
@@ -247,6 +249,24 @@ class RunFollower {
         `confirming over a new connection failed (${why}); the host rolls back by itself`;
       this.ctx.onLog(this.confirmError, "ssh");
     }
+  }
+
+  /** Offer text to the waiting worker over a new connection; true when it got there. */
+  async offer(text: string): Promise<boolean> {
+    return (await this.#offerRun(text)).code === 0;
+  }
+
+  #offerRun(text: string): Promise<RunResult> {
+    return this.ctx.transport.runFresh(
+      [...elevationPrefix(this.plan.settings), ...offerTokenArgv(this.runDir!)],
+      {
+        input: helperStdin(this.plan, this.ctx, text),
+        // The host stops accepting a confirmation confirmTimeout after its
+        // window opened, which was before this started: a login hanging
+        // longer can no longer confirm, and must not hold the deployer.
+        timeoutMs: this.plan.settings.confirmTimeout * 1000,
+      },
+    );
   }
 }
 

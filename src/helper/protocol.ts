@@ -52,6 +52,14 @@ export function encodeEvent(event: HelperEvent): string {
 export const OFFERED_TOKEN_FILE = "offered-token";
 
 /**
+ * Offered instead of the bare token when the deployer's own health checks
+ * failed: `decline TOKEN`, then the reason on the next line. The worker then
+ * rolls back at once instead of waiting for its window to close. Only the
+ * token's holder can decline, and declining can only roll back.
+ */
+export const DECLINE_PREFIX = "decline ";
+
+/**
  * The command a fresh connection runs, as the profile's user, to offer the
  * token (read from stdin) to the worker: a shell, not a second start of the
  * helper. Written under another name and renamed, so the worker never reads

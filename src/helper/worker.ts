@@ -306,6 +306,8 @@ class Worker {
       ? "the canary disappeared from the run directory without a confirmation"
       : confirmation === "expired"
       ? `no confirmation within ${windowSeconds}s`
+      : "declined" in confirmation
+      ? `the deployer declined to confirm (${confirmation.declined || "no reason given"})`
       : `waiting for the confirmation failed (${confirmation.error})`;
     return this.finish("rolled-back", `${why}; ${back.message}`);
   }
@@ -345,7 +347,7 @@ class Worker {
    */
   awaitConfirmation(
     timeoutMs: number,
-  ): Promise<"confirmed" | "expired" | "vanished" | { error: string }> {
+  ): Promise<"confirmed" | "expired" | "vanished" | { error: string } | { declined: string }> {
     return new Promise((resolve) => {
       try {
         this.runDir.createCanary();
@@ -356,8 +358,13 @@ class Worker {
       let settled = false;
       let watcher: ReturnType<typeof watch> | undefined;
       const check = () => {
-        if (this.runDir.acceptOfferedToken() === "refused") {
+        const offered = this.runDir.acceptOfferedToken();
+        if (offered.offer === "refused") {
           this.say("a token that is not this run's was offered and refused");
+        }
+        if (offered.offer === "declined") {
+          settle({ declined: offered.reason });
+          return;
         }
         const c = this.runDir.confirmation();
         if (c !== "pending") settle(c);
@@ -368,7 +375,9 @@ class Worker {
         () => settle(this.runDir.expireCanaryConfirmed() ? "confirmed" : "expired"),
         timeoutMs,
       );
-      const settle = (r: "confirmed" | "expired" | "vanished" | { error: string }) => {
+      const settle = (
+        r: "confirmed" | "expired" | "vanished" | { error: string } | { declined: string },
+      ) => {
         if (settled) return;
         settled = true;
         watcher?.close();

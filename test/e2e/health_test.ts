@@ -18,6 +18,7 @@ const UP = `touch ${MARKER}`;
 const DOWN = `rm -f ${MARKER}`;
 const COMMAND_CHECK = { up: { command: ["test", "-e", MARKER] } };
 // Short timeouts: every test here waits for them to run out on purpose.
+const RECORDS = "/nix/var/nix/profiles/.deploy-ts/system.records.jsonl";
 const FAST = { healthTimeout: 3, healthInterval: 1, confirmTimeout: 5 };
 
 function summaryOf(stdout: string) {
@@ -96,7 +97,11 @@ Deno.test("health: an HTTP check from the deployer confirms the good generation 
 
     const bad = await deployFleet(fleet(false), []);
     assert.equal(bad.code, 1, bad.stderr);
-    assert.match(bad.stderr, /web\.system +rolled back .*health check http \(http\)/);
+    // The deployer tells the host, which rolls back without waiting for its window to close.
+    assert.match(
+      bad.stderr,
+      /web\.system +rolled back +the deployer declined to confirm \(health check http \(http\)/,
+    );
     assert.match(bad.stderr, /HTTP 503/);
     assert.equal(await profileTarget(tb, "h1", ROOT_PROFILE("system")), good);
 
@@ -120,7 +125,9 @@ Deno.test("health: the deployer killed while its check still fails; the host rol
       fleetFlake(tb, {
         web: {
           hostname: "h1",
-          settings: { ...FAST, healthChecks: { http: { http: service.url } } },
+          // Long enough that the deployer is killed while its checks still fail,
+          // before it could tell the host so.
+          settings: { ...FAST, healthTimeout: 20, healthChecks: { http: { http: service.url } } },
           profiles: {
             system: { message: good ? "good" : "bad", script: good ? UP : DOWN },
           },
@@ -148,12 +155,19 @@ Deno.test("health: the deployer killed while its check still fails; the host rol
     child.kill("SIGKILL");
     await exited;
     // Nobody will confirm: the host's window closes and it goes back by itself.
-    let target = "";
-    for (let i = 0; i < 120 && target !== good; i++) {
+    // Its record of this run is written once the outcome is final.
+    const lastRecord = async () => {
+      const r = await tb.exec("h1", ["cat", RECORDS]);
+      return JSON.parse(r.stdout.trim().split("\n").at(-1)!);
+    };
+    let last = await lastRecord();
+    for (let i = 0; i < 240 && !/-profile-bad$/.test(last.closure); i++) {
       await new Promise((r) => setTimeout(r, 500));
-      target = await profileTarget(tb, "h1", ROOT_PROFILE("system"));
+      last = await lastRecord();
     }
-    assert.equal(target, good, err);
+    assert.equal(last.outcome, "rolled-back", err);
+    assert.equal(await profileTarget(tb, "h1", ROOT_PROFILE("system")), good);
+    assert.match(last.message, /no confirmation within 25s/);
   } finally {
     await service.server.shutdown();
   }
