@@ -44,11 +44,11 @@ function serviceOn(tb: Testbed, host: string) {
 
 Deno.test("health: a passing command check confirms; a failing one rolls back on the host and the summary names it", async () => {
   await using tb = await Testbed.up(1);
-  const fleet = (good: boolean) =>
+  const fleet = (good: boolean, settings: Record<string, unknown> = {}) =>
     fleetFlake(tb, {
       web: {
         hostname: "h1",
-        settings: { ...FAST, healthChecks: COMMAND_CHECK },
+        settings: { ...FAST, healthChecks: COMMAND_CHECK, ...settings },
         profiles: { system: { message: good ? "good" : "bad", script: good ? UP : DOWN } },
       },
     });
@@ -67,6 +67,15 @@ Deno.test("health: a passing command check confirms; a failing one rolls back on
   assert.equal(result.failedCheck?.name, "up");
   assert.match(result.message, /health check up \(command\) did not pass/);
   assert.match(result.failedCheck!.output, /exit 1/);
+  assert.equal(await profileTarget(tb, "h1", ROOT_PROFILE("system")), good);
+
+  // Without magic rollback the host checks right after the activation and rolls back itself.
+  const explicit = await deployFleet(fleet(false, { magicRollback: false }), []);
+  assert.equal(explicit.code, 1, explicit.stderr);
+  assert.match(
+    explicit.stderr,
+    /web\.system +rolled back +health check up \(command\) did not pass/,
+  );
   assert.equal(await profileTarget(tb, "h1", ROOT_PROFILE("system")), good);
 
   // --skip-health-checks deploys the bad generation anyway, and says so.
