@@ -19,7 +19,7 @@ import { currentGeneration, listGenerations, setProfile, switchGeneration } from
 import { describeHolder, type ProfileLock, tryLockProfile } from "./lock.ts";
 import { clearPending, writePending } from "./pending.ts";
 import type { Outcome, RunStatus } from "./protocol.ts";
-import { helperSucceeded } from "../vocabulary.ts";
+import { helperSucceeded, MAX_TIMEOUT_SECONDS } from "../vocabulary.ts";
 import { appendRecord } from "./record.ts";
 import { recoverUnderLock } from "./recover.ts";
 import { activateEntry, type RollBack, rollBackProfile } from "./roll_back.ts";
@@ -267,7 +267,11 @@ class Worker {
 
     // The window covers the health checks too: confirmTimeout for the new
     // login, plus healthTimeout for the checks that come before it.
-    const windowSeconds = job.confirmTimeout + (job.healthTimeout ?? 0);
+    // (At most what a timer can hold: a longer one would fire at once.)
+    const windowSeconds = Math.min(
+      job.confirmTimeout + (job.healthTimeout ?? 0),
+      MAX_TIMEOUT_SECONDS,
+    );
     const deadline = Date.now() + windowSeconds * 1000;
     const started = performance.now();
     this.update({ phase: "awaiting-confirmation", confirmDeadline: deadline });
