@@ -73,7 +73,7 @@ export const EVENT_PHASES = ["checking", "evaluating", ...PROFILE_PHASES] as con
 export type EventPhase = (typeof EVENT_PHASES)[number];
 
 /** Where a log line of a deployment comes from. */
-export const LOG_SOURCES = ["nix", "ssh", "host"] as const;
+export const LOG_SOURCES = ["nix", "ssh", "host", "health"] as const;
 export type LogSource = (typeof LOG_SOURCES)[number];
 
 /** True when the new generation is in place (or a dry activation passed). */

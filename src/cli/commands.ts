@@ -29,6 +29,8 @@ import {
   takePasswordsFromEnvironment,
 } from "../ui/password.ts";
 import type { ParsedCommand } from "./program.ts";
+import { checkProfiles, formatCheckReports } from "../deploy/health_report.ts";
+import { hostSideChecks } from "../health_checks.ts";
 
 /** The renderings of the event stream this run asked for. */
 export function reporterFor(flags: Pick<DeployFlags, "json" | "progress" | "logDir">): Reporter {
@@ -61,6 +63,7 @@ export async function runDeployCommand({ command, flags }: ParsedCommand): Promi
   }
 
   if (command === "status" || command === "diff") return await inspect(command, flags);
+  if (command === "check") return await checkCommand(flags);
 
   const emit = emitter(reporterFor(flags));
   try {
@@ -72,7 +75,10 @@ export async function runDeployCommand({ command, flags }: ParsedCommand): Promi
     });
     for (const w of warnings) emit({ type: "warning", message: w });
     // --waves names nodes: checked against the selection before anything is asked or built.
-    const plan = command === "rollback" ? resolved : assignWaves(resolved, flags.waves);
+    const waved = command === "rollback" ? resolved : assignWaves(resolved, flags.waves);
+    const plan = flags.skipHealthChecks
+      ? waved.map((p) => ({ ...p, settings: { ...p.settings, healthChecks: {} } }))
+      : waved;
 
     const passwords = await sudoPasswords(plan);
     if (flags.interactive) {
@@ -90,7 +96,12 @@ export async function runDeployCommand({ command, flags }: ParsedCommand): Promi
       )
       : await runPipeline({ ...pipelineOptions(flags), plan, emit, passwords });
     const ok = results.every((r) => r.ok);
-    emit({ type: "summary", ok, profiles: results });
+    emit({
+      type: "summary",
+      ok,
+      profiles: results,
+      ...(flags.skipHealthChecks ? { healthChecksSkipped: true } : {}),
+    });
     return ok ? 0 : 1;
   } catch (e) {
     if (e instanceof DeployError) emit({ type: "error", ...e.context, message: e.describe() });
@@ -120,6 +131,27 @@ async function inspect(command: "status" | "diff", flags: DeployFlags): Promise<
     for (const d of diffs) process.stdout.write(showEscaped(formatProfileDiff(d)));
   }
   return diffs.every((d) => !d.error) ? 0 : 1;
+}
+
+/** `deploy check`: run every selected profile's health checks once, now; deploy nothing. */
+async function checkCommand(flags: DeployFlags): Promise<number> {
+  const { plan, warnings } = await resolvePlan({ ...flags, skipChecks: true });
+  for (const w of warnings) process.stderr.write(`deploy: warning: ${w}\n`);
+  const passwords = await sudoPasswords(
+    plan.filter((p) => Object.keys(hostSideChecks(p.settings.healthChecks)).length),
+  );
+  const reports = await checkProfiles({
+    plan,
+    jobs: flags.jobs,
+    checkSigs: flags.checksigs,
+    passwords,
+  });
+  process.stdout.write(
+    flags.json
+      ? `${JSON.stringify({ ok: reports.every((r) => r.ok), profiles: reports }, null, 2)}\n`
+      : showEscaped(formatCheckReports(reports)),
+  );
+  return reports.every((r) => r.ok) ? 0 : 1;
 }
 
 /** The command line's flags as the pipeline's policy, said once. */

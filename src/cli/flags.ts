@@ -23,6 +23,8 @@ export interface DeployFlags {
   keepResult: boolean;
   resultPath: string;
   skipChecks: boolean;
+  /** `--skip-health-checks`: activate without running the profiles' health checks. */
+  skipHealthChecks: boolean;
   dryActivate: boolean;
   boot: boolean;
   rollbackSucceeded: boolean;

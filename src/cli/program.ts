@@ -24,7 +24,7 @@ import {
   TRANSPORTS,
 } from "../config/settings_table.ts";
 
-export type DeployCommandName = "deploy" | "plan" | "status" | "rollback" | "diff";
+export type DeployCommandName = "deploy" | "plan" | "status" | "rollback" | "diff" | "check";
 
 export interface ParsedCommand {
   command: DeployCommandName;
@@ -102,6 +102,10 @@ Everything after \`--\` is passed to Nix's evaluation, check and build commands.
     "switch profiles back to their previous generation (or --to N), with magic rollback",
   );
   sub("diff", "what a deployment would change per profile: packages and closure size");
+  sub(
+    "check",
+    "run the profiles' health checks against what is deployed now; exit 1 if any fails",
+  );
 
   try {
     program.parse(ours, { from: "user" });
@@ -151,6 +155,10 @@ function addDeployOptions(cmd: Command): void {
       "when a profile fails, revoke the profiles this run already activated",
     ).argParser(parseBool).default(true),
     new Option("--keep-going", "deploy every node independently; a failure revokes nothing else"),
+    new Option(
+      "--skip-health-checks",
+      "activate without running health checks (emergencies; shown in the summary)",
+    ),
   );
   group(
     "Rollout in waves:",
@@ -221,6 +229,7 @@ function toFlags(
     keepResult: Boolean(o.keepResult),
     resultPath: str("resultPath") ?? "./.deploy-gc",
     skipChecks: Boolean(o.skipChecks),
+    skipHealthChecks: Boolean(o.skipHealthChecks),
     dryActivate: Boolean(o.dryActivate),
     boot: Boolean(o.boot),
     rollbackSucceeded: o.rollbackSucceeded as boolean,
@@ -244,14 +253,18 @@ export function parseBool(value: string): boolean {
 
 /** Commander's attribute for a setting's flag: `--profile-user` → `profileUser`. */
 function optionKey(name: SettingName): string {
-  return new Option(SETTINGS[name].flag.syntax).attributeName();
+  const spec: SettingSpec = SETTINGS[name];
+  return spec.flag ? new Option(spec.flag.syntax).attributeName() : "";
 }
 
 /** The override flags of the settings listed under one heading of --help. */
 function settingOptions(group: FlagGroup): Option[] {
-  return SETTING_NAMES.filter((name) => SETTINGS[name].flag.group === group).map((name) => {
+  return SETTING_NAMES.filter((name) => {
     const spec: SettingSpec = SETTINGS[name];
-    const option = new Option(spec.flag.syntax, spec.flag.help);
+    return spec.flag?.group === group;
+  }).map((name) => {
+    const spec: SettingSpec = SETTINGS[name];
+    const option = new Option(spec.flag!.syntax, spec.flag!.help);
     const parse = KIND_PARSERS[spec.kind];
     // A flag without a value (`--remote-build`) can only switch its setting on.
     return parse && !option.isBoolean() ? option.argParser(parse) : option;
@@ -267,6 +280,7 @@ const KIND_PARSERS: Record<SettingKind, ((value: string) => unknown) | undefined
   bool: parseBool,
   seconds: parseSeconds,
   transport: parseTransport,
+  healthChecks: undefined,
 };
 
 /** A transport's name, one of TRANSPORTS. */
@@ -285,7 +299,8 @@ function splitWords(name: SettingName, value: unknown): string[] {
   try {
     return shellSplit(value as string);
   } catch (e) {
-    const flag = SETTINGS[name].flag.syntax.split(" ")[0];
+    const spec: SettingSpec = SETTINGS[name];
+    const flag = spec.flag!.syntax.split(" ")[0];
     throw new UsageError(`${flag}: ${(e as Error).message}`);
   }
 }

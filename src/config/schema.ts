@@ -8,6 +8,7 @@ import { z } from "zod";
 import { ConfigError, describeContext, type ErrorContext } from "../errors.ts";
 import { closest } from "./suggest.ts";
 import { MAX_TIMEOUT_SECONDS } from "../vocabulary.ts";
+import { HEALTH_CHECK_KINDS, type HealthCheck } from "../health_checks.ts";
 import type { Same } from "../type_check.ts";
 import {
   type GenericSettings,
@@ -32,6 +33,44 @@ const notAnOption = (what: string) =>
     message: `${what} not starting with "-" (ssh would read it as an option)`,
   });
 
+const ONE_OF = `exactly one of ${HEALTH_CHECK_KINDS.join(", ")}`;
+
+/** One health check: exactly one of command, http, tcp (src/health_checks.ts). */
+const healthCheck = z.strictObject({
+  command: z.array(z.string()).min(1, { message: "a non-empty list of strings (the argv)" })
+    .optional(),
+  http: z.string().regex(/^https?:\/\/[^\s]+$/, {
+    message: 'a URL starting with "http://" or "https://"',
+  }).optional(),
+  expectStatus: z.int().min(100).max(599).optional(),
+  tcp: z.string().regex(/^(\[[^\]]+\]|[^\s:]+):[0-9]{1,5}$/, {
+    message: 'an address "host:port"',
+  }).optional(),
+}).check((ctx) => {
+  const v = ctx.value;
+  const given = HEALTH_CHECK_KINDS.filter((k) => v[k] !== undefined);
+  if (given.length !== 1) {
+    ctx.issues.push({
+      code: "custom",
+      message: `${ONE_OF}${given.length ? ` (found ${given.join(" and ")})` : ""}`,
+      input: v,
+    });
+  } else if (v.expectStatus !== undefined && v.http === undefined) {
+    ctx.issues.push({
+      code: "custom",
+      message: "expectStatus only with http",
+      input: v,
+      path: ["expectStatus"],
+    });
+  }
+}).transform((v): HealthCheck =>
+  v.command !== undefined
+    ? { command: v.command }
+    : v.http !== undefined
+    ? { http: v.http, ...(v.expectStatus === undefined ? {} : { expectStatus: v.expectStatus }) }
+    : { tcp: v.tcp! }
+);
+
 /** The one schema of each kind of setting value (settings_table.ts). */
 const KIND_SCHEMAS = {
   user: notAnOption("a user name"),
@@ -41,7 +80,8 @@ const KIND_SCHEMAS = {
   path: z.string().startsWith("/"),
   words: z.array(z.string()),
   transport: z.enum(TRANSPORTS),
-} as const satisfies { [K in SettingKind]: z.ZodType<SettingKinds[K]> };
+  healthChecks: z.record(z.string(), healthCheck),
+} as const satisfies { [K in SettingKind]: z.ZodType<SettingKinds[K], unknown> };
 
 /** What each kind must be, in words, for messages. */
 const KIND_EXPECTED: Record<SettingKind, string> = {
@@ -52,6 +92,7 @@ const KIND_EXPECTED: Record<SettingKind, string> = {
   path: "an absolute path (a string starting with /)",
   words: "a list of strings",
   transport: `one of ${TRANSPORTS.map((t) => JSON.stringify(t)).join(", ")}`,
+  healthChecks: `an attribute set of named checks, each with ${ONE_OF}`,
 };
 
 type GenericShape = {
@@ -220,7 +261,11 @@ function contextOf(path: readonly PropertyKey[]): ErrorContext {
       rest = rest.slice(2);
     }
   }
-  if (rest.length) context.field = rest[0] + rest.slice(1).map((i) => `[${i}]`).join("");
+  // A list index in brackets, a named entry (a health check) after a dot.
+  if (rest.length) {
+    context.field = rest[0] +
+      rest.slice(1).map((i) => /^[0-9]+$/.test(i) ? `[${i}]` : `.${i}`).join("");
+  }
   return context;
 }
 
@@ -240,7 +285,7 @@ function describeIssue(
   const context = contextOf(issue.path);
   const at = valueAt(root, issue.path);
   const fieldName = issue.path.length ? String(issue.path.at(-1)) : "";
-  const topField = context.field?.replace(/\[.*$/, "");
+  const topField = context.field?.replace(/[[.].*$/, "");
   if (!at.found) {
     return {
       context,

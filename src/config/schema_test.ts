@@ -226,6 +226,46 @@ const MALFORMED: [string, (d: Loose) => void, RegExp][] = [
     (d) => (d.wave = 1),
     /^field wave: wave is a node setting; it belongs to a node \(nodes\.<name>\.wave\), not to the top level of deploy$/,
   ],
+  [
+    "health check with none of command, http, tcp",
+    (d) => (d.nodes.web.profiles.system.healthChecks = { nginx: {} }),
+    /^web\.system \(field healthChecks\.nginx\): expected exactly one of command, http, tcp, found/,
+  ],
+  [
+    "health check with two kinds",
+    (d) => (d.nodes.web.healthChecks = { x: { command: ["true"], tcp: "db:5432" } }),
+    /^web \(field healthChecks\.x\): expected exactly one of command, http, tcp \(found command and tcp\)/,
+  ],
+  [
+    "health check with an empty command",
+    (d) => (d.nodes.web.profiles.system.healthChecks = { c: { command: [] } }),
+    /^web\.system \(field healthChecks\.c\.command\): expected a non-empty list of strings/,
+  ],
+  [
+    "health check http not a URL",
+    (d) => (d.healthChecks = { h: { http: "web.example.com/health" } }),
+    /^field healthChecks\.h\.http: expected a URL starting with "http:\/\/" or "https:\/\/"/,
+  ],
+  [
+    "health check tcp without a port",
+    (d) => (d.nodes.web.profiles.system.healthChecks = { db: { tcp: "db.example.com" } }),
+    /^web\.system \(field healthChecks\.db\.tcp\): expected an address "host:port"/,
+  ],
+  [
+    "expectStatus on a tcp check",
+    (d) => (d.nodes.web.profiles.system.healthChecks = { db: { tcp: "db:1", expectStatus: 200 } }),
+    /^web\.system \(field healthChecks\.db\.expectStatus\): expected expectStatus only with http/,
+  ],
+  [
+    "healthChecks not a set",
+    (d) => (d.nodes.web.profiles.system.healthChecks = ["x"]),
+    /^web\.system \(field healthChecks\): expected an attribute set of named checks/,
+  ],
+  [
+    "healthTimeout zero",
+    (d) => (d.nodes.web.healthTimeout = 0),
+    /^web \(field healthTimeout\): expected a positive whole number of seconds/,
+  ],
   ["dotted node name quoted in message", (d) => {
     d.nodes["db.example.com"] = { hostname: 5, profiles: {} };
   }, /^"db\.example\.com" \(field hostname\): expected a host name/],
@@ -287,4 +327,17 @@ Deno.test("describeValue names values the way Nix code shows them", () => {
   assert.equal(describeValue("a"), 'the string "a"');
   assert.equal(describeValue(1.5), "the number 1.5 (not whole)");
   assert.equal(describeValue([]), "an empty list");
+});
+
+Deno.test("schema accepts health checks of every kind", () => {
+  const checks = {
+    nginx: { command: ["systemctl", "is-active", "nginx"] },
+    http: { http: "http://web.example.com/health", expectStatus: 204 },
+    db: { tcp: "db.example.com:5432" },
+    v6: { tcp: "[::1]:22" },
+  };
+  const { config } = validateDeploy(deployWith((d) => {
+    d.nodes.web.profiles.system.healthChecks = checks;
+  }));
+  assert.deepEqual(config.nodes.web.profiles.system.healthChecks, checks);
 });

@@ -8,6 +8,8 @@
  * (`deploy --help`), and zod is loaded only when a flake is validated.
  */
 
+import type { HealthChecks } from "../health_checks.ts";
+
 /** The kinds of value a setting can hold; each has one schema and one type. */
 export interface SettingKinds {
   /** A user name. */
@@ -23,6 +25,8 @@ export interface SettingKinds {
   words: string[];
   /** How hosts are reached: the system `ssh` or the built-in SSH client. */
   transport: Transport;
+  /** Named health checks (src/health_checks.ts). */
+  healthChecks: HealthChecks;
 }
 
 /** The ways of reaching a host (src/ssh/select.ts picks the implementation). */
@@ -39,8 +43,8 @@ export interface SettingSpec {
   default?: SettingKinds[SettingKind];
   /** `first`: profile over node over deploy; `concat`: profile ++ node ++ deploy (deploy-rs §2.3). */
   merge: "first" | "concat";
-  /** The command-line override: commander's flag syntax and help. */
-  flag: { syntax: string; help: string; group: FlagGroup };
+  /** The command-line override: commander's flag syntax and help; none for structured values. */
+  flag?: { syntax: string; help: string; group: FlagGroup };
   /** What the value must be, in words, where the kind alone says too little. */
   expected?: string;
 }
@@ -157,6 +161,31 @@ export const SETTINGS = {
     flag: {
       syntax: "--temp-path <path>",
       help: "override tempPath (where canaries live on the host)",
+      group: "Activation and rollback:",
+    },
+  },
+  healthChecks: {
+    kind: "healthChecks",
+    default: {},
+    merge: "first",
+  },
+  healthTimeout: {
+    kind: "seconds",
+    default: 60,
+    merge: "first",
+    flag: {
+      syntax: "--health-timeout <seconds>",
+      help: "override healthTimeout (how long health checks may take to pass)",
+      group: "Activation and rollback:",
+    },
+  },
+  healthInterval: {
+    kind: "seconds",
+    default: 2,
+    merge: "first",
+    flag: {
+      syntax: "--health-interval <seconds>",
+      help: "override healthInterval (pause between attempts of a failing check)",
       group: "Activation and rollback:",
     },
   },

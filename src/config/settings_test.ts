@@ -73,3 +73,24 @@ Deno.test("settings: neither user nor sshUser is an error naming node, profile a
     return true;
   });
 });
+
+Deno.test("settings: health checks merge profile over node over deploy, with their timeouts", () => {
+  const nodeChecks = { nginx: { command: ["systemctl", "is-active", "nginx"] } };
+  const fromNode = merge({}, { healthChecks: nodeChecks, healthTimeout: 20 }, {
+    sshUser: "x",
+    healthChecks: { tcp: { tcp: "db:5432" } },
+    healthInterval: 5,
+  });
+  assert.deepEqual(fromNode.healthChecks, nodeChecks);
+  assert.equal(fromNode.healthTimeout, 20);
+  assert.equal(fromNode.healthInterval, 5);
+  const profileChecks = { http: { http: "http://web/health", expectStatus: 204 } };
+  const fromProfile = merge({ healthChecks: profileChecks }, { healthChecks: nodeChecks }, {
+    sshUser: "x",
+  });
+  assert.deepEqual(fromProfile.healthChecks, profileChecks);
+  const none = merge({}, {}, { sshUser: "x" });
+  assert.deepEqual(none.healthChecks, {});
+  assert.equal(none.healthTimeout, DEFAULTS.healthTimeout);
+  assert.equal(none.healthInterval, 2);
+});

@@ -27,6 +27,7 @@ const RunStatusSchema = z.object({
   startedAt: z.number(),
   updatedAt: z.number(),
   confirmDeadline: z.number().optional(),
+  failedCheck: z.object({ name: z.string(), output: z.string() }).optional(),
 });
 
 const HelperEventSchema = z.discriminatedUnion("type", [

@@ -13,9 +13,11 @@ import type { StoreTarget } from "../nix/store_target.ts";
 import type { ProfileDescription } from "../helper/query.ts";
 import { lastLines } from "../process/run.ts";
 import type { Transport } from "../ssh/transport.ts";
+import type { CheckResult } from "../health_checks.ts";
 import {
   activateProfile,
   type ActivationMode,
+  checkHealthOnHost,
   type HelperContext,
   type HelperOutcome,
   queryProfile,
@@ -25,7 +27,7 @@ import {
 
 /** Where a profile's progress goes while the host works on it. */
 export interface ProfileWatch {
-  onLog: (line: string, source: "host" | "ssh" | "nix") => void;
+  onLog: (line: string, source: "host" | "ssh" | "nix" | "health") => void;
   onPhase: (phase: "activating" | "confirming", message?: string) => void;
 }
 
@@ -63,6 +65,8 @@ export interface Host {
   ): Promise<HelperOutcome>;
   /** The profile as the host sees it now. */
   query(p: ProfilePlan): Promise<ProfileDescription>;
+  /** Run host-side health checks (name → argv) once, as the profile's user. */
+  checkHealth(p: ProfilePlan, checks: Record<string, string[]>): Promise<CheckResult[]>;
   /** The host's Nix store, for Nix commands that read it (closure sizes). */
   nixStore(): StoreTarget;
   close(): Promise<void>;
@@ -127,6 +131,14 @@ export class HelperHost implements Host {
 
   query(p: ProfilePlan): Promise<ProfileDescription> {
     return queryProfile(p, this.#context(p, { onLog: () => {}, onPhase: () => {} }));
+  }
+
+  checkHealth(p: ProfilePlan, checks: Record<string, string[]>): Promise<CheckResult[]> {
+    return checkHealthOnHost(
+      p,
+      this.#context(p, { onLog: () => {}, onPhase: () => {} }),
+      checks,
+    );
   }
 
   nixStore(): StoreTarget {

@@ -93,6 +93,7 @@ export function resultOf(p: ProfilePlan, r: HelperOutcome): ProfileResult {
     runDir: r.runDir,
     previousGeneration: r.previousGeneration,
     newGeneration: r.newGeneration,
+    ...(r.failedCheck ? { failedCheck: r.failedCheck } : {}),
   };
 }
 

@@ -56,6 +56,7 @@ function fakeHosts(failing: string[], unreachable: string[] = []) {
       return Promise.resolve({ outcome: "rolled-back", ok: true, message: "back on 1" });
     },
     query: () => Promise.reject(new Error("not used")),
+    checkHealth: () => Promise.reject(new Error("not used")),
     nixStore: () => ({ uri: "fake://", env: {}, destination: p.hostname }),
     close: () => Promise.resolve(),
   });

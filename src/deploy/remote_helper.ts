@@ -5,7 +5,12 @@
  */
 import { hostname, userInfo } from "node:os";
 import type { ProfilePlan } from "../config/plan.ts";
-import { type HelperEvent, offerTokenArgv, type Outcome } from "../helper/protocol.ts";
+import {
+  DECLINE_PREFIX,
+  type HelperEvent,
+  offerTokenArgv,
+  type Outcome,
+} from "../helper/protocol.ts";
 import { parseHelperEvent, parseProfileDescription } from "./helper_output.ts";
 import { lastLines, type RunResult } from "../process/run.ts";
 import type { Transport } from "../ssh/transport.ts";
@@ -14,6 +19,15 @@ import type { ProfileDescription } from "../helper/query.ts";
 import { encodeRequest, type HelperCommand, type ProfileRef } from "../helper/requests.ts";
 import { elevationPrefix, needsPassword, stdinFor } from "./elevation.ts";
 import type { ActivationGoal } from "../vocabulary.ts";
+import {
+  type CheckResult,
+  deployerSideChecks,
+  describeFailure,
+  describeResult,
+  type HealthChecks,
+  hostSideChecks,
+} from "../health_checks.ts";
+import { deployerChecksHealthy } from "./health_probe.ts";
 
 export interface HelperContext {
   transport: Transport;
@@ -22,7 +36,7 @@ export interface HelperContext {
   /** Who is deploying (see deployerName), for the host's record. */
   deployer: string;
   password?: string;
-  onLog: (line: string, source: "host" | "ssh") => void;
+  onLog: (line: string, source: "host" | "ssh" | "health") => void;
   onPhase: (phase: "activating" | "confirming", message?: string) => void;
 }
 
@@ -35,12 +49,23 @@ export interface HelperOutcome {
   newGeneration?: number | null;
   /** newGeneration when this run created it (see RunStatus.createdGeneration). */
   createdGeneration?: number | null;
+  /** The health check that kept failing, with its last output. */
+  failedCheck?: { name: string; output: string };
 }
 
 /** What an activation is for, and (for `deploy rollback`) the generation it goes back to. */
 export interface ActivationMode {
   goal: ActivationGoal;
   generation?: number;
+}
+
+/**
+ * The health checks of an activation: none for `deploy rollback` (going back
+ * must not be undone by a check of what is being left) and for boot and dry
+ * activations (nothing new runs).
+ */
+export function activationChecks(plan: ProfilePlan, mode: ActivationMode): HealthChecks {
+  return mode.goal === "switch" && mode.generation === undefined ? plan.settings.healthChecks : {};
 }
 
 /** Who is deploying, for the host's record. */
@@ -89,6 +114,9 @@ export function activateArgv(
   mode: ActivationMode,
 ): string[] {
   const s = plan.settings;
+  const checks = activationChecks(plan, mode);
+  const onHost = hostSideChecks(checks);
+  const anyChecks = Object.keys(checks).length > 0;
   return helperArgv(
     plan,
     ctx.helper,
@@ -103,8 +131,41 @@ export function activateArgv(
       goal: mode.goal,
       generation: mode.generation,
       deployer: ctx.deployer,
+      ...(anyChecks
+        ? {
+          healthChecks: Object.keys(onHost).length ? JSON.stringify(onHost) : undefined,
+          healthTimeout: s.healthTimeout,
+          healthInterval: s.healthInterval,
+        }
+        : {}),
     }),
   );
+}
+
+/** The deployer's own checks of a profile, logged as they change. */
+async function deployerChecks(
+  plan: ProfilePlan,
+  ctx: HelperContext,
+  checks: HealthChecks,
+): Promise<CheckResult | undefined> {
+  const mine = deployerSideChecks(checks);
+  if (Object.keys(mine).length === 0) return undefined;
+  ctx.onLog(
+    `running health checks from the deployer: ${
+      Object.keys(mine).join(", ")
+    } (up to ${plan.settings.healthTimeout}s)`,
+    "health",
+  );
+  const verdict = await deployerChecksHealthy(mine, {
+    timeoutSeconds: plan.settings.healthTimeout,
+    intervalSeconds: plan.settings.healthInterval,
+    onResult: (r) => ctx.onLog(describeResult(r), "health"),
+  });
+  if (verdict.ok) {
+    ctx.onLog("health checks from the deployer passed", "health");
+    return undefined;
+  }
+  return verdict.failed;
 }
 
 /** Follows helper events from one or more SSH sessions to the outcome. */
@@ -114,8 +175,13 @@ class RunFollower {
   outcome?: Extract<HelperEvent, { type: "outcome" }>;
   confirmation?: Promise<void>;
   confirmError?: string;
+  failedCheck?: CheckResult;
 
-  constructor(readonly plan: ProfilePlan, readonly ctx: HelperContext) {}
+  constructor(
+    readonly plan: ProfilePlan,
+    readonly ctx: HelperContext,
+    readonly checks: HealthChecks = {},
+  ) {}
 
   onLine = (line: string) => {
     let e: HelperEvent | undefined;
@@ -151,20 +217,30 @@ class RunFollower {
 
   /** Prove that a new login works: confirm over a connection that bypasses the master. */
   async confirm(): Promise<void> {
+    // Only a profile that passed every check is confirmed; without the
+    // confirmation the host rolls back by itself when its window closes.
+    if (Object.keys(deployerSideChecks(this.checks)).length) {
+      this.ctx.onPhase("confirming", "running health checks");
+      this.failedCheck = await deployerChecks(this.plan, this.ctx, this.checks);
+      if (this.failedCheck) {
+        const why = describeFailure(this.failedCheck, this.plan.settings.healthTimeout);
+        this.ctx.onLog(`${why}; not confirming`, "health");
+        // Tell the host, so that it rolls back now rather than when its
+        // window closes; if that fails, the window still does it.
+        const told = await this.offer(`${DECLINE_PREFIX}${this.token}\n${why}\n`);
+        // The host's outcome then names the check itself.
+        if (!told) {
+          this.confirmError =
+            `${why}; not confirmed, so the host rolls back by itself when its window closes`;
+        }
+        return;
+      }
+    }
     this.ctx.onPhase("confirming", "confirming over a new SSH connection");
     // A shell as the profile's user hands the token to the waiting worker,
     // which checks it: proving a new login (and sudo) works costs no second
     // start of the helper.
-    const r = await this.ctx.transport.runFresh(
-      [...elevationPrefix(this.plan.settings), ...offerTokenArgv(this.runDir!)],
-      {
-        input: helperStdin(this.plan, this.ctx, `${this.token}\n`),
-        // The host stops accepting a confirmation confirmTimeout after its
-        // window opened, which was before this started: a login hanging
-        // longer can no longer confirm, and must not hold the deployer.
-        timeoutMs: this.plan.settings.confirmTimeout * 1000,
-      },
-    );
+    const r = await this.#offerRun(`${this.token}\n`);
     if (r.code !== 0) {
       const why = r.timedOut
         ? `no answer within confirmTimeout (${this.plan.settings.confirmTimeout}s)`
@@ -174,6 +250,24 @@ class RunFollower {
       this.ctx.onLog(this.confirmError, "ssh");
     }
   }
+
+  /** Offer text to the waiting worker over a new connection; true when it got there. */
+  async offer(text: string): Promise<boolean> {
+    return (await this.#offerRun(text)).code === 0;
+  }
+
+  #offerRun(text: string): Promise<RunResult> {
+    return this.ctx.transport.runFresh(
+      [...elevationPrefix(this.plan.settings), ...offerTokenArgv(this.runDir!)],
+      {
+        input: helperStdin(this.plan, this.ctx, text),
+        // The host stops accepting a confirmation confirmTimeout after its
+        // window opened, which was before this started: a login hanging
+        // longer can no longer confirm, and must not hold the deployer.
+        timeoutMs: this.plan.settings.confirmTimeout * 1000,
+      },
+    );
+  }
 }
 
 export async function activateProfile(
@@ -181,7 +275,8 @@ export async function activateProfile(
   ctx: HelperContext,
   mode: ActivationMode,
 ): Promise<HelperOutcome> {
-  const follower = new RunFollower(plan, ctx);
+  const checks = activationChecks(plan, mode);
+  const follower = new RunFollower(plan, ctx, checks);
   ctx.onPhase("activating");
   let session: RunResult = await ctx.transport.run(activateArgv(plan, ctx, mode), {
     input: helperStdin(plan, ctx),
@@ -216,7 +311,8 @@ export async function activateProfile(
   const message = follower.confirmError && !o.ok
     ? `${o.message} (${follower.confirmError})`
     : o.message;
-  return {
+  const failed = follower.failedCheck ?? o.status.failedCheck;
+  const outcome: HelperOutcome = {
     outcome: o.outcome,
     ok: o.ok,
     message,
@@ -224,6 +320,47 @@ export async function activateProfile(
     previousGeneration: o.status.previousGeneration,
     newGeneration: o.status.newGeneration,
     createdGeneration: o.status.createdGeneration,
+    ...(failed && !o.ok ? { failedCheck: { name: failed.name, output: failed.output } } : {}),
+  };
+  // Without magic rollback nothing waits for the deployer's checks: they run
+  // now, and a failure rolls back explicitly (autoRollback).
+  if (o.outcome === "activated" && !plan.settings.magicRollback) {
+    return await checkAfterActivation(plan, ctx, checks, outcome);
+  }
+  return outcome;
+}
+
+async function checkAfterActivation(
+  plan: ProfilePlan,
+  ctx: HelperContext,
+  checks: HealthChecks,
+  activated: HelperOutcome,
+): Promise<HelperOutcome> {
+  const failed = await deployerChecks(plan, ctx, checks);
+  if (!failed) return activated;
+  const why = describeFailure(failed, plan.settings.healthTimeout);
+  const failedCheck = { name: failed.name, output: failed.output };
+  if (!plan.settings.autoRollback) {
+    return {
+      ...activated,
+      outcome: "failed",
+      ok: false,
+      message: `${why}; autoRollback is off, so generation ${activated.newGeneration} stays active`,
+      failedCheck,
+    };
+  }
+  ctx.onPhase("activating", "rolling back: a health check failed");
+  const back = await revokeProfile(plan, ctx, {
+    previous: activated.previousGeneration ?? null,
+    activated: activated.newGeneration ?? null,
+    created: activated.createdGeneration ?? null,
+  }, false);
+  return {
+    ...activated,
+    outcome: back.ok ? "rolled-back" : "failed",
+    ok: false,
+    message: back.ok ? `${why}; ${back.message}` : `${why}; rolling back failed: ${back.message}`,
+    failedCheck,
   };
 }
 
@@ -288,4 +425,52 @@ export async function revokeProfile(
     return { outcome: "lost", ok: false, message: `revoking failed: ${lastLines(r.stderr, 5)}` };
   }
   return { outcome: o.outcome, ok: o.ok, message: o.message, runDir: follower.runDir };
+}
+
+/** `deploy check-health` on the host: each host-side check once, as the profile's user. */
+export async function checkHealthOnHost(
+  plan: ProfilePlan,
+  ctx: HelperContext,
+  checks: Record<string, string[]>,
+): Promise<CheckResult[]> {
+  const r = await ctx.transport.run(
+    helperArgv(
+      plan,
+      ctx.helper,
+      ...encodeRequest("check-health", {
+        healthChecks: JSON.stringify(checks),
+        healthTimeout: plan.settings.healthTimeout,
+      }),
+    ),
+    { input: helperStdin(plan, ctx) },
+  );
+  const where = { node: plan.node, profile: plan.profile };
+  if (r.code !== 0) {
+    throw new DeployError(
+      `running the health checks on the host failed: ${lastLines(r.stderr, 5) || `exit ${r.code}`}`,
+      where,
+    );
+  }
+  let results: unknown;
+  try {
+    results = JSON.parse(r.stdout.trim().split("\n").at(-1) ?? "");
+  } catch {
+    results = undefined;
+  }
+  const valid = Array.isArray(results) &&
+    results.every((x) =>
+      x && typeof x.name === "string" && typeof x.ok === "boolean" && typeof x.output === "string"
+    );
+  if (!valid) {
+    throw new DeployError(
+      "the helper's health check results are not what deploy-ts expects",
+      where,
+    );
+  }
+  return (results as CheckResult[]).map((x) => ({
+    name: x.name,
+    kind: "command",
+    ok: x.ok,
+    output: x.output,
+  }));
 }

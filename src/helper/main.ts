@@ -14,6 +14,7 @@
  *          --to-generation G|none [--expect-generation G|none] [--remove-generation G|none]
  *          [--boot] [--temp-path DIR] [--deployer WHO] [--activation-timeout S]
  *   deploy query (--profile-path P | --profile-user U --profile-name N)
+ *   deploy check-health --health-checks JSON [--health-timeout S]
  *   deploy run-job RUN_DIR            (internal: the detached worker, started by start.ts)
  *
  * Every command first rolls back a run of the profile whose worker died
@@ -28,6 +29,7 @@ import { followRun, writeEvent } from "./follow.ts";
 import { resolveProfilePath } from "./profile_path.ts";
 import {
   type ActivateRequest,
+  type CheckHealthRequest,
   type ConfirmRequest,
   decodeRequest,
   type ProfileRef,
@@ -40,6 +42,7 @@ import { startAndFollow } from "./start.ts";
 import { workerMain } from "./worker.ts";
 import { describeProfile } from "./query.ts";
 import { recoverIfDead } from "./recover.ts";
+import { parseHostChecks, runCommandCheck } from "./health.ts";
 
 /** Run one helper command (argv from the subcommand on); resolves to the exit code. */
 export async function helperMain(argv: readonly string[]): Promise<number> {
@@ -55,6 +58,8 @@ export async function helperMain(argv: readonly string[]): Promise<number> {
       return await revoke(request);
     case "query":
       return await query(request);
+    case "check-health":
+      return await checkHealth(request);
     case "run-job":
       return await workerMain(request.runDir);
   }
@@ -132,7 +137,25 @@ async function activate(request: ActivateRequest): Promise<number> {
     activationTimeout: request.activationTimeout,
     deployer: deployerOf(request.deployer),
     ...(request.generation === undefined ? {} : { generation: request.generation }),
+    ...(request.healthTimeout === undefined ? {} : {
+      healthChecks: request.healthChecks === undefined ? {} : parseHostChecks(request.healthChecks),
+      healthTimeout: request.healthTimeout,
+      healthInterval: request.healthInterval,
+    }),
   }, { issueToken: true });
+}
+
+/** `deploy check-health`: every check once, now (`deploy check` on the deployer). */
+async function checkHealth(request: CheckHealthRequest): Promise<number> {
+  const checks = parseHostChecks(request.healthChecks);
+  const results = await Promise.all(
+    Object.entries(checks).map(([name, argv]) =>
+      runCommandCheck(name, argv, request.healthTimeout * 1000)
+    ),
+  );
+  process.stdout.write(`${JSON.stringify(results)}
+`);
+  return 0;
 }
 
 async function wait(request: WaitRequest): Promise<number> {

@@ -29,6 +29,8 @@ export interface RunStatus {
   updatedAt: number;
   /** When a pending confirmation runs out (epoch ms). */
   confirmDeadline?: number;
+  /** The host-side health check that kept failing, with its last output. */
+  failedCheck?: { name: string; output: string };
 }
 
 export type HelperEvent =
@@ -48,6 +50,14 @@ export function encodeEvent(event: HelperEvent): string {
  * user's, mode 0700: nobody else can offer anything.
  */
 export const OFFERED_TOKEN_FILE = "offered-token";
+
+/**
+ * Offered instead of the bare token when the deployer's own health checks
+ * failed: `decline TOKEN`, then the reason on the next line. The worker then
+ * rolls back at once instead of waiting for its window to close. Only the
+ * token's holder can decline, and declining can only roll back.
+ */
+export const DECLINE_PREFIX = "decline ";
 
 /**
  * The command a fresh connection runs, as the profile's user, to offer the

@@ -299,6 +299,11 @@ export const REQUESTS = {
     generation: { kind: "generation", flag: "generation" },
     /** Who deploys, for the host's record; the SSH user and address when not given. */
     deployer: { kind: "string", flag: "deployer" },
+    /** Host-side health checks, JSON name → argv, that must pass before a confirmation counts. */
+    healthChecks: { kind: "string", flag: "health-checks" },
+    /** Given when the profile has health checks (either side): extends the confirmation window. */
+    healthTimeout: { kind: "seconds", flag: "health-timeout" },
+    healthInterval: { kind: "seconds", flag: "health-interval" },
   }),
   /** Follow a run again after the SSH session dropped. */
   wait: codec("wait", {
@@ -329,6 +334,11 @@ export const REQUESTS = {
   query: codec("query", {
     profile: { kind: "profile" },
   }),
+  /** Run host-side health checks once, as the profile's user; results as JSON. */
+  "check-health": codec("check-health", {
+    healthChecks: { kind: "string", flag: "health-checks", required: true },
+    healthTimeout: { kind: "seconds", flag: "health-timeout", default: 60 },
+  }),
   /** Internal: the detached worker that carries out the job in a run directory (start.ts). */
   "run-job": codec("run-job", {
     runDir: { kind: "positional", what: "run directory" },
@@ -350,6 +360,7 @@ export type WaitRequest = RequestOf<"wait">;
 export type ConfirmRequest = RequestOf<"confirm">;
 export type RevokeRequest = RequestOf<"revoke">;
 export type QueryRequest = RequestOf<"query">;
+export type CheckHealthRequest = RequestOf<"check-health">;
 export type WorkerRequest = RequestOf<"run-job">;
 
 /** A decoded helper command line: which subcommand, and its request. */

@@ -108,6 +108,7 @@ function samples(): HelperRequest[] {
       { command: "query", request: { profile: { user: text, name: text } } },
       { command: "query", request: { profile: { path: text } } },
       { command: "run-job", request: { runDir: text } },
+      { command: "check-health", request: { healthChecks: text, healthTimeout: 7 } },
     );
   }
   return out;

@@ -13,7 +13,7 @@ import { basename, join } from "node:path";
 import process from "node:process";
 import { DeployError } from "../errors.ts";
 import type { ActivationGoal } from "../vocabulary.ts";
-import { OFFERED_TOKEN_FILE, type RunStatus } from "./protocol.ts";
+import { DECLINE_PREFIX, OFFERED_TOKEN_FILE, type RunStatus } from "./protocol.ts";
 import { readPrivate, replacePrivate, writePrivate } from "./private_file.ts";
 import { ensureSafeTempPath } from "./temp_path.ts";
 
@@ -36,6 +36,14 @@ export interface ActivationJob {
   generation?: number;
   /** Seconds the activation entry may run; the worker kills it after that and rolls back. */
   activationTimeout?: number;
+  /** Host-side health checks, name → argv, run after activation as the profile's user. */
+  healthChecks?: Record<string, string[]>;
+  /**
+   * Set when the profile has health checks on either side: the seconds they
+   * may take, added to the confirmation window.
+   */
+  healthTimeout?: number;
+  healthInterval?: number;
 }
 
 export interface RevokeJob {
@@ -148,16 +156,23 @@ export class RunDir {
    * offerTokenArgv): read once and removed. With this run's token it takes
    * the canary, exactly as `deploy confirm` does; any other is refused.
    */
-  acceptOfferedToken(): "none" | "accepted" | "refused" {
-    let token: string;
+  acceptOfferedToken():
+    | { offer: "none" | "accepted" | "refused" }
+    | { offer: "declined"; reason: string } {
+    let text: string;
     try {
-      token = readPrivate(this.offeredTokenPath);
+      text = readPrivate(this.offeredTokenPath);
     } catch {
-      return "none";
+      return { offer: "none" };
     }
     rmSync(this.offeredTokenPath, { force: true });
-    if (!token.trim() || !this.tokenMatches(token)) return "refused";
-    return this.takeCanary() ? "accepted" : "refused";
+    // `decline TOKEN` then a reason: the deployer's own health checks failed.
+    const [first, ...rest] = text.split("\n");
+    const declined = first.startsWith(DECLINE_PREFIX);
+    const token = declined ? first.slice(DECLINE_PREFIX.length) : text;
+    if (!token.trim() || !this.tokenMatches(token)) return { offer: "refused" };
+    if (declined) return { offer: "declined", reason: rest.join(" ").trim().slice(0, 1000) };
+    return { offer: this.takeCanary() ? "accepted" : "refused" };
   }
 
   createCanary(): void {

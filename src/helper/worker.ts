@@ -19,12 +19,14 @@ import { currentGeneration, listGenerations, setProfile, switchGeneration } from
 import { describeHolder, type ProfileLock, tryLockProfile } from "./lock.ts";
 import { clearPending, writePending } from "./pending.ts";
 import type { Outcome, RunStatus } from "./protocol.ts";
-import { helperSucceeded } from "../vocabulary.ts";
+import { helperSucceeded, MAX_TIMEOUT_SECONDS } from "../vocabulary.ts";
 import { appendRecord } from "./record.ts";
 import { recoverUnderLock } from "./recover.ts";
 import { activateEntry, type RollBack, rollBackProfile } from "./roll_back.ts";
 import { type ActivationJob, type RevokeJob, RunDir } from "./run_dir.ts";
 import { keepRecentRuns } from "./run_history.ts";
+import { describeFailure, describeResult, untilHealthy } from "../health_checks.ts";
+import { runCommandCheck } from "./health.ts";
 
 /** A file in a profile saying its entry defers the boot default (DEPLOY_TS_BOOT_AFTER_CONFIRM=1). */
 export const BOOT_AFTER_CONFIRM_MARKER = "deploy-ts-boot-after-confirm";
@@ -247,16 +249,47 @@ class Worker {
       return this.finish("activated-for-boot", `generation ${active} is set for the next boot`);
     }
     if (!job.magicRollback) {
+      const unhealthy = await this.hostChecks(job);
+      if (unhealthy) {
+        if (!job.autoRollback) {
+          this.keep();
+          return this.finish(
+            "failed",
+            `${unhealthy}; autoRollback is off, so generation ${active} stays active`,
+          );
+        }
+        const back = await this.rollBack();
+        return this.finish("rolled-back", `${unhealthy}; ${back.message}`);
+      }
       this.keep();
       return this.finish("activated", `generation ${active} is active`);
     }
 
-    const timeoutMs = job.confirmTimeout * 1000;
-    this.update({ phase: "awaiting-confirmation", confirmDeadline: Date.now() + timeoutMs });
-    this.say(
-      `generation ${active} is active; waiting ${job.confirmTimeout}s for confirmation over a new connection`,
+    // The window covers the health checks too: confirmTimeout for the new
+    // login, plus healthTimeout for the checks that come before it.
+    // (At most what a timer can hold: a longer one would fire at once.)
+    const windowSeconds = Math.min(
+      job.confirmTimeout + (job.healthTimeout ?? 0),
+      MAX_TIMEOUT_SECONDS,
     );
-    const confirmation = await this.awaitConfirmation(timeoutMs);
+    const deadline = Date.now() + windowSeconds * 1000;
+    const started = performance.now();
+    this.update({ phase: "awaiting-confirmation", confirmDeadline: deadline });
+    this.say(
+      `generation ${active} is active; waiting ${windowSeconds}s for ${
+        job.healthTimeout ? "health checks and " : ""
+      }confirmation over a new connection`,
+    );
+    // No canary until the host's own checks passed: nothing, not even the
+    // deployer's token, can confirm a generation this host finds unhealthy.
+    const unhealthy = await this.hostChecks(job);
+    if (unhealthy) {
+      const back = await this.rollBack();
+      return this.finish("rolled-back", `${unhealthy}; ${back.message}`);
+    }
+    const confirmation = await this.awaitConfirmation(
+      Math.max(0, windowSeconds * 1000 - (performance.now() - started)),
+    );
     if (confirmation === "confirmed" && bootAfterConfirm) {
       this.say(`confirmed; making generation ${active} the boot default`);
       const boot = await activateEntry(profile, "boot", job.activationTimeout, this.say);
@@ -276,9 +309,39 @@ class Worker {
     const why = confirmation === "vanished"
       ? "the canary disappeared from the run directory without a confirmation"
       : confirmation === "expired"
-      ? `no confirmation within ${job.confirmTimeout}s`
+      ? `no confirmation within ${windowSeconds}s`
+      : "declined" in confirmation
+      ? `the deployer declined to confirm (${confirmation.declined || "no reason given"})`
       : `waiting for the confirmation failed (${confirmation.error})`;
     return this.finish("rolled-back", `${why}; ${back.message}`);
+  }
+
+  /**
+   * The job's host-side health checks, retried until they all passed or
+   * healthTimeout is over: undefined when healthy, else why not (and the
+   * failing check goes into the status).
+   */
+  async hostChecks(job: ActivationJob): Promise<string | undefined> {
+    const checks = job.healthChecks ?? {};
+    const names = Object.keys(checks);
+    if (names.length === 0 || job.healthTimeout === undefined) return undefined;
+    const timeout = job.healthTimeout;
+    this.say(`running health checks on the host: ${names.join(", ")} (up to ${timeout}s)`);
+    const verdict = await untilHealthy(
+      names,
+      (name, ms) => runCommandCheck(name, checks[name], ms),
+      {
+        timeoutMs: timeout * 1000,
+        intervalMs: (job.healthInterval ?? 2) * 1000,
+        onResult: (r) => this.say(describeResult(r)),
+      },
+    );
+    if (verdict.ok) {
+      this.say("health checks on the host passed");
+      return undefined;
+    }
+    this.update({ failedCheck: { name: verdict.failed.name, output: verdict.failed.output } });
+    return describeFailure(verdict.failed, timeout);
   }
 
   /**
@@ -288,7 +351,7 @@ class Worker {
    */
   awaitConfirmation(
     timeoutMs: number,
-  ): Promise<"confirmed" | "expired" | "vanished" | { error: string }> {
+  ): Promise<"confirmed" | "expired" | "vanished" | { error: string } | { declined: string }> {
     return new Promise((resolve) => {
       try {
         this.runDir.createCanary();
@@ -299,8 +362,13 @@ class Worker {
       let settled = false;
       let watcher: ReturnType<typeof watch> | undefined;
       const check = () => {
-        if (this.runDir.acceptOfferedToken() === "refused") {
+        const offered = this.runDir.acceptOfferedToken();
+        if (offered.offer === "refused") {
           this.say("a token that is not this run's was offered and refused");
+        }
+        if (offered.offer === "declined") {
+          settle({ declined: offered.reason });
+          return;
         }
         const c = this.runDir.confirmation();
         if (c !== "pending") settle(c);
@@ -311,7 +379,9 @@ class Worker {
         () => settle(this.runDir.expireCanaryConfirmed() ? "confirmed" : "expired"),
         timeoutMs,
       );
-      const settle = (r: "confirmed" | "expired" | "vanished" | { error: string }) => {
+      const settle = (
+        r: "confirmed" | "expired" | "vanished" | { error: string } | { declined: string },
+      ) => {
         if (settled) return;
         settled = true;
         watcher?.close();

@@ -19,6 +19,7 @@ export const ProfileResultSchema = z.object({
   previousGeneration: z.number().nullable().optional(),
   newGeneration: z.number().nullable().optional(),
   runDir: z.string().optional(),
+  failedCheck: z.object({ name: z.string(), output: z.string() }).optional(),
 });
 
 export const DeployEventSchema = z.discriminatedUnion("type", [
@@ -42,6 +43,7 @@ export const DeployEventSchema = z.discriminatedUnion("type", [
     time: z.string(),
     ok: z.boolean(),
     profiles: z.array(ProfileResultSchema),
+    healthChecksSkipped: z.boolean().optional(),
   }),
 ]);
 

@@ -19,6 +19,8 @@ export interface ProfileResult {
   newGeneration?: number | null;
   /** The host-side run directory (its log is there). */
   runDir?: string;
+  /** The health check that kept failing, and the last it said. */
+  failedCheck?: { name: string; output: string };
 }
 
 export type DeployEvent =
@@ -43,7 +45,14 @@ export type DeployEvent =
   | { type: "warning"; time: string; node?: string; profile?: string; message: string }
   /** The run stopped before deploying (bad configuration, failed checks, …). */
   | { type: "error"; time: string; node?: string; profile?: string; message: string }
-  | { type: "summary"; time: string; ok: boolean; profiles: ProfileResult[] };
+  | {
+    type: "summary";
+    time: string;
+    ok: boolean;
+    profiles: ProfileResult[];
+    /** `--skip-health-checks` was given. */
+    healthChecksSkipped?: boolean;
+  };
 
 export type DeployEventInput =
   | Omit<Extract<DeployEvent, { type: "phase" }>, "time">

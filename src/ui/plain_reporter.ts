@@ -33,7 +33,7 @@ export function plainReporter(output: (text: string) => void): Reporter {
       case "error":
         return;
       case "summary":
-        write(`\n${formatSummary(e.profiles)}`);
+        write(`\n${formatSummary(e.profiles, e)}`);
         return;
     }
   };

@@ -202,7 +202,7 @@ export function progressView(
         if (timer) clearInterval(timer);
         state.global = "";
         draw();
-        let out = `\n${formatSummary(e.profiles)}`;
+        let out = `\n${formatSummary(e.profiles, e)}`;
         for (const p of e.profiles.filter((p) => !p.ok && p.status !== "skipped")) {
           const r = rows.get(rowKey(p.node, p.profile));
           out += `\n${p.node}.${p.profile}: ${showEscaped(p.message)}\n`;

@@ -13,7 +13,10 @@ const WORDS: Record<ProfileStatus, string> = {
   skipped: "skipped",
 };
 
-export function formatSummary(results: readonly ProfileResult[]): string {
+export function formatSummary(
+  results: readonly ProfileResult[],
+  o: { healthChecksSkipped?: boolean } = {},
+): string {
   const names = results.map((r) => `${r.node}.${r.profile}`);
   const width = Math.max(...names.map((n) => n.length), 7);
   const lines = results.map((r, i) => {
@@ -24,5 +27,8 @@ export function formatSummary(results: readonly ProfileResult[]): string {
   const verdict = ok === results.length
     ? `${results.length} profile${results.length === 1 ? "" : "s"} deployed`
     : `${ok} of ${results.length} profiles deployed; ${results.length - ok} not`;
-  return `${lines.join("\n")}\n${verdict}\n`;
+  const skipped = o.healthChecksSkipped
+    ? "health checks were skipped (--skip-health-checks)\n"
+    : "";
+  return `${lines.join("\n")}\n${verdict}\n${skipped}`;
 }

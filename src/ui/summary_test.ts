@@ -34,3 +34,18 @@ Deno.test("summary: one line per profile, then the verdict", () => {
     /1 profile deployed\n$/,
   );
 });
+
+Deno.test("summary: says when health checks were skipped", () => {
+  const results = [{
+    node: "a",
+    profile: "b",
+    status: "confirmed" as const,
+    ok: true,
+    message: "",
+  }];
+  assert.match(
+    formatSummary(results, { healthChecksSkipped: true }),
+    /health checks were skipped \(--skip-health-checks\)\n$/,
+  );
+  assert.doesNotMatch(formatSummary(results), /health checks/);
+});
