@@ -21,7 +21,13 @@ export function formatPlanToml(plans: readonly ProfilePlan[]): string {
       ...(p.profilePath === undefined ? {} : { profile_path: p.profilePath }),
     };
     // Then every other setting, in the settings table's order.
-    for (const name of SETTING_NAMES) table[tomlKey(name)] ??= s[name];
+    for (const name of SETTING_NAMES) {
+      const value = s[name];
+      // An empty set (no health checks) would be an empty [node.profile.key] table: noise.
+      const empty = typeof value === "object" && !Array.isArray(value) &&
+        Object.keys(value).length === 0;
+      if (!empty) table[tomlKey(name)] ??= value;
+    }
     table.wave = p.wave;
     (doc[p.node] ??= {})[p.profile] = table;
   }

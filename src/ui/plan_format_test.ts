@@ -38,6 +38,7 @@ Deno.test("plan TOML: one table per node.profile with deploy-rs's keys, dotted n
   assert.equal(system.hostname, "db");
   assert.deepEqual(system.ssh_opts, ["-p", "2222"]);
   assert.equal(system.magic_rollback, true);
+  assert.ok(!("health_checks" in system), "no empty table for a profile without health checks");
   assert.equal(system.wave, 0);
   assert.equal(doc["db.internal"].app.wave, 1);
   assert.equal(doc["db.internal"].app.profile_path, "/home/alice/.local/state/nix/profiles/app");
