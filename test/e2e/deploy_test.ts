@@ -20,6 +20,13 @@ import {
   ROOT_PROFILE,
 } from "../support/fleet.ts";
 
+/**
+ * The tests that matter most run over both transports: the system's OpenSSH
+ * (the default) and the built-in one (test/e2e/ssh2_test.ts has its own).
+ */
+const TRANSPORTS = ["openssh", "ssh2"] as const;
+const suffix = (t: (typeof TRANSPORTS)[number]) => (t === "openssh" ? "" : ` (${t})`);
+
 const XDG = (user: string, name: string) => `/home/${user}/.local/state/nix/profiles/${name}`;
 /** The profile path the helper chose for a node.profile, from its own log line. */
 const chosenPath = (output: string, nodeProfile: string) => {
@@ -173,40 +180,42 @@ Deno.test("deploy: an unreachable host fails its node within seconds, naming it 
   assert.match(r.stderr, /up\.system +confirmed/);
 });
 
-Deno.test("deploy: an activation that locks the deployer out is rolled back by the host", async () => {
-  await using tb = await Testbed.up(2);
-  const keys = "/nix/var/testbed/authorized_keys/root";
-  const fleet = (lockout: boolean) =>
-    fleetFlake(tb, {
-      a: { hostname: "h1", profiles: { system: { message: "a" } } },
-      b: {
-        hostname: "h2",
-        // Short only where the window is meant to close: a good deployment on a
-        // loaded machine must never depend on how quickly it confirms.
-        settings: lockout ? { confirmTimeout: 3 } : {},
-        profiles: {
-          system: {
-            message: lockout ? "locked-out" : "good",
-            // Like a system config: each generation decides who may log in.
-            script: lockout ? `rm -f ${keys}` : `cp /nix/var/testbed/deployer.pub ${keys}`,
+for (const transport of TRANSPORTS) {
+  Deno.test(`deploy${suffix(transport)}: an activation that locks the deployer out is rolled back by the host`, async () => {
+    await using tb = await Testbed.up(2);
+    const keys = "/nix/var/testbed/authorized_keys/root";
+    const fleet = (lockout: boolean) =>
+      fleetFlake(tb, {
+        a: { hostname: "h1", profiles: { system: { message: "a" } } },
+        b: {
+          hostname: "h2",
+          // Short only where the window is meant to close: a good deployment on a
+          // loaded machine must never depend on how quickly it confirms.
+          settings: lockout ? { confirmTimeout: 3 } : {},
+          profiles: {
+            system: {
+              message: lockout ? "locked-out" : "good",
+              // Like a system config: each generation decides who may log in.
+              script: lockout ? `rm -f ${keys}` : `cp /nix/var/testbed/deployer.pub ${keys}`,
+            },
           },
         },
-      },
-    });
-  assert.equal((await deployFleet(fleet(false), [])).code, 0);
-  const good = await profileTarget(tb, "h2", ROOT_PROFILE("system"));
-  const r = await deployFleet(fleet(true), ["--keep-going"]);
-  assert.equal(r.code, 1);
-  assert.match(
-    r.stderr,
-    /b\.system +rolled back +no confirmation within 3s; generation 1 is active again/,
-  );
-  assert.match(r.stderr, /confirming over a new connection failed/);
-  assert.equal(await profileTarget(tb, "h2", ROOT_PROFILE("system")), good);
-  // The good generation's activation ran again and let the deployer back in.
-  assert.equal((await tb.ssh("root@h2", "true")).code, 0);
-  assert.deepEqual(await activations(tb, "h2"), ["good", "locked-out", "good"]);
-});
+      }, { transport });
+    assert.equal((await deployFleet(fleet(false), [])).code, 0);
+    const good = await profileTarget(tb, "h2", ROOT_PROFILE("system"));
+    const r = await deployFleet(fleet(true), ["--keep-going"]);
+    assert.equal(r.code, 1);
+    assert.match(
+      r.stderr,
+      /b\.system +rolled back +no confirmation within 3s; generation 1 is active again/,
+    );
+    assert.match(r.stderr, /confirming over a new connection failed/);
+    assert.equal(await profileTarget(tb, "h2", ROOT_PROFILE("system")), good);
+    // The good generation's activation ran again and let the deployer back in.
+    assert.equal((await tb.ssh("root@h2", "true")).code, 0);
+    assert.deepEqual(await activations(tb, "h2"), ["good", "locked-out", "good"]);
+  });
+}
 
 Deno.test("deploy: an ssh_config alias and an sshOpts option containing spaces", async () => {
   await using tb = await Testbed.up(2);
@@ -253,40 +262,42 @@ Deno.test("deploy: the same flake twice: nothing breaks", async () => {
   assert.deepEqual(await activations(tb, "h1"), ["same", "same"]);
 });
 
-Deno.test("deploy: interactive sudo as alice, one hidden prompt per host, driven through a terminal", async () => {
-  await using tb = await Testbed.up(1);
-  const dir = fleetFlake(tb, {
-    web: {
-      hostname: "h1",
-      settings: { sshUser: "alice", interactiveSudo: true },
-      profiles: {
-        one: { message: "one", settings: { user: "deploy" } },
-        two: { message: "two", settings: { user: "deploy" } },
+for (const transport of TRANSPORTS) {
+  Deno.test(`deploy${suffix(transport)}: interactive sudo as alice, one hidden prompt per host, driven through a terminal`, async () => {
+    await using tb = await Testbed.up(1);
+    const dir = fleetFlake(tb, {
+      web: {
+        hostname: "h1",
+        settings: { sshUser: "alice", interactiveSudo: true },
+        profiles: {
+          one: { message: "one", settings: { user: "deploy" } },
+          two: { message: "two", settings: { user: "deploy" } },
+        },
       },
-    },
+    }, { transport });
+    // alice is not trusted by Nix on the host: the paths are signed with a key the host trusts.
+    const { code, out, answered } = await inTerminal(
+      dir,
+      ["-s", "--no-progress", "."],
+      { LOCAL_KEY: tb.signingKey, NO_COLOR: "1" },
+      { prompt: /Password: /, answer: "testbed-alice" },
+    );
+    assert.equal(code, 0, out);
+    assert.equal(answered, 1, "one prompt for the host");
+    assert.doesNotMatch(out, /testbed-alice/, "the password is never echoed or logged");
+    assert.match(await profileTarget(tb, "h1", chosenPath(out, "web.one")), /-one$/);
+    assert.match(await profileTarget(tb, "h1", chosenPath(out, "web.two")), /-two$/);
+    // The same through the environment, for CI.
+    const ci = await deployFleet(dir, [], {
+      env: { DEPLOY_TS_SUDO_PASSWORD_WEB: "testbed-alice", LOCAL_KEY: tb.signingKey },
+    });
+    assert.equal(ci.code, 0, ci.stderr);
+    const wrong = await deployFleet(dir, [".#web.one"], {
+      env: { DEPLOY_TS_SUDO_PASSWORD: "wrong", LOCAL_KEY: tb.signingKey },
+    });
+    assert.equal(wrong.code, 1);
   });
-  // alice is not trusted by Nix on the host: the paths are signed with a key the host trusts.
-  const { code, out, answered } = await inTerminal(
-    dir,
-    ["-s", "--no-progress", "."],
-    { LOCAL_KEY: tb.signingKey, NO_COLOR: "1" },
-    { prompt: /Password: /, answer: "testbed-alice" },
-  );
-  assert.equal(code, 0, out);
-  assert.equal(answered, 1, "one prompt for the host");
-  assert.doesNotMatch(out, /testbed-alice/, "the password is never echoed or logged");
-  assert.match(await profileTarget(tb, "h1", chosenPath(out, "web.one")), /-one$/);
-  assert.match(await profileTarget(tb, "h1", chosenPath(out, "web.two")), /-two$/);
-  // The same through the environment, for CI.
-  const ci = await deployFleet(dir, [], {
-    env: { DEPLOY_TS_SUDO_PASSWORD_WEB: "testbed-alice", LOCAL_KEY: tb.signingKey },
-  });
-  assert.equal(ci.code, 0, ci.stderr);
-  const wrong = await deployFleet(dir, [".#web.one"], {
-    env: { DEPLOY_TS_SUDO_PASSWORD: "wrong", LOCAL_KEY: tb.signingKey },
-  });
-  assert.equal(wrong.code, 1);
-});
+}
 
 Deno.test("deploy: a node whose build fails is not touched; --keep-result keeps GC roots", async () => {
   await using tb = await Testbed.up(2);

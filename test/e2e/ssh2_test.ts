@@ -3,6 +3,7 @@
  * hosts: sudo, magic rollback when the deployer locks itself out, a fleet
  * deployed from a machine with no `ssh` at all (one host behind ProxyJump),
  * host keys refused by name, an encrypted key's passphrase asked once.
+ * (deploy_test.ts runs its lock-out and interactive-sudo tests over both transports.)
  */
 import assert from "node:assert/strict";
 import { mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
@@ -180,29 +181,4 @@ Deno.test("ssh2: an encrypted identity file's passphrase is asked once per run, 
   assert.doesNotMatch(out, /key-secret/, "the passphrase is never echoed");
   assert.match(await profileTarget(tb, "h1", ROOT_PROFILE("system")), /-a$/);
   assert.match(await profileTarget(tb, "h2", ROOT_PROFILE("system")), /-b$/);
-});
-
-Deno.test("ssh2: interactive sudo as alice: one hidden prompt, the password only on sudo's stdin", async () => {
-  await using tb = await Testbed.up(1);
-  const dir = fleetFlake(tb, {
-    web: {
-      hostname: "h1",
-      settings: { sshUser: "alice", interactiveSudo: true },
-      profiles: {
-        one: { message: "one", settings: { user: "deploy" } },
-        two: { message: "two", settings: { user: "deploy" } },
-      },
-    },
-  }, { transport: "ssh2" });
-  // alice is not trusted by Nix on the host: the paths are signed with a key the host trusts.
-  const { code, out, answered } = await inTerminal(
-    dir,
-    ["-s", "--no-progress", "."],
-    { LOCAL_KEY: tb.signingKey, NO_COLOR: "1" },
-    { prompt: /Password: /, answer: "testbed-alice" },
-  );
-  assert.equal(code, 0, out);
-  assert.equal(answered, 1, "one prompt for the host");
-  assert.doesNotMatch(out, /testbed-alice/, "the password is never echoed or logged");
-  assert.deepEqual((await activations(tb, "h1", "deploy")).sort(), ["one", "two"]);
 });
