@@ -56,7 +56,10 @@ export interface HelperOutcome {
 /** What an activation is for, and (for `deploy rollback`) the generation it goes back to. */
 export interface ActivationMode {
   goal: ActivationGoal;
+  /** `deploy rollback`: go back to this existing generation, whose closure is `closure`. */
   generation?: number;
+  /** What to activate, when it is not the plan's `path` (a generation being gone back to). */
+  closure?: string;
 }
 
 /**
@@ -121,7 +124,7 @@ export function activateArgv(
     plan,
     ctx.helper,
     ...encodeRequest("activate", {
-      closure: plan.path,
+      closure: mode.closure ?? plan.path,
       profile: profileRef(plan),
       tempPath: s.tempPath,
       confirmTimeout: s.confirmTimeout,

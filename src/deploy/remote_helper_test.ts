@@ -69,6 +69,10 @@ Deno.test("activate argv: explicit profilePath, modes, rollback to a generation,
     "--generation",
     "7",
   ]);
+  // Going back to a generation activates its closure, not the plan's path.
+  const back = activateArgv(own, ctx, { goal: "switch", generation: 7, closure: "/nix/store/old" });
+  assert.equal(back[2], "/nix/store/old");
+  assert.ok(!back.includes(own.path));
   assert.ok(activateArgv(own, ctx, { goal: "boot" }).includes("--boot"));
 });
 

@@ -44,10 +44,11 @@ export async function rollbackProfiles(
     const d = await host.query(p);
     const target = rollbackTarget(d.generations.map((g) => g.generation), d.generation, to);
     const closure = d.generations.find((g) => g.generation === target)!.closure!;
-    return await host.activate({ ...p, path: closure }, {
-      goal: "switch",
-      generation: target,
-    }, watchOf(p, o.emit));
+    return await host.activate(
+      p,
+      { goal: "switch", generation: target, closure },
+      watchOf(p, o.emit),
+    );
   });
   return o.plan.map((p): ProfileResult => {
     const r = outcomes.get(p)!;
