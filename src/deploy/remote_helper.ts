@@ -83,11 +83,6 @@ function profileRef(plan: ProfilePlan): ProfileRef {
     : { user: plan.settings.user, name: plan.profile };
 }
 
-/** The options naming the profile, as every profile command of the helper spells them. */
-export function profileArgs(plan: ProfilePlan): string[] {
-  return encodeRequest("query", { profile: profileRef(plan) }).slice(1);
-}
-
 /**
  * `deploy COMMAND ARGS…` of the helper on the host, run as the profile's
  * user; COMMAND ARGS… come from requests.ts's encodeRequest.
