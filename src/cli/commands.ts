@@ -75,10 +75,7 @@ export async function runDeployCommand({ command, flags }: ParsedCommand): Promi
     });
     for (const w of warnings) emit({ type: "warning", message: w });
     // --waves names nodes: checked against the selection before anything is asked or built.
-    const waved = command === "rollback" ? resolved : assignWaves(resolved, flags.waves);
-    const plan = flags.skipHealthChecks
-      ? waved.map((p) => ({ ...p, settings: { ...p.settings, healthChecks: {} } }))
-      : waved;
+    const plan = command === "rollback" ? resolved : assignWaves(resolved, flags.waves);
 
     const passwords = await sudoPasswords(plan);
     if (flags.interactive) {

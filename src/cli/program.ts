@@ -215,6 +215,8 @@ function toFlags(
       SETTINGS[name].kind === "words" ? splitWords(name, value) : value,
     );
   }
+  // An emergency switch, as a setting override like any other: no checks at any level.
+  if (o.skipHealthChecks) overrides.healthChecks = {};
   const targets = listed ?? positional;
   return {
     targets: targets.length > 0 ? targets : ["."],

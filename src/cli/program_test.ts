@@ -153,3 +153,8 @@ Deno.test("cli: wave flags refuse what they cannot mean", () => {
     /--max-failures needs --keep-going/,
   );
 });
+
+Deno.test("cli: --skip-health-checks overrides healthChecks at every level, like any setting flag", () => {
+  assert.deepEqual(flags(".", "--skip-health-checks").overrides.healthChecks, {});
+  assert.equal(flags(".").overrides.healthChecks, undefined);
+});
