@@ -364,7 +364,13 @@ function resolve(
   const text = [...commandLine, ...files].join("\n");
   const config = SSHConfig.parse(text);
   checkMatches(config);
-  const computed = config.compute(alias, { ignoreCase: true, matchExec: false }) as Record<
+  settleHostWildcards(config, alias);
+  // The login user as OpenSSH knows it while reading the files (-l, then
+  // `-o User`, then user@host; otherwise the local user until a `User` line):
+  // `Match user` is decided against it, not against whoever runs deploy-ts.
+  const loginUser = source.user ?? directive(source, "user") ?? destinationUser;
+  const query = loginUser === undefined ? { Host: alias } : { Host: alias, User: loginUser };
+  const computed = config.compute(query, { ignoreCase: true, matchExec: false }) as Record<
     string,
     string | string[] | undefined
   >;
@@ -457,7 +463,16 @@ function directive(source: ConfigSource, name: string): string | undefined {
 function checkMatches(config: SSHConfig): void {
   for (const line of config) {
     if (!("criteria" in line)) continue;
-    for (const key of Object.keys(line.criteria)) {
+    for (const [key, value] of Object.entries(line.criteria)) {
+      // ssh-config reads `?` as "at most one character"; rather than match
+      // more than OpenSSH would, such a line is refused.
+      const values = Array.isArray(value) ? value.map(({ val }) => val) : [String(value)];
+      if (values.some((v) => v.includes("?"))) {
+        throw new Error(
+          `Match ${key} ${values.join(",")}: \`?\` in Match patterns is not supported by the ` +
+            `built-in SSH transport; use * or --transport openssh`,
+        );
+      }
       if (!["host", "originalhost", "user", "localuser", "all"].includes(key.toLowerCase())) {
         throw new Error(
           `Match ${key} is not supported by the built-in SSH transport; use --transport openssh`,
@@ -465,6 +480,43 @@ function checkMatches(config: SSHConfig): void {
       }
     }
   }
+}
+
+/**
+ * OpenSSH's `?` is exactly one character; ssh-config reads it as "at most
+ * one" (`Host db?` would apply to `db`). A `Host` line depends on the alias
+ * alone, so each line that has a `?` is decided here by OpenSSH's rule and
+ * left to the library as a pattern that says the same (`*` or `!*`).
+ */
+function settleHostWildcards(config: SSHConfig, alias: string): void {
+  for (const line of config) {
+    if (line.type !== SSHConfig.DIRECTIVE || !/^host$/i.test(line.param)) continue;
+    const patterns = Array.isArray(line.value)
+      ? line.value.map(({ val }) => val)
+      : String(line.value).split(/\s+/);
+    if (!patterns.some((p) => p.includes("?"))) continue;
+    line.value = hostPatternListMatches(patterns, alias) ? "*" : "!*";
+  }
+}
+
+/** A `Host` pattern list as OpenSSH matches it: a matching negation vetoes the line. */
+export function hostPatternListMatches(patterns: readonly string[], name: string): boolean {
+  let matched = false;
+  for (const p of patterns) {
+    const negated = p.startsWith("!");
+    if (wildcardMatches(negated ? p.slice(1) : p, name)) {
+      if (negated) return false;
+      matched = true;
+    }
+  }
+  return matched;
+}
+
+/** `*` any run of characters, `?` exactly one; case-insensitive like OpenSSH's host match. */
+function wildcardMatches(pattern: string, name: string): boolean {
+  const re = pattern.toLowerCase().replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*")
+    .replace(/\?/g, ".");
+  return new RegExp(`^${re}$`).test(name.toLowerCase());
 }
 
 /** `[user@]host[:port]` of one ProxyJump hop. */

@@ -138,11 +138,67 @@ Match host 10.9.*
     destination: "root@h",
   },
   {
+    // Issue 18 (1): the login user decides `Match user`, not the local user.
+    name: "Match user is the login user (user@host), not the local user",
+    config: `Match user deploy
+  StrictHostKeyChecking yes
+  UserKnownHostsFile /etc/ssh/fleet_known_hosts
+Match user root
+  Port 2201
+Host *
+  StrictHostKeyChecking accept-new
+`,
+    destination: "deploy@h1",
+  },
+  {
+    name: "Match user is the login user given by -l",
+    config: `Match user deploy
+  StrictHostKeyChecking yes
+  UserKnownHostsFile /etc/ssh/fleet_known_hosts
+Host *
+  StrictHostKeyChecking accept-new
+`,
+    sshOpts: ["-l", "deploy"],
+    destination: "root@h1",
+  },
+  {
+    name: "Match user sees a User set earlier in the file",
+    config: `Host h1
+  User deploy
+Match user deploy
+  Port 2202
+`,
+    destination: "h1",
+  },
+  {
+    // Issue 18 (6): `?` is exactly one character.
+    name: "Host db? applies to db1 only, not to db",
+    config: `Host db?
+  Port 2203
+Host d?
+  Port 2204
+`,
+    destination: "root@db",
+  },
+  {
+    name: "Host db? applies to db1",
+    config: `Host db? !db2
+  Port 2203
+`,
+    destination: "root@db1",
+  },
+  {
     name: "no config at all: the defaults",
     config: "",
     destination: "root@plain.example",
   },
 ];
+
+/** `[user@]host`: the user, if any, and the host. */
+function splitDestination(d: string): [string | undefined, string] {
+  const at = d.lastIndexOf("@");
+  return at < 0 ? [undefined, d] : [d.slice(0, at), d.slice(at + 1)];
+}
 
 /** The fields of `ssh -G` the built-in transport uses, in ResolvedHost's terms. */
 async function openssh(c: Case, config: string): Promise<Partial<ResolvedHost>> {
@@ -152,9 +208,12 @@ async function openssh(c: Case, config: string): Promise<Partial<ResolvedHost>> 
   const all = (k: string) => lines.filter((l) => l[0] === k).map((l) => l.slice(1).join(" "));
   const one = (k: string) => all(k)[0];
   // ssh -G prints identity files before expanding them.
-  const [user, host] = c.destination.split("@");
+  const [user, host] = splitDestination(c.destination);
   const tilde = (p: string) =>
-    p.replace(/^~\//, `${homedir()}/`).replace("%d", homedir()).replace("%r", user).replace(
+    p.replace(/^~\//, `${homedir()}/`).replace("%d", homedir()).replace(
+      "%r",
+      user ?? userInfo().username,
+    ).replace(
       "%h",
       one("hostname") ?? host,
     );
@@ -200,7 +259,7 @@ for (const c of CASES) {
       writeFileSync(join(caseDir, "key"), "");
       const sshOpts = (c.sshOpts ?? []).map((o) => o === "KEYFILE" ? join(caseDir, "key") : o);
       const source = parseSshOpts(["-F", config, ...sshOpts], { node: "n" });
-      const [user, host] = c.destination.split("@");
+      const [user, host] = splitDestination(c.destination);
       const ours = resolveHost(source, host, user, { node: "n" });
       const theirs = await openssh({ ...c, sshOpts }, config);
       const picked = Object.fromEntries(
@@ -235,5 +294,16 @@ Deno.test("ssh2 config: an sshOpts flag it does not know is refused by name", ()
     (e: unknown) =>
       e instanceof DeployError && e.context.node === "web" && e.context.field === "sshOpts" &&
       /"-A"/.test(e.message),
+  );
+});
+
+Deno.test("ssh2 config: `?` in a Match pattern is refused rather than matched wider than OpenSSH", () => {
+  const config = join(mkdtempSync(join(dir, "case-")), "config");
+  writeFileSync(config, "Match host db?\n  Port 2200\n");
+  assert.throws(
+    () => resolveHost(parseSshOpts(["-F", config], { node: "db" }), "db", "root", { node: "db" }),
+    (e: unknown) =>
+      e instanceof DeployError && e.context.node === "db" && /Match host db\?/.test(e.message) &&
+      /--transport openssh/.test(e.message),
   );
 });
