@@ -7,7 +7,15 @@
  */
 import { createHash, createHmac } from "node:crypto";
 import { Buffer } from "node:buffer";
-import { appendFileSync, existsSync, readFileSync } from "node:fs";
+import {
+  appendFileSync,
+  closeSync,
+  existsSync,
+  fstatSync,
+  openSync,
+  readFileSync,
+  readSync,
+} from "node:fs";
 
 export interface KnownKey {
   /** The key type of the entry (ssh-ed25519, ssh-rsa, ecdsa-sha2-nistp256, …). */
@@ -139,12 +147,16 @@ export function checkHostKey(
   }
   const plain = known.filter((k) => k.marker === undefined);
   if (plain.some((k) => k.key === b64)) return { ok: true };
-  const sameType = plain.find((k) => k.type === type);
-  if (sameType) {
+  // A key of a type never recorded, while other keys are, is a changed key
+  // as OpenSSH sees it (REMOTE HOST IDENTIFICATION HAS CHANGED), not a new
+  // one: accept-new must not let a host swap its identity by its key type.
+  const recorded = plain.find((k) => k.type === type) ?? plain[0];
+  if (recorded) {
+    const was = recorded.type === type ? "" : ` (known_hosts holds ${recorded.type} for it)`;
     return {
       ok: false,
       message: `the host key of ${name} has changed since it was recorded in ` +
-        `${sameType.file}:${sameType.line}: it now presents ${type} ${fp}; this may be an ` +
+        `${recorded.file}:${recorded.line}: it now presents ${type} ${fp}${was}; this may be an ` +
         `attack; if ${name} was really reinstalled, check the new fingerprint, remove the old ` +
         `key with \`ssh-keygen -R ${name}\` and add the new one; ${never}`,
     };
@@ -152,7 +164,9 @@ export function checkHostKey(
   if (host.strictHostKeyChecking === "accept-new" || host.strictHostKeyChecking === "no") {
     const file = host.userKnownHostsFiles[0];
     if (file) {
-      appendFileSync(file, `${name} ${type} ${b64}\n`, { mode: 0o600 });
+      appendFileSync(file, `${endsOpen(file) ? "\n" : ""}${name} ${type} ${b64}\n`, {
+        mode: 0o600,
+      });
       return { ok: true, added: `${name} (${type} ${fp}) added to ${file}` };
     }
   }
@@ -165,4 +179,23 @@ export function checkHostKey(
       `(\`ssh-keyscan ${host.port === 22 ? "" : `-p ${host.port} `}${host.hostname}\` ` +
       `and compare it; the entry's name is ${name}); ${never} (${destination})`,
   };
+}
+
+/** Whether a file's last line lacks its newline (an entry appended to it would join that line). */
+function endsOpen(file: string): boolean {
+  let fd: number;
+  try {
+    fd = openSync(file, "r");
+  } catch {
+    return false;
+  }
+  try {
+    const size = fstatSync(fd).size;
+    if (size === 0) return false;
+    const last = Buffer.alloc(1);
+    readSync(fd, last, 0, 1, size - 1);
+    return last[0] !== 0x0a;
+  } finally {
+    closeSync(fd);
+  }
 }

@@ -103,3 +103,33 @@ Deno.test("known_hosts: the key types recorded for a host are asked for first", 
     "ssh-ed25519",
   ]);
 });
+
+Deno.test("known_hosts: a key of a type never recorded, beside other recorded keys, is changed, not new", async () => {
+  const [rsaType, rsa] = await newKey("rsa");
+  const [, ed] = await newKey("ed25519");
+  const file = join(dir, "other-type");
+  writeFileSync(file, `web.example.com ${rsaType} ${rsa}\n`);
+  for (const strict of ["accept-new", "no"] as const) {
+    const h = host({ userKnownHostsFiles: [file], strictHostKeyChecking: strict });
+    const v = checkHostKey(
+      Buffer.from(ed, "base64"),
+      h,
+      knownKeys([file], "web.example.com"),
+      "root@web",
+    );
+    assert.ok(!v.ok && /has changed/.test(v.message) && /holds ssh-rsa/.test(v.message), strict);
+  }
+  assert.equal(readFileSync(file, "utf8"), `web.example.com ${rsaType} ${rsa}\n`);
+});
+
+Deno.test("known_hosts: an entry recorded after a last line without newline starts a line of its own", async () => {
+  const [, other] = await newKey("ed25519");
+  const [type, key] = await newKey("ed25519");
+  const file = join(dir, "no-newline");
+  writeFileSync(file, `other.example.com ssh-ed25519 ${other}`);
+  const h = host({ userKnownHostsFiles: [file], strictHostKeyChecking: "accept-new" });
+  assert.ok(checkHostKey(Buffer.from(key, "base64"), h, [], "root@web").ok);
+  assert.deepEqual(knownKeys([file], "web.example.com").map((k) => k.key), [key]);
+  assert.deepEqual(knownKeys([file], "other.example.com").map((k) => k.key), [other]);
+  assert.equal(type, "ssh-ed25519");
+});
