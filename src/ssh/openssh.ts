@@ -24,11 +24,18 @@ export interface OpenSshOptions {
   context: ErrorContext;
 }
 
-/** Options deploy-ts adds unless the user set them: fail fast, notice dead links. */
+/**
+ * Options deploy-ts adds unless the user set them in sshOpts: fail fast,
+ * notice dead links, and keep the deployer's agent off hosts that are about
+ * to run brand-new activation code as root (a `ForwardAgent yes` of
+ * ssh_config's `Host *` would otherwise hand it over; command-line options
+ * beat the files).
+ */
 const DEFAULT_OPTIONS: [string, string][] = [
   ["ConnectTimeout", "10"],
   ["ServerAliveInterval", "5"],
   ["ServerAliveCountMax", "3"],
+  ["ForwardAgent", "no"],
 ];
 
 /** The `-o Name=value` options the user already gave, by lower-cased name. */

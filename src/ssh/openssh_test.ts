@@ -1,6 +1,10 @@
 import assert from "node:assert/strict";
 import { hostKeyProblem, sshArgv } from "./openssh.ts";
 import { shellSplit } from "./shell_quote.ts";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { run } from "../process/run.ts";
 
 const host = { sshUser: "deploy", hostname: "web.example.com", sshOpts: ["-p", "2222"] };
 
@@ -16,6 +20,8 @@ Deno.test("ssh argv: user options first, then defaults, the control path, destin
     "ServerAliveInterval=5",
     "-o",
     "ServerAliveCountMax=3",
+    "-o",
+    "ForwardAgent=no",
     "-o",
     "ControlPath=/run/s",
     "--",
@@ -61,4 +67,16 @@ Deno.test("ssh host keys: unknown and changed keys are explained, naming the hos
     hostKeyProblem(o, "ssh: connect to host web port 22: Connection refused"),
     undefined,
   );
+});
+
+Deno.test("ssh argv: a ForwardAgent yes of ssh_config does not reach the host (ssh -G says no)", async () => {
+  const config = join(mkdtempSync(join(tmpdir(), "deploy-ts-openssh-test-")), "config");
+  writeFileSync(config, "Host *\n  ForwardAgent yes\n");
+  const argv = sshArgv({ ...host, sshOpts: ["-F", config] }, "none", []);
+  const r = await run(["ssh", "-G", ...argv.slice(1)]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^forwardagent no$/m);
+  // Without deploy-ts's option, the same config forwards the agent: the test can fail.
+  const plain = await run(["ssh", "-G", "-F", config, "--", "deploy@web.example.com"]);
+  assert.match(plain.stdout, /^forwardagent yes$/m);
 });
