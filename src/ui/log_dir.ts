@@ -9,7 +9,9 @@ import type { DeployEvent, Reporter } from "./events.ts";
 import { showEscaped } from "./host_text.ts";
 
 export function logDirReporter(dir: string): Reporter {
-  mkdirSync(dir, { recursive: true });
+  // The logs hold host output (paths, service messages, whatever activation
+  // printed): owner-only, whatever the umask, like the host keeps its own.
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
   // Names may hold dots and slashes, so two of them can spell one file name
   // (node web.eu's system and node web's eu.system): a file belongs to the
   // first node and profile that used it, and the next gets `~2`, `~3`, ….
@@ -33,7 +35,7 @@ export function logDirReporter(dir: string): Reporter {
   };
   // Shown escaped: a log read with cat or less must not steer the terminal.
   const write = (e: { node?: string; profile?: string }, text: string) =>
-    appendFileSync(file(e), `${showEscaped(text)}\n`);
+    appendFileSync(file(e), `${showEscaped(text)}\n`, { mode: 0o600 });
   return (e: DeployEvent) => {
     switch (e.type) {
       case "phase":

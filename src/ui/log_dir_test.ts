@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { logDirReporter } from "./log_dir.ts";
@@ -41,5 +41,22 @@ Deno.test("--log-dir: a file per node and profile, even when their names spell t
     assert.deepEqual(lines("deploy.log"), [`${time} nix | building`]);
   } finally {
     Deno.removeSync(dir, { recursive: true });
+  }
+});
+
+Deno.test("--log-dir: a new directory is owner-only and its files are 0600, whatever the umask", () => {
+  const parent = mkdtempSync(join(tmpdir(), "deploy-ts-logdir-"));
+  const dir = join(parent, "logs");
+  const old = Deno.umask(0o000);
+  try {
+    const report = logDirReporter(dir);
+    const time = "2026-12-02T03:00:00.000Z";
+    report({ type: "log", time, node: "web", profile: "system", source: "host", line: "x" });
+    report({ type: "log", time, source: "nix", line: "building" });
+    assert.equal(statSync(dir).mode & 0o777, 0o700);
+    for (const f of readdirSync(dir)) assert.equal(statSync(join(dir, f)).mode & 0o777, 0o600, f);
+  } finally {
+    Deno.umask(old);
+    rmSync(parent, { recursive: true });
   }
 });
