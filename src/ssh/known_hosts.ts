@@ -7,15 +7,8 @@
  */
 import { createHash, createHmac } from "node:crypto";
 import { Buffer } from "node:buffer";
-import {
-  appendFileSync,
-  closeSync,
-  existsSync,
-  fstatSync,
-  openSync,
-  readFileSync,
-  readSync,
-} from "node:fs";
+import { appendFileSync, existsSync, readFileSync } from "node:fs";
+import { patternListMatches, wildcardMatches } from "./host_patterns.ts";
 
 export interface KnownKey {
   /** The key type of the entry (ssh-ed25519, ssh-rsa, ecdsa-sha2-nistp256, …). */
@@ -33,34 +26,17 @@ export function knownHostsName(host: { hostname: string; port: number; hostKeyAl
   return host.port === 22 ? host.hostname : `[${host.hostname}]:${host.port}`;
 }
 
-/** Whether one host pattern (no negation) matches: `*` and `?` wildcards, or a hashed entry. */
+/** Whether one host pattern (no negation) matches: OpenSSH's wildcards, or a hashed entry. */
 function patternMatches(pattern: string, name: string): boolean {
-  if (pattern.startsWith("|1|")) {
-    const [, , salt, hash] = pattern.split("|");
-    if (!salt || !hash) return false;
-    const mac = createHmac("sha1", Buffer.from(salt, "base64")).update(name).digest("base64");
-    return mac === hash;
-  }
-  const re = new RegExp(
-    `^${
-      pattern.toLowerCase().replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(
-        /\?/g,
-        ".",
-      )
-    }$`,
-  );
-  return re.test(name.toLowerCase());
+  if (!pattern.startsWith("|1|")) return wildcardMatches(pattern, name);
+  const [, , salt, hash] = pattern.split("|");
+  if (!salt || !hash) return false;
+  return createHmac("sha1", Buffer.from(salt, "base64")).update(name).digest("base64") === hash;
 }
 
 /** Whether an entry's comma-separated host list names `name` (a negated match excludes). */
 export function hostListMatches(list: string, name: string): boolean {
-  let matched = false;
-  for (const p of list.split(",")) {
-    if (p.startsWith("!")) {
-      if (patternMatches(p.slice(1), name)) return false;
-    } else if (patternMatches(p, name)) matched = true;
-  }
-  return matched;
+  return patternListMatches(list.split(","), name, patternMatches);
 }
 
 /** The entries of some known_hosts files for one name (pure but for reading them). */
@@ -164,9 +140,10 @@ export function checkHostKey(
   if (host.strictHostKeyChecking === "accept-new" || host.strictHostKeyChecking === "no") {
     const file = host.userKnownHostsFiles[0];
     if (file) {
-      appendFileSync(file, `${endsOpen(file) ? "\n" : ""}${name} ${type} ${b64}\n`, {
-        mode: 0o600,
-      });
+      // A last line without its newline would swallow the entry.
+      const text = existsSync(file) ? readFileSync(file, "utf8") : "";
+      const lead = text === "" || text.endsWith("\n") ? "" : "\n";
+      appendFileSync(file, `${lead}${name} ${type} ${b64}\n`, { mode: 0o600 });
       return { ok: true, added: `${name} (${type} ${fp}) added to ${file}` };
     }
   }
@@ -179,23 +156,4 @@ export function checkHostKey(
       `(\`ssh-keyscan ${host.port === 22 ? "" : `-p ${host.port} `}${host.hostname}\` ` +
       `and compare it; the entry's name is ${name}); ${never} (${destination})`,
   };
-}
-
-/** Whether a file's last line lacks its newline (an entry appended to it would join that line). */
-function endsOpen(file: string): boolean {
-  let fd: number;
-  try {
-    fd = openSync(file, "r");
-  } catch {
-    return false;
-  }
-  try {
-    const size = fstatSync(fd).size;
-    if (size === 0) return false;
-    const last = Buffer.alloc(1);
-    readSync(fd, last, 0, 1, size - 1);
-    return last[0] !== 0x0a;
-  } finally {
-    closeSync(fd);
-  }
 }

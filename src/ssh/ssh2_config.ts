@@ -17,6 +17,7 @@ function homedir(): string {
 import { dirname, isAbsolute, join } from "node:path";
 import process from "node:process";
 import SSHConfig from "ssh-config";
+import { patternListMatches } from "./host_patterns.ts";
 import { DeployError, type ErrorContext } from "../errors.ts";
 
 export type StrictHostKeyChecking = "yes" | "ask" | "accept-new" | "no";
@@ -387,8 +388,7 @@ function resolve(
   const get = (k: string) => asString(computed[k]);
   const hostnameRaw = get("hostname") ?? alias;
   const port = count("Port", source.port ?? get("port"), 22)!;
-  const user = source.user ?? directive(source, "user") ?? destinationUser ?? get("user") ??
-    userInfo().username;
+  const user = loginUser ?? get("user") ?? userInfo().username;
   const hostname = expandTokens(hostnameRaw, { hostname: alias, alias, port, user }, "HostName");
   const t = { hostname, alias, port, user };
   const files_ = (k: string, dflt: string[]) => {
@@ -495,28 +495,8 @@ function settleHostWildcards(config: SSHConfig, alias: string): void {
       ? line.value.map(({ val }) => val)
       : String(line.value).split(/\s+/);
     if (!patterns.some((p) => p.includes("?"))) continue;
-    line.value = hostPatternListMatches(patterns, alias) ? "*" : "!*";
+    line.value = patternListMatches(patterns, alias) ? "*" : "!*";
   }
-}
-
-/** A `Host` pattern list as OpenSSH matches it: a matching negation vetoes the line. */
-export function hostPatternListMatches(patterns: readonly string[], name: string): boolean {
-  let matched = false;
-  for (const p of patterns) {
-    const negated = p.startsWith("!");
-    if (wildcardMatches(negated ? p.slice(1) : p, name)) {
-      if (negated) return false;
-      matched = true;
-    }
-  }
-  return matched;
-}
-
-/** `*` any run of characters, `?` exactly one; case-insensitive like OpenSSH's host match. */
-function wildcardMatches(pattern: string, name: string): boolean {
-  const re = pattern.toLowerCase().replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*")
-    .replace(/\?/g, ".");
-  return new RegExp(`^${re}$`).test(name.toLowerCase());
 }
 
 /** `[user@]host[:port]` of one ProxyJump hop. */

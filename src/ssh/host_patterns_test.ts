@@ -1,0 +1,17 @@
+import assert from "node:assert/strict";
+import { patternListMatches, wildcardMatches } from "./host_patterns.ts";
+
+Deno.test("host patterns: `?` is exactly one character, `*` any run, case does not count", () => {
+  assert.ok(wildcardMatches("db?", "db1"));
+  assert.ok(!wildcardMatches("db?", "db"));
+  assert.ok(!wildcardMatches("db?", "db12"));
+  assert.ok(wildcardMatches("*.example.com", "WEB.example.com"));
+  // A dot is a dot, not any character.
+  assert.ok(!wildcardMatches("web.example.com", "webxexample.com"));
+});
+
+Deno.test("host patterns: a matching negation vetoes the list, alone it matches nothing", () => {
+  assert.ok(patternListMatches(["*.example.com", "!db.example.com"], "web.example.com"));
+  assert.ok(!patternListMatches(["*.example.com", "!db.example.com"], "db.example.com"));
+  assert.ok(!patternListMatches(["!db.example.com"], "web.example.com"));
+});
