@@ -2,7 +2,9 @@
  * The built-in SSH transport (`--transport ssh2`) end to end on testbed
  * hosts: sudo, magic rollback when the deployer locks itself out, a fleet
  * deployed from a machine with no `ssh` at all (one host behind ProxyJump),
- * host keys refused by name, an encrypted key's passphrase asked once.
+ * host keys refused by name (also under `Match user` of the login user and
+ * for a key of a type never recorded), an encrypted key's passphrase asked
+ * once. host_keys_test.ts compares the host-key decision with OpenSSH's.
  * (deploy_test.ts runs its lock-out and interactive-sudo tests over both transports.)
  */
 import assert from "node:assert/strict";
@@ -155,4 +157,81 @@ Deno.test("ssh2: an encrypted identity file's passphrase is asked once per run, 
   assert.doesNotMatch(out, /key-secret/, "the passphrase is never echoed");
   assert.match(await profileTarget(tb, "h1", ROOT_PROFILE("system")), /-a$/);
   assert.match(await profileTarget(tb, "h2", ROOT_PROFILE("system")), /-b$/);
+});
+
+Deno.test("ssh2: a host key refused under `Match user` of the login user, or of a type never recorded, stops the node before any copy and leaves known_hosts as it was", async () => {
+  await using tb = await Testbed.up(2);
+  const keyOf = async (name: string, type: string) => {
+    const file = join(tb.dir, name);
+    const r = await run(["ssh-keygen", "-q", "-t", type, "-N", "", "-f", file]);
+    assert.equal(r.code, 0, r.stderr);
+    return readFileSync(`${file}.pub`, "utf8").split(" ").slice(0, 2).join(" ");
+  };
+  // h1: the fleet's pinned file (for logins as deploy) holds a key h1 does
+  // not have; the open file beside it would take any key.
+  const pinned = join(tb.dir, "fleet_known_hosts");
+  const open = join(tb.dir, "open_known_hosts");
+  writeFileSync(pinned, `h1 ${await keyOf("not-h1", "ed25519")}\n`);
+  writeFileSync(open, "");
+  // h2: only an RSA key is recorded; h2 offers ed25519.
+  const rsaOnly = join(tb.dir, "rsa_known_hosts");
+  writeFileSync(rsaOnly, `h2 ${await keyOf("rsa-h2", "rsa")}\n`);
+  const config = join(tb.dir, "match_ssh_config");
+  writeFileSync(
+    config,
+    [
+      "Match host h1 user deploy",
+      "  StrictHostKeyChecking yes",
+      `  UserKnownHostsFile ${pinned}`,
+      "Host h1",
+      `  UserKnownHostsFile ${open}`,
+      "Host h2",
+      `  UserKnownHostsFile ${rsaOnly}`,
+      "Host *",
+      "  StrictHostKeyChecking accept-new",
+      `  IdentityFile ${tb.dir}/id_ed25519`,
+      "  IdentitiesOnly yes",
+      "  GlobalKnownHostsFile /dev/null",
+      "  BatchMode yes",
+      ...tb.hosts.map((h, i) =>
+        `Match host ${h}\n  HostName ${tb.net}.${11 + i}\n  HostKeyAlias ${h}`
+      ),
+      "",
+    ].join("\n"),
+  );
+  const before = [pinned, open, rsaOnly].map((f) => readFileSync(f, "utf8"));
+  const dir = fleetFlake(tb, {
+    pinned: { hostname: "h1", profiles: { system: { message: "pinned" } } },
+    rsa: { hostname: "h2", profiles: { system: { message: "rsa" } } },
+  }, { sshOpts: ["-F", config], sshUser: "deploy", user: "root", transport: "ssh2" });
+  // OpenSSH, from the same config, refuses both: the oracle for the rows below.
+  for (const h of tb.hosts) {
+    assert.notEqual((await run(["ssh", "-F", config, `deploy@${h}`, "true"])).code, 0, h);
+  }
+  assert.deepEqual([pinned, open, rsaOnly].map((f) => readFileSync(f, "utf8")), before);
+
+  const r = await deployFleet(dir, ["--keep-going"]);
+  assert.equal(r.code, 1, r.stderr);
+  assert.match(
+    r.stderr,
+    /\[pinned\.system\] failed: .*the host key of h1 has changed since it was recorded in \S*fleet_known_hosts:1/,
+  );
+  assert.match(
+    r.stderr,
+    /\[rsa\.system\] failed: .*the host key of h2 has changed .*known_hosts holds ssh-rsa/,
+  );
+  assert.deepEqual(
+    [pinned, open, rsaOnly].map((f) => readFileSync(f, "utf8")),
+    before,
+    "nothing recorded",
+  );
+  for (const [h, m] of [["h1", "pinned"], ["h2", "rsa"]]) {
+    const store = await tb.exec(h, [
+      "sh",
+      "-c",
+      `ls /nix/store | grep -c -- '-profile-${m}$' || true`,
+    ]);
+    assert.equal(store.stdout.trim(), "0", `${h}: nothing copied`);
+    assert.equal(await profileTarget(tb, h, ROOT_PROFILE("system")), "", `${h}: no profile`);
+  }
 });
