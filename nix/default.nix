@@ -10,6 +10,9 @@ let
     npmDeps = pkgs.importNpmLock { npmRoot = src; };
     npmConfigHook = pkgs.importNpmLock.npmConfigHook;
     dontNpmBuild = true;
+    # No install scripts (nor `npm rebuild`'s): the bundle is built from the
+    # pure-JS packages alone, as scripts/build makes it everywhere.
+    npmFlags = [ "--ignore-scripts" ];
   };
   bundle = import ./bundle.nix { inherit (pkgs) buildNpmPackage; } npmArgs;
   package = import ./package.nix { inherit (pkgs) deno runCommand runtimeShell; } {
