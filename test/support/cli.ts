@@ -2,7 +2,7 @@
 import { join } from "node:path";
 import { existsSync } from "node:fs";
 import { run, runChecked, type RunResult } from "../../src/process/run.ts";
-import { REPO_ROOT } from "./testbed.ts";
+import { type NixVersion, REPO_ROOT } from "./testbed.ts";
 
 /** The Deno running the tests: the real binary, not npm's wrapper script (signals reach it). */
 export const DENO = Deno.execPath();
@@ -12,6 +12,8 @@ export interface CliOptions {
   env?: Record<string, string | undefined>;
   input?: string;
   timeoutMs?: number;
+  /** The deployer's Nix: 2.26 runs the command through scripts/with-nix. */
+  nix?: NixVersion;
 }
 
 /** The argv of `deploy ARGS…` from this checkout's sources. */
@@ -29,7 +31,15 @@ export function cliArgv(args: string[]): string[] {
 
 /** `deploy ARGS…` from this checkout's sources. */
 export function deployCli(args: string[], options: CliOptions = {}): Promise<RunResult> {
-  return run(cliArgv(args), { ...options, env: { NO_COLOR: "1", ...options.env } });
+  const { nix, ...rest } = options;
+  return run(withNix(nix, cliArgv(args)), { ...rest, env: { NO_COLOR: "1", ...options.env } });
+}
+
+/** argv run with a deployer on Nix `nix` (this machine's own for 2.8). */
+export function withNix(nix: NixVersion | undefined, argv: string[]): string[] {
+  return nix === undefined || nix === "2.8"
+    ? argv
+    : [join(REPO_ROOT, "scripts", "with-nix"), nix, "--", ...argv];
 }
 
 /** dist/deploy.mjs, built first if this checkout has none (scripts/test always builds). */

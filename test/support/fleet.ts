@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { nixStringLiteral } from "../../src/nix/nix_string.ts";
 import { deployCli } from "./cli.ts";
 import { TEST_SYSTEM, writeTree } from "./flake.ts";
-import type { Testbed } from "./testbed.ts";
+import type { NixVersion, Testbed } from "./testbed.ts";
 import type { RunResult } from "../../src/process/run.ts";
 
 export interface FleetProfile {
@@ -104,7 +104,7 @@ export function fleetFlake(
 export function deployFleet(
   dir: string,
   args: string[],
-  options: { env?: Record<string, string>; input?: string } = {},
+  options: { env?: Record<string, string>; input?: string; nix?: NixVersion } = {},
 ): Promise<RunResult> {
   return deployCli(["-s", "--no-progress", ...args], { cwd: dir, ...options });
 }

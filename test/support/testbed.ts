@@ -15,16 +15,32 @@ export const REPO_ROOT = dirname(dirname(dirname(fromFileUrl(import.meta.url))))
 export const TESTBED_SCRIPT = join(REPO_ROOT, "scripts", "testbed");
 const TESTBEDS_ROOT = "/var/lib/deploy-ts/testbeds";
 
+/** The Nix generations the testbed's hosts and scripts/with-nix can run. */
+export type NixVersion = "2.8" | "2.26";
+
+/** TESTBED_NIX of the test run (so the whole suite can run against 2.26 hosts), else 2.8. */
+function hostNix(): NixVersion {
+  const v = Deno.env.get("TESTBED_NIX") ?? "2.8";
+  if (v !== "2.8" && v !== "2.26") throw new Error(`TESTBED_NIX must be 2.8 or 2.26, got ${v}`);
+  return v;
+}
+
 export class Testbed implements AsyncDisposable {
   readonly hosts: string[];
   #down = false;
 
-  private constructor(readonly dir: string, readonly net: string, count: number) {
+  private constructor(
+    readonly dir: string,
+    readonly net: string,
+    count: number,
+    /** The hosts' Nix: this machine's 2.8, or 2.26 from scripts/nix-root's Debian 13 root. */
+    readonly nix: NixVersion,
+  ) {
     this.hosts = Array.from({ length: count }, (_, i) => `h${i + 1}`);
   }
 
-  /** Start `count` fresh hosts h1…hN. */
-  static async up(count = 3): Promise<Testbed> {
+  /** Start `count` fresh hosts h1…hN (on Nix 2.8 unless `nix` or TESTBED_NIX says otherwise). */
+  static async up(count = 3, nix = hostNix()): Promise<Testbed> {
     await Deno.mkdir(TESTBEDS_ROOT, { recursive: true });
     const dir = mkdtempSync(join(TESTBEDS_ROOT, "tb-"));
     // A /24 of its own: 127.X.Y.(10+i), derived from the unique directory name.
@@ -32,7 +48,7 @@ export class Testbed implements AsyncDisposable {
     const net = `127.${100 + (seed % 150)}.${1 + ((seed >>> 8) % 250)}`;
     // Whose testbed this is: scripts/test clears only those whose owner died.
     await Deno.writeTextFile(join(dir, "owner"), `${Deno.pid}\n`);
-    const tb = new Testbed(dir, net, count);
+    const tb = new Testbed(dir, net, count, nix);
     const r = await tb.#script(["up", String(count)]);
     if (r.code !== 0) {
       await tb.down();
@@ -85,7 +101,7 @@ export class Testbed implements AsyncDisposable {
 
   #script(args: string[], input?: string): Promise<RunResult> {
     return run([TESTBED_SCRIPT, ...args], {
-      env: { TESTBED_DIR: this.dir, TESTBED_NET: this.net },
+      env: { TESTBED_DIR: this.dir, TESTBED_NET: this.net, TESTBED_NIX: this.nix },
       input,
     });
   }
