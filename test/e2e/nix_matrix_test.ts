@@ -33,7 +33,7 @@ for (const deployer of VERSIONS) {
       assert.match((await run(withNix(nix, ["nix", "--version"]))).stdout, says(deployer));
 
       /** a: sshUser deploy, a root and a deploy profile; b: root, lets the deployer in or not. */
-      const fleet = (v: string, o: { aFails?: boolean; lockout?: boolean } = {}) =>
+      const fleet = (v: string, o: { aFails?: boolean; lockout?: boolean; tool?: boolean } = {}) =>
         fleetFlake(tb, {
           a: {
             hostname: "h1",
@@ -56,6 +56,7 @@ for (const deployer of VERSIONS) {
                 message: `b-${v}`,
                 script: o.lockout ? `rm -f ${KEYS}` : `cp /nix/var/testbed/deployer.pub ${KEYS}`,
               },
+              ...(o.tool ? { tool: { message: `b-tool-${v}` } } : {}),
             },
           },
         });
@@ -104,6 +105,28 @@ for (const deployer of VERSIONS) {
       });
       assert.equal(back.code, 0, back.stderr);
       assert.match(await target("h1"), /-a-system-v1$/);
+
+      // A profile that `nix profile` made (its manifest format is the host Nix's own).
+      const tool = "/nix/var/nix/profiles/per-user/root/tool";
+      const made = await tb.exec("h2", [
+        "nix",
+        "profile",
+        "install",
+        "--profile",
+        tool,
+        await target("h2"),
+      ]);
+      assert.equal(made.code, 0, made.stderr);
+      const byNix = await profileTarget(tb, "h2", tool);
+      const overTool = await deploy(fleet("v4", { tool: true }), [".#b.tool"]);
+      assert.equal(overTool.code, 0, overTool.stderr);
+      assert.match(await profileTarget(tb, "h2", tool), /-b-tool-v4$/);
+      const toolBack = await deployCli(["rollback", "-s", "--no-progress", ".#b.tool"], {
+        cwd: fleet("v4", { tool: true }),
+        nix,
+      });
+      assert.equal(toolBack.code, 0, toolBack.stderr);
+      assert.equal(await profileTarget(tb, "h2", tool), byNix, "back on nix profile's generation");
 
       // The built-in SSH transport.
       const ssh2 = await deploy(fleet("v5"), ["--transport", "ssh2", ".#b"]);
