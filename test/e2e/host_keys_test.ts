@@ -160,7 +160,7 @@ Deno.test("host keys: the built-in transport decides as real OpenSSH does on eve
           "  GlobalKnownHostsFile /dev/null",
           ...(strict === "ask" ? [] : [`  StrictHostKeyChecking ${strict}`]),
           "  BatchMode yes",
-          "  ConnectTimeout 5",
+          "  ConnectTimeout 30",
           "  LogLevel ERROR",
           "",
         ].join("\n"),
@@ -177,48 +177,57 @@ Deno.test("host keys: the built-in transport decides as real OpenSSH does on eve
       };
       const login = row.login ?? "root";
 
-      const before = await reset();
-      const ssh = await run(["ssh", "-F", cfg, `${login}@h1`, "true"]);
-      const sshAfter = await recorded(kh, [n]);
-      const openssh = decision(ssh.code === 0, before, readFileSync(kh, "utf8"));
-
-      const again = await reset();
-      const t = new Ssh2Transport({
-        sshUser: login,
-        hostname: "h1",
-        sshOpts: ["-F", cfg],
-        context: { node: "n" },
-      });
-      let ok = true;
-      let why = "";
-      try {
-        await t.open();
-        ok = (await t.run(["true"])).code === 0;
-      } catch (e) {
-        ok = false;
-        why = (e as Error).message;
-      } finally {
-        await t.close();
-      }
-      const builtIn = decision(ok, again, readFileSync(kh, "utf8"));
-      const builtInAfter = await recorded(kh, [n]);
-      rows++;
-
       const label = `${row.name} × StrictHostKeyChecking ${strict}`;
-      table.push(`${label}: openssh ${openssh}, built-in ${builtIn}`);
       const reason = row.stricter?.[strict];
-      const wrong = reason
-        ? openssh === "refuse"
-          ? "no longer stricter than OpenSSH: drop the reason"
-          : builtIn !== "refuse" || readFileSync(kh, "utf8") !== again
-          ? `not refused as the reason says (${reason}): ${why}`
-          : ""
-        : builtIn !== openssh
-        ? `${why} ${ssh.stderr}`
-        : JSON.stringify(builtInAfter) !== JSON.stringify(sshAfter)
-        ? `known_hosts: built-in ${builtInAfter}, OpenSSH ${sshAfter}`
-        : "";
-      if (wrong) mismatches.push(`${label}: openssh ${openssh}, built-in ${builtIn}: ${wrong}`);
+      /** Both clients once, from the same known_hosts: what is wrong, or "". */
+      const compare = async () => {
+        const before = await reset();
+        const ssh = await run(["ssh", "-F", cfg, `${login}@h1`, "true"]);
+        const sshAfter = await recorded(kh, [n]);
+        const openssh = decision(ssh.code === 0, before, readFileSync(kh, "utf8"));
+
+        const again = await reset();
+        const t = new Ssh2Transport({
+          sshUser: login,
+          hostname: "h1",
+          sshOpts: ["-F", cfg],
+          context: { node: "n" },
+        });
+        let ok = true;
+        let why = "";
+        try {
+          await t.open();
+          ok = (await t.run(["true"])).code === 0;
+        } catch (e) {
+          ok = false;
+          why = (e as Error).message;
+        } finally {
+          await t.close();
+        }
+        const builtIn = decision(ok, again, readFileSync(kh, "utf8"));
+        const builtInAfter = await recorded(kh, [n]);
+        const seen = `${label}: openssh ${openssh}, built-in ${builtIn}`;
+        const wrong = reason
+          ? openssh === "refuse"
+            ? "no longer stricter than OpenSSH: drop the reason"
+            : builtIn !== "refuse" || readFileSync(kh, "utf8") !== again
+            ? `not refused as the reason says (${reason}): ${why}`
+            : ""
+          : builtIn !== openssh
+          ? `${why} ${ssh.stderr}`
+          : JSON.stringify(builtInAfter) !== JSON.stringify(sshAfter)
+          ? `known_hosts: built-in ${builtInAfter}, OpenSSH ${sshAfter}`
+          : "";
+        return { seen, wrong };
+      };
+      // A loaded machine can time one login out: a row is judged on a second
+      // try before it counts as a difference.
+      let result = await compare();
+      if (result.wrong) result = await compare();
+      rows++;
+      table.push(result.seen);
+      const wrong = result.wrong ? `${result.seen}: ${result.wrong}` : "";
+      if (wrong) mismatches.push(wrong);
     }
   }
   assert.equal(rows, ROWS.length * STRICT.length);
