@@ -31,8 +31,15 @@ export function cliArgv(args: string[]): string[] {
 
 /** `deploy ARGS…` from this checkout's sources. */
 export function deployCli(args: string[], options: CliOptions = {}): Promise<RunResult> {
-  const { nix, ...rest } = options;
+  // TESTBED_DEPLOYER_NIX=2.26 runs every test's deployer on Nix 2.26 (see README, "Nix versions").
+  const { nix = deployerNix(), ...rest } = options;
   return run(withNix(nix, cliArgv(args)), { ...rest, env: { NO_COLOR: "1", ...options.env } });
+}
+
+function deployerNix(): NixVersion | undefined {
+  const v = Deno.env.get("TESTBED_DEPLOYER_NIX");
+  if (v === undefined || v === "2.8" || v === "2.26") return v;
+  throw new Error(`TESTBED_DEPLOYER_NIX must be 2.8 or 2.26, got ${v}`);
 }
 
 /** argv run with a deployer on Nix `nix` (this machine's own for 2.8). */
