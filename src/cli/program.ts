@@ -167,7 +167,7 @@ function addDeployOptions(cmd: Command): void {
       'the nodes of each wave, e.g. "web1; web2,web3; *" (* = every other node); ' +
         "overrides the nodes' wave settings",
     ).argParser(parseWaves),
-    new Option("--wave-pause <seconds>", "wait between two waves").argParser(parseSeconds),
+    new Option("--wave-pause <seconds>", "wait between two waves").argParser(parsePause),
     new Option(
       "--max-failures <n>",
       "with --keep-going: start the next wave only while at most N nodes failed",
@@ -316,8 +316,24 @@ function assignOverride<K extends SettingName>(
   into[name] = value as ProfileSettings[K];
 }
 
-/** A timeout: a positive whole number of seconds that a timer can hold. */
+/**
+ * A timeout: a whole number of seconds that a timer can hold. 0 is a u16
+ * deploy-rs accepts; whether it may apply is decided with the flake's
+ * values (src/config/final_ranges.ts).
+ */
 function parseSeconds(value: string): number {
+  if (!/^[0-9]+$/.test(value) || !Number.isSafeInteger(Number(value))) {
+    throw new InvalidArgumentError("expected a whole number of seconds (0 or more).");
+  }
+  const n = Number(value);
+  if (n > MAX_TIMEOUT_SECONDS) {
+    throw new InvalidArgumentError(`expected at most ${MAX_TIMEOUT_SECONDS} seconds.`);
+  }
+  return n;
+}
+
+/** `--wave-pause`: a positive whole number of seconds that a timer can hold (deploy-ts's own). */
+function parsePause(value: string): number {
   const n = parsePositiveInt(value);
   if (n > MAX_TIMEOUT_SECONDS) {
     throw new InvalidArgumentError(`expected at most ${MAX_TIMEOUT_SECONDS} seconds.`);

@@ -108,7 +108,7 @@ Deno.test("cli: wrong values and conflicting flags are errors that say why", () 
   const bad: [string[], RegExp][] = [
     [["--magic-rollback", "yes"], /--magic-rollback <bool>.*expected true or false/],
     [["--confirm-timeout", "-1"], /--confirm-timeout/],
-    [["--confirm-timeout", "1.5"], /expected a positive whole number/],
+    [["--confirm-timeout", "1.5"], /expected a whole number of seconds \(0 or more\)/],
     [[".#a", "--targets", ".#b"], /either as arguments or with --targets, not both/],
     [["--dry-activate", "--boot"], /--dry-activate and --boot cannot be used together/],
     [["--confirm-timeout", "2147484"], /at most 2147483 seconds/],

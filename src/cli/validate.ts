@@ -8,6 +8,7 @@ import { readFileSync } from "node:fs";
 import process from "node:process";
 import { ConfigError, UsageError } from "../errors.ts";
 import { validateDeploy } from "../config/schema.ts";
+import { checkOrder } from "../config/plan.ts";
 
 export function validateCommand(argv: readonly string[]): number {
   if (argv.length !== 1) {
@@ -20,6 +21,10 @@ export function validateCommand(argv: readonly string[]): number {
     throw new ConfigError(`cannot read ${argv[0]} as JSON: ${(e as Error).message}`);
   }
   const { config, warnings } = validateDeploy(data);
+  // The whole output: each node as `deploy .` would deploy it, whole.
+  for (const [name, node] of Object.entries(config.nodes)) {
+    checkOrder(name, node.profilesOrder ?? [], Object.keys(node.profiles));
+  }
   for (const w of warnings) process.stderr.write(`deploy: warning: ${w}\n`);
   const nodes = Object.values(config.nodes);
   const profiles = nodes.reduce((n, node) => n + Object.keys(node.profiles).length, 0);

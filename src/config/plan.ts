@@ -63,6 +63,10 @@ export function buildPlan(input: PlanInput): ProfilePlan[] {
         n.profilesOrder ?? [],
         repo.profileNames[node] ?? Object.keys(n.profiles),
       );
+      // deploy-rs reads profilesOrder only when it deploys the whole node,
+      // and deploys a profile named twice once; an unknown name is its
+      // ProfileNotFound error.
+      if (target.profile === undefined) checkOrder(node, n.profilesOrder ?? [], all);
       const profiles = target.profile === undefined ? all : [target.profile];
       for (const profile of profiles) {
         const p = n.profiles[profile];
@@ -103,24 +107,41 @@ export function buildPlan(input: PlanInput): ProfilePlan[] {
     }
   }
   for (const p of plans) {
-    // The flake's values were checked by the schema; these may come from
-    // --hostname, --ssh-user or the local user name.
-    for (const [field, value] of [["hostname", p.hostname], ["sshUser", p.settings.sshUser]]) {
-      if (value.startsWith("-")) {
-        throw new ConfigError(
-          `${JSON.stringify(value)} starts with "-", and ssh would read it as an option`,
-          { node: p.node, profile: p.profile, field },
-        );
-      }
+    // The hostname that applies (the flake's or --hostname's) ends up in
+    // ssh's argv; sshUser and user are checked in final_ranges.ts.
+    const from = input.hostname === undefined ? `nodes.${p.node}.hostname` : "flag --hostname";
+    const where = { node: p.node, profile: p.profile, field: "hostname" };
+    if (p.hostname === "") throw new ConfigError(`"" (from ${from}) is not a host name`, where);
+    if (p.hostname.startsWith("-")) {
+      throw new ConfigError(
+        `${
+          JSON.stringify(p.hostname)
+        } (from ${from}) starts with "-", and ssh would read it as an option`,
+        where,
+      );
     }
   }
   return plans;
 }
 
-/** `profilesOrder` first, then every other profile sorted by name. */
+/** `profilesOrder` first (each name once), then every other profile sorted by name. */
 export function orderedProfiles(order: readonly string[], names: readonly string[]): string[] {
   const rest = names.filter((n) => !order.includes(n)).sort();
-  return [...order.filter((n) => names.includes(n)), ...rest];
+  return [...new Set(order.filter((n) => names.includes(n))), ...rest];
+}
+
+/** Every name in a node's profilesOrder must be one of its profiles (deploy-rs's ProfileNotFound). */
+export function checkOrder(node: string, order: readonly string[], names: readonly string[]): void {
+  for (const p of order) {
+    if (names.includes(p)) continue;
+    const hint = closest(p, names);
+    throw new ConfigError(
+      `names the profile ${JSON.stringify(p)}, which the node does not have (profiles: ${
+        names.map((x) => JSON.stringify(x)).join(", ") || "none"
+      })${hint ? `; did you mean ${JSON.stringify(hint)}?` : ""}`,
+      { node, field: "profilesOrder" },
+    );
+  }
 }
 
 function unknownName(

@@ -107,9 +107,10 @@ Deno.test("plan: a --hostname or --ssh-user that ssh would read as an option is 
   assert.throws(
     () => plan([".#web"], { hostname: "-oProxyCommand=touch /tmp/x" }),
     (e: Error & { describe(): string }) =>
-      /^web\.system \(field hostname\): "-oProxyCommand=touch \/tmp\/x" starts with "-"/.test(
-        e.describe(),
-      ),
+      /^web\.system \(field hostname\): "-oProxyCommand=touch \/tmp\/x" \(from flag --hostname\) starts with "-"/
+        .test(
+          e.describe(),
+        ),
   );
   assert.throws(
     () =>
@@ -120,7 +121,8 @@ Deno.test("plan: a --hostname or --ssh-user that ssh would read as an option is 
         localUser: "operator",
       }),
     (e: Error & { describe(): string }) =>
-      /^cache\.system \(field sshUser\): "-F\/tmp\/evil" starts with "-"/.test(e.describe()),
+      /^cache\.system \(field sshUser\): "-F\/tmp\/evil" \(from flag --ssh-user\) starts with "-"/
+        .test(e.describe()),
   );
 });
 

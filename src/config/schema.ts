@@ -24,15 +24,6 @@ import {
 /** The largest `wave` a node may have: plenty, and still a safe integer. */
 export const MAX_WAVE = 1_000_000;
 
-/**
- * hostname and sshUser end up in ssh's argv as `user@host`: one starting
- * with "-" would be read as an ssh option (a ProxyCommand runs locally).
- */
-const notAnOption = (what: string) =>
-  z.string().min(1).refine((s) => !s.startsWith("-"), {
-    message: `${what} not starting with "-" (ssh would read it as an option)`,
-  });
-
 const ONE_OF = `exactly one of ${HEALTH_CHECK_KINDS.join(", ")}`;
 
 /** One health check: exactly one of command, http, tcp (src/health_checks.ts). */
@@ -73,11 +64,14 @@ const healthCheck = z.strictObject({
 
 /** The one schema of each kind of setting value (settings_table.ts). */
 const KIND_SCHEMAS = {
-  user: notAnOption("a user name"),
-  command: z.string().min(1),
+  // Every value deploy-rs's types accept (reference §2.1: strings, u16
+  // timeouts from 0); what may not be used is refused once the flags are laid
+  // on top (final_ranges.ts), so that a flag can override a bad flake value.
+  user: z.string(),
+  command: z.string(),
   bool: z.boolean(),
-  seconds: z.int().positive().max(MAX_TIMEOUT_SECONDS),
-  path: z.string().startsWith("/"),
+  seconds: z.int().min(0).max(MAX_TIMEOUT_SECONDS),
+  path: z.string(),
   words: z.array(z.string()),
   transport: z.enum(TRANSPORTS),
   healthChecks: z.record(z.string(), healthCheck),
@@ -85,11 +79,11 @@ const KIND_SCHEMAS = {
 
 /** What each kind must be, in words, for messages. */
 const KIND_EXPECTED: Record<SettingKind, string> = {
-  user: "a user name (a non-empty string)",
-  command: 'a command prefix such as "sudo -u" (a non-empty string)',
+  user: "a user name (a string)",
+  command: 'a command prefix such as "sudo -u" (a string)',
   bool: "true or false",
-  seconds: "a positive whole number of seconds",
-  path: "an absolute path (a string starting with /)",
+  seconds: "a whole number of seconds (0 or more)",
+  path: "a path (a string)",
   words: "a list of strings",
   transport: `one of ${TRANSPORTS.map((t) => JSON.stringify(t)).join(", ")}`,
   healthChecks: `an attribute set of named checks, each with ${ONE_OF}`,
@@ -114,7 +108,8 @@ export const ProfileSchema = z.looseObject({
 
 export const NodeSchema = z.looseObject({
   ...generic,
-  hostname: notAnOption("a host name"),
+  // Checked for "-" and emptiness in plan.ts, after --hostname.
+  hostname: z.string(),
   profiles: z.record(z.string(), ProfileSchema),
   profilesOrder: z.array(z.string()).optional(),
   /** The node's wave in a rollout (src/deploy/waves.ts): smaller waves go first. */
@@ -143,7 +138,7 @@ const EXPECTED: Record<string, string> = {
   })),
   path: "a derivation or a store path (a string starting with /)",
   profilePath: "an absolute path (a string starting with /)",
-  hostname: "a host name (a non-empty string)",
+  hostname: "a host name (a string)",
   profiles: "an attribute set of profiles",
   profilesOrder: "a list of profile names",
   wave: "a whole number of 0 or more (the node's wave in a rollout)",
@@ -162,15 +157,14 @@ export interface ValidatedDeploy {
 }
 
 /**
- * Validate an evaluated `deploy` output. `profileNames` lists every profile
- * of each node (evaluation may return only the selected ones), so that
- * `profilesOrder` is checked against all of them.
+ * Validate an evaluated `deploy` output. `_profileNames` (every profile of
+ * each node) is no longer needed here: plan.ts checks `profilesOrder`.
  */
 export function validateDeploy(
   raw: unknown,
-  profileNames: Record<string, string[]> = {},
+  _profileNames: Record<string, string[]> = {},
 ): ValidatedDeploy {
-  const parsed = DeploySchema.safeParse(raw);
+  const parsed = DeploySchema.safeParse(withoutNulls(raw));
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => describeIssue(raw, issue));
     if (problems.length === 1) throw new ConfigError(problems[0].text, problems[0].context);
@@ -195,25 +189,10 @@ export function validateDeploy(
     );
   };
   misplacedWave(config, {});
+  // profilesOrder's names are checked in plan.ts, and only when the whole
+  // node is deployed: deploy-rs reads the list only then.
   for (const [node, n] of Object.entries(config.nodes)) {
     for (const [profile, p] of Object.entries(n.profiles)) misplacedWave(p, { node, profile });
-    const names = profileNames[node] ?? Object.keys(n.profiles);
-    const seen = new Set<string>();
-    for (const p of n.profilesOrder ?? []) {
-      const where = describeContext({ node, field: "profilesOrder" });
-      if (!names.includes(p)) {
-        const hint = closest(p, names);
-        problems.push(
-          `${where}: names the profile ${
-            JSON.stringify(p)
-          }, which the node does not have (profiles: ${
-            names.map((x) => JSON.stringify(x)).join(", ") || "none"
-          })${hint ? `; did you mean ${JSON.stringify(hint)}?` : ""}`,
-        );
-      }
-      if (seen.has(p)) problems.push(`${where}: names ${JSON.stringify(p)} twice`);
-      seen.add(p);
-    }
   }
   if (problems.length) {
     throw new ConfigError(problems.length === 1 ? problems[0] : problems.join("\n"));
@@ -332,4 +311,45 @@ export function describeValue(v: unknown): string {
 
 function truncate(s: string): string {
   return s.length > 60 ? `${s.slice(0, 57)}...` : s;
+}
+
+/**
+ * deploy-rs reads each setting as a Rust `Option`, so a Nix `null` is as good
+ * as leaving the setting out; the lists (sshOpts, profilesOrder) are plain
+ * `Vec`s there, and null stays an error for them as it is in deploy-rs.
+ */
+const NULLABLE = new Set<string>([
+  ...SETTING_NAMES.filter((k) => SETTINGS[k].merge !== "concat"),
+  "profilePath",
+]);
+
+function withoutNulls(raw: unknown): unknown {
+  const strip = (
+    level: unknown,
+    inner?: (v: Record<string, unknown>) => Record<string, unknown>,
+  ) => {
+    if (level === null || typeof level !== "object" || Array.isArray(level)) return level;
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(level)) {
+      if (v === null && NULLABLE.has(k)) continue;
+      out[k] = v;
+    }
+    return inner ? inner(out) : out;
+  };
+  const mapAll = (v: unknown, f: (x: unknown) => unknown) =>
+    v === null || typeof v !== "object" || Array.isArray(v)
+      ? v
+      : Object.fromEntries(Object.entries(v).map(([k, x]) => [k, f(x)]));
+  return strip(raw, (d) => ({
+    ...d,
+    ...("nodes" in d
+      ? {
+        nodes: mapAll(d.nodes, (n) =>
+          strip(n, (nn) => ({
+            ...nn,
+            ...("profiles" in nn ? { profiles: mapAll(nn.profiles, (p) => strip(p)) } : {}),
+          }))),
+      }
+      : {}),
+  }));
 }

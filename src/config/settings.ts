@@ -13,26 +13,39 @@ import {
   type SettingName,
   type SettingOverrides,
   SETTINGS,
+  type SettingSpec,
 } from "./settings_table.ts";
+import { checkFinalSettings, type Origins } from "./final_ranges.ts";
 
 export { DEFAULTS };
 export type { GenericSettings, ProfileSettings, SettingOverrides };
 
 type Levels = { profile: GenericSettings; node: GenericSettings; deploy: GenericSettings };
 
-/** One setting's value from the levels and overrides, before defaults. */
+/** The flag that overrides a setting, as the user typed it. */
+function flagName(name: SettingName): string {
+  const spec: SettingSpec = SETTINGS[name];
+  return spec.flag ? `flag ${spec.flag.syntax.split(" ")[0]}` : "the command line";
+}
+
+/** One setting's value from the levels and overrides, before defaults, and where it came from. */
 function mergeOne<K extends SettingName>(
   name: K,
-  order: readonly GenericSettings[],
+  order: readonly (readonly [string, GenericSettings])[],
   overrides: SettingOverrides,
-): ProfileSettings[K] | undefined {
+): { value: ProfileSettings[K] | undefined; origin?: string } {
   const override = overrides[name];
-  if (override !== undefined) return override;
-  const given = order.map((level) => level[name]).filter((v) => v !== undefined && v !== null);
+  if (override !== undefined) return { value: override, origin: flagName(name) };
+  const given = order.filter(([, level]) => level[name] !== undefined && level[name] !== null);
   if (SETTINGS[name].merge === "concat") {
-    return given.flatMap((v) => v as string[]) as ProfileSettings[K];
+    return {
+      value: given.flatMap(([, level]) => level[name] as string[]) as ProfileSettings[K],
+      origin: given.map(([where]) => where).join(" ++ ") || undefined,
+    };
   }
-  return given[0];
+  if (!given.length) return { value: undefined };
+  const [origin, level] = given[0];
+  return { value: level[name] as ProfileSettings[K], origin };
 }
 
 /**
@@ -46,9 +59,18 @@ export function mergeSettings(
   localUser: string,
   where: { node: string; profile: string },
 ): ProfileSettings {
-  const order = [levels.profile, levels.node, levels.deploy];
+  const order = [
+    [`the profile (nodes.${where.node}.profiles.${where.profile})`, levels.profile],
+    [`the node (nodes.${where.node})`, levels.node],
+    ["the top level of deploy", levels.deploy],
+  ] as const;
   const merged: GenericSettings = {};
-  for (const name of SETTING_NAMES) assign(merged, name, mergeOne(name, order, overrides));
+  const origins: Origins = {};
+  for (const name of SETTING_NAMES) {
+    const { value, origin } = mergeOne(name, order, overrides);
+    assign(merged, name, value);
+    if (origin !== undefined) origins[name] = origin;
+  }
   // deploy-rs: the profile's user falls back to sshUser only when sshUser was
   // configured; defaulting both to the local user would silently deploy
   // root's profiles as whoever runs the deployer.
@@ -59,7 +81,13 @@ export function mergeSettings(
       { ...where, field: "user" },
     );
   }
-  return { ...DEFAULTS, ...merged, sshUser: merged.sshUser ?? localUser, user };
+  if (merged.user === undefined) origins.user = `sshUser, from ${origins.sshUser}`;
+  if (merged.sshUser === undefined) origins.sshUser = "the local user name";
+  return checkFinalSettings(
+    { ...DEFAULTS, ...merged, sshUser: merged.sshUser ?? localUser, user },
+    origins,
+    where,
+  );
 }
 
 function assign<K extends SettingName>(

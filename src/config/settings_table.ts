@@ -17,9 +17,9 @@ export interface SettingKinds {
   /** A command prefix such as `sudo -u`. */
   command: string;
   bool: boolean;
-  /** A positive whole number of seconds. */
+  /** A whole number of seconds (0 is accepted, as by deploy-rs; final_ranges.ts says where it may not apply). */
   seconds: number;
-  /** An absolute path. */
+  /** A path (final_ranges.ts requires the one that applies to be absolute). */
   path: string;
   /** A list of arguments. */
   words: string[];

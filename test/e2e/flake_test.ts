@@ -202,7 +202,7 @@ const MALFORMED: [string, string, RegExp][] = [
   [
     "confirmTimeout a string",
     `{ nodes.web = { hostname = "w"; profiles.system = { path = ${GOOD_PROFILE}; confirmTimeout = "30"; }; }; }`,
-    /web\.system \(field confirmTimeout\): expected a positive whole number of seconds, found the string "30"/,
+    /web\.system \(field confirmTimeout\): expected a whole number of seconds \(0 or more\), found the string "30"/,
   ],
   [
     "magicRollback a string",
@@ -227,7 +227,7 @@ const MALFORMED: [string, string, RegExp][] = [
   [
     "activationTimeout negative",
     `{ nodes.web = { hostname = "w"; profiles.app = { path = ${GOOD_PROFILE}; activationTimeout = -1; }; }; }`,
-    /web\.app \(field activationTimeout\): expected a positive whole number/,
+    /web\.app \(field activationTimeout\): expected a whole number of seconds \(0 or more\), found the number -1/,
   ],
 ];
 

@@ -171,7 +171,7 @@ Deno.test("plan: bad input gets a clear message and a non-zero exit", async () =
       [dir, "--hostname", "x"],
       /--hostname replaces the address of one node, but 2 nodes are selected/,
     ],
-    [[dir, "--confirm-timeout", "soon"], /--confirm-timeout.*expected a positive whole number/],
+    [[dir, "--confirm-timeout", "soon"], /--confirm-timeout.*expected a whole number of seconds/],
     [[dir, "--magic-rollback", "yes"], /--magic-rollback.*expected true or false/],
     [[dir, "--dry-activate", "--boot"], /cannot be used together/],
   ];
@@ -190,7 +190,7 @@ Deno.test("plan: bad input gets a clear message and a non-zero exit", async () =
   assert.equal(r.code, 1);
   assert.match(
     r.stderr,
-    /web\.system \(field confirmTimeout\): expected a positive whole number of seconds, found the string "30"/,
+    /web\.system \(field confirmTimeout\): expected a whole number of seconds \(0 or more\), found the string "30"/,
   );
   const broken = writeTree({ "flake.nix": `{ outputs = { self }: { deploy = ; }; }` });
   const b = await deployCli(["plan", "-s", broken]);
@@ -198,6 +198,44 @@ Deno.test("plan: bad input gets a clear message and a non-zero exit", async () =
   assert.match(
     b.stderr,
     /evaluating the deploy output of .* failed \(nix eval\):\n.*syntax error/s,
+  );
+});
+
+Deno.test("plan: deploy-rs's options-overriding flake (0 timeouts, null settings) plans with its flags (issue 18 item 7)", async () => {
+  // deploy-rs's own VM test flake: the node's values are wrong on purpose
+  // and the command line overrides them.
+  const dir = writeTree({
+    "flake.nix": `{ outputs = { self }: { deploy.nodes.server-override = {
+      hostname = "override"; sshUser = "override"; user = "override"; sudo = "override";
+      sshOpts = [ ]; confirmTimeout = 0; activationTimeout = 0; fastConnection = null;
+      profiles.system.path = ${profileDrv("s", "s")};
+    }; }; }`,
+  });
+  const flags = [
+    "--hostname",
+    "server",
+    "--profile-user",
+    "root",
+    "--ssh-user",
+    "root",
+    "--sudo",
+    "sudo -u",
+    "--confirm-timeout",
+    "30",
+    "--activation-timeout",
+    "30",
+  ];
+  const [p] = await planJson([`${dir}#server-override`, ...flags]);
+  assert.equal(p.hostname, "server");
+  assert.equal(p.settings.confirmTimeout, 30);
+  assert.equal(p.settings.activationTimeout, 30);
+  assert.equal(p.settings.fastConnection, false);
+  // Without the flag, the 0 that applies is refused, naming where it came from.
+  const r = await deployCli(["plan", "-s", `${dir}#server-override`, ...flags.slice(0, -2)]);
+  assert.equal(r.code, 1);
+  assert.match(
+    r.stderr,
+    /server-override\.system \(field activationTimeout\): 0 \(from the node \(nodes\.server-override\)\) is 0 seconds/,
   );
 });
 
