@@ -158,3 +158,12 @@ Deno.test("cli: --skip-health-checks overrides healthChecks at every level, like
   assert.deepEqual(flags(".", "--skip-health-checks").overrides.healthChecks, {});
   assert.equal(flags(".").overrides.healthChecks, undefined);
 });
+
+Deno.test("cli: a timeout flag of 0 parses, as deploy-rs's u16 does; the plan decides whether it may apply (issue 18 item 7)", () => {
+  const { parsed } = parse(".", "--confirm-timeout", "0", "--magic-rollback", "false");
+  assert.equal(parsed!.flags.overrides.confirmTimeout, 0);
+  assert.equal(
+    parse(".", "--activation-timeout", "65535").parsed!.flags.overrides.activationTimeout,
+    65535,
+  );
+});
