@@ -13,7 +13,7 @@ import { run } from "../../src/process/run.ts";
 
 for (const transport of ["openssh", "ssh2"] as const) {
   Deno.test(`sudo${transport === "ssh2" ? " (ssh2)" : ""}: interactiveSudo as deploy, whose sudo asks for nothing, ends confirmed and the password reaches no file`, async () => {
-    await using tb = await Testbed.up(1);
+    await using tb = await Testbed.up(2);
     const password = `pw-${crypto.randomUUID()}`;
     const dir = fleetFlake(tb, {
       web: {
@@ -32,6 +32,12 @@ for (const transport of ["openssh", "ssh2"] as const) {
           },
         },
       },
+      // A root login: sudo asks root for nothing either.
+      asRoot: {
+        hostname: "h2",
+        settings: { sshUser: "root", interactiveSudo: true, confirmTimeout: 20 },
+        profiles: { own: { message: "own", settings: { user: "deploy" } } },
+      },
     }, { transport });
     const r = await deployFleet(dir, [], {
       env: { DEPLOY_TS_SUDO_PASSWORD: password, LOCAL_KEY: tb.signingKey },
@@ -39,13 +45,16 @@ for (const transport of ["openssh", "ssh2"] as const) {
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stderr, /web\.system +confirmed/);
     assert.match(r.stderr, /web\.app +confirmed/);
+    assert.match(r.stderr, /asRoot\.own +confirmed/);
     assert.match(await profileTarget(tb, "h1", ROOT_PROFILE("system")), /-profile-sys$/);
     // The run directories (under tempPath, /tmp), the profiles' state and every home.
     const where = ["/tmp", "/home", "/root", "/nix/var/nix/profiles"];
-    const runDirs = await tb.exec("h1", ["sh", "-c", "ls -d /tmp/deploy-ts-* | wc -l"]);
-    assert.ok(Number(runDirs.stdout.trim()) >= 2, `no run directories: ${runDirs.stdout}`);
-    const found = await tb.exec("h1", ["grep", "-r", "-l", "-F", "-e", password, ...where]);
-    assert.equal(found.stdout, "", `the password is in ${found.stdout}`);
+    for (const [host, runs] of [["h1", 2], ["h2", 1]] as const) {
+      const runDirs = await tb.exec(host, ["sh", "-c", "ls -d /tmp/deploy-ts-* | wc -l"]);
+      assert.ok(Number(runDirs.stdout.trim()) >= runs, `no run directories: ${runDirs.stdout}`);
+      const found = await tb.exec(host, ["grep", "-r", "-l", "-F", "-e", password, ...where]);
+      assert.equal(found.stdout, "", `the password is in ${found.stdout} on ${host}`);
+    }
     assert.doesNotMatch(r.stderr + r.stdout, new RegExp(password));
   });
 }
