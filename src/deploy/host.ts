@@ -24,6 +24,7 @@ import {
   type RevokeGenerations,
   revokeProfile,
 } from "./remote_helper.ts";
+import { needsPassword, sudoProbeArgv } from "./elevation.ts";
 
 /** Where a profile's progress goes while the host works on it. */
 export interface ProfileWatch {
@@ -117,26 +118,30 @@ export class HelperHost implements Host {
     }
   }
 
-  activate(p: ProfilePlan, mode: ActivationMode, watch: ProfileWatch): Promise<HelperOutcome> {
-    return activateProfile(p, this.#context(p, watch), mode);
+  async activate(
+    p: ProfilePlan,
+    mode: ActivationMode,
+    watch: ProfileWatch,
+  ): Promise<HelperOutcome> {
+    return await activateProfile(p, await this.#context(p, watch), mode);
   }
 
-  revoke(
+  async revoke(
     p: ProfilePlan,
     generations: RevokeGenerations & { boot: boolean },
     watch: ProfileWatch,
   ): Promise<HelperOutcome> {
-    return revokeProfile(p, this.#context(p, watch), generations, generations.boot);
+    return await revokeProfile(p, await this.#context(p, watch), generations, generations.boot);
   }
 
-  query(p: ProfilePlan): Promise<ProfileDescription> {
-    return queryProfile(p, this.#context(p, { onLog: () => {}, onPhase: () => {} }));
+  async query(p: ProfilePlan): Promise<ProfileDescription> {
+    return await queryProfile(p, await this.#context(p, { onLog: () => {}, onPhase: () => {} }));
   }
 
-  checkHealth(p: ProfilePlan, checks: Record<string, string[]>): Promise<CheckResult[]> {
-    return checkHealthOnHost(
+  async checkHealth(p: ProfilePlan, checks: Record<string, string[]>): Promise<CheckResult[]> {
+    return await checkHealthOnHost(
       p,
-      this.#context(p, { onLog: () => {}, onPhase: () => {} }),
+      await this.#context(p, { onLog: () => {}, onPhase: () => {} }),
       checks,
     );
   }
@@ -149,13 +154,37 @@ export class HelperHost implements Host {
     return this.transport.close();
   }
 
+  /** Whether sudo asks for a password, by login, sudo command and target user. */
+  readonly #sudoAsks = new Map<string, Promise<boolean>>();
+
+  /**
+   * Whether sudo on this host asks for a password to run commands as the
+   * profile's user, asked once per login and target user (sudoProbeArgv).
+   * Anything but a clear "no" (exit 0) counts as asking: the password then
+   * goes to `sudo -S`, which reads it only when it authenticates.
+   */
+  #sudoAsksFor(p: ProfilePlan): Promise<boolean> {
+    const s = p.settings;
+    const key = JSON.stringify([s.sshUser, s.sudo, s.user]);
+    let asks = this.#sudoAsks.get(key);
+    if (!asks) {
+      asks = this.transport.run(sudoProbeArgv(s)).then((r) => r.code !== 0, () => true);
+      this.#sudoAsks.set(key, asks);
+    }
+    return asks;
+  }
+
   /** The one place where a profile's helper context is put together. */
-  #context(p: ProfilePlan, watch: ProfileWatch): HelperContext {
+  async #context(p: ProfilePlan, watch: ProfileWatch): Promise<HelperContext> {
+    const password = this.helper.passwords.get(p.node);
     return {
       transport: this.transport,
       helper: this.helper.package,
       deployer: this.helper.deployer,
-      password: this.helper.passwords.get(p.node),
+      // Only for a sudo that asks: one that does not would pass it to the command.
+      password: password !== undefined && needsPassword(p.settings) && await this.#sudoAsksFor(p)
+        ? password
+        : undefined,
       onLog: watch.onLog,
       onPhase: watch.onPhase,
     };

@@ -8,6 +8,7 @@ import type { ProfilePlan } from "../config/plan.ts";
 import {
   DECLINE_PREFIX,
   type HelperEvent,
+  offerLine,
   offerTokenArgv,
   type Outcome,
 } from "../helper/protocol.ts";
@@ -16,7 +17,7 @@ import { lastLines, type RunResult } from "../process/run.ts";
 import type { Transport } from "../ssh/transport.ts";
 import { DeployError } from "../errors.ts";
 import type { ProfileDescription } from "../helper/query.ts";
-import { encodeRequest, type HelperCommand, type ProfileRef } from "../helper/requests.ts";
+import { encodeCall, type HelperCall, type ProfileRef } from "../helper/requests.ts";
 import { elevationPrefix, needsPassword, stdinFor } from "./elevation.ts";
 import type { ActivationGoal } from "../vocabulary.ts";
 import {
@@ -35,6 +36,11 @@ export interface HelperContext {
   helper: string;
   /** Who is deploying (see deployerName), for the host's record. */
   deployer: string;
+  /**
+   * The sudo password, given only when sudo on this host asks for it for the
+   * profile's user (HelperHost asks the host first): a sudo that does not ask
+   * would leave it on the command's stdin.
+   */
   password?: string;
   onLog: (line: string, source: "host" | "ssh" | "health") => void;
   onPhase: (phase: "activating" | "confirming", message?: string) => void;
@@ -83,42 +89,61 @@ function profileRef(plan: ProfilePlan): ProfileRef {
     : { user: plan.settings.user, name: plan.profile };
 }
 
+/** A command for the host: its argv, and what goes to its stdin. */
+export interface HostCommand {
+  argv: string[];
+  input?: string;
+}
+
+/**
+ * A command run as the profile's user: through sudo when the user differs,
+ * with the sudo password first on stdin only when that sudo asks for it (a
+ * profile of the ssh user runs without sudo and never sees it), then the
+ * command's own input.
+ */
+export function asProfileUser(
+  plan: ProfilePlan,
+  ctx: Pick<HelperContext, "password">,
+  argv: readonly string[],
+  input = "",
+): HostCommand {
+  const password = needsPassword(plan.settings) ? ctx.password : undefined;
+  return {
+    argv: [...elevationPrefix(plan.settings, password !== undefined), ...argv],
+    input: stdinFor(password, input),
+  };
+}
+
 /**
  * `deploy COMMAND ARGS…` of the helper on the host, run as the profile's
- * user; COMMAND ARGS… come from requests.ts's encodeRequest.
+ * user; the call (argv, and the request line for stdin) comes from
+ * requests.ts's encodeCall.
  */
-export function helperArgv(
+export function helperCommand(
   plan: ProfilePlan,
-  helper: string,
-  command: HelperCommand,
-  ...args: string[]
-): string[] {
-  return [...elevationPrefix(plan.settings), `${helper}/bin/deploy`, command, ...args];
+  ctx: Pick<HelperContext, "helper" | "password">,
+  call: HelperCall,
+): HostCommand {
+  return asProfileUser(plan, ctx, [`${ctx.helper}/bin/deploy`, ...call.argv], call.stdin);
 }
 
 /**
- * stdin of a helper command: the sudo password first, only when the command
- * goes through sudo (the password is the node's; a profile of the ssh user
- * runs without sudo and never sees it).
+ * `deploy activate` on the host, as the profile's user (pure; tested). The
+ * host's checks go in the request line on stdin, never on argv.
  */
-function helperStdin(plan: ProfilePlan, ctx: HelperContext, input = ""): string | undefined {
-  return stdinFor(needsPassword(plan.settings) ? ctx.password : undefined, input);
-}
-
-/** The argv of `deploy activate` on the host, as the profile's user (pure; tested). */
-export function activateArgv(
+export function activateCommand(
   plan: ProfilePlan,
-  ctx: Pick<HelperContext, "helper" | "deployer">,
+  ctx: Pick<HelperContext, "helper" | "deployer" | "password">,
   mode: ActivationMode,
-): string[] {
+): HostCommand {
   const s = plan.settings;
   const checks = activationChecks(plan, mode);
   const onHost = hostSideChecks(checks);
   const anyChecks = Object.keys(checks).length > 0;
-  return helperArgv(
+  return helperCommand(
     plan,
-    ctx.helper,
-    ...encodeRequest("activate", {
+    ctx,
+    encodeCall("activate", {
       closure: mode.closure ?? plan.path,
       profile: profileRef(plan),
       tempPath: s.tempPath,
@@ -225,7 +250,7 @@ class RunFollower {
         this.ctx.onLog(`${why}; not confirming`, "health");
         // Tell the host, so that it rolls back now rather than when its
         // window closes; if that fails, the window still does it.
-        const told = await this.offer(`${DECLINE_PREFIX}${this.token}\n${why}\n`);
+        const told = await this.offer(`${DECLINE_PREFIX}${this.token} ${why}`);
         // The host's outcome then names the check itself.
         if (!told) {
           this.confirmError =
@@ -238,7 +263,7 @@ class RunFollower {
     // A shell as the profile's user hands the token to the waiting worker,
     // which checks it: proving a new login (and sudo) works costs no second
     // start of the helper.
-    const r = await this.#offerRun(`${this.token}\n`);
+    const r = await this.#offerRun(this.token!);
     if (r.code !== 0) {
       const why = r.timedOut
         ? `no answer within confirmTimeout (${this.plan.settings.confirmTimeout}s)`
@@ -249,16 +274,22 @@ class RunFollower {
     }
   }
 
-  /** Offer text to the waiting worker over a new connection; true when it got there. */
-  async offer(text: string): Promise<boolean> {
-    return (await this.#offerRun(text)).code === 0;
+  /** Offer the token (or a decline) to the waiting worker over a new connection; true when it got there. */
+  async offer(offer: string): Promise<boolean> {
+    return (await this.#offerRun(offer)).code === 0;
   }
 
-  #offerRun(text: string): Promise<RunResult> {
+  #offerRun(offer: string): Promise<RunResult> {
+    const { argv, input } = asProfileUser(
+      this.plan,
+      this.ctx,
+      offerTokenArgv(this.runDir!),
+      offerLine(offer),
+    );
     return this.ctx.transport.runFresh(
-      [...elevationPrefix(this.plan.settings), ...offerTokenArgv(this.runDir!)],
+      argv,
       {
-        input: helperStdin(this.plan, this.ctx, text),
+        input,
         // The host stops accepting a confirmation confirmTimeout after its
         // window opened, which was before this started: a login hanging
         // longer can no longer confirm, and must not hold the deployer.
@@ -276,8 +307,9 @@ export async function activateProfile(
   const checks = activationChecks(plan, mode);
   const follower = new RunFollower(plan, ctx, checks);
   ctx.onPhase("activating");
-  let session: RunResult = await ctx.transport.run(activateArgv(plan, ctx, mode), {
-    input: helperStdin(plan, ctx),
+  const activate = activateCommand(plan, ctx, mode);
+  let session: RunResult = await ctx.transport.run(activate.argv, {
+    input: activate.input,
     onStdoutLine: follower.onLine,
     onStderrLine: (l) => l.trim() && ctx.onLog(l, "ssh"),
   });
@@ -288,9 +320,10 @@ export async function activateProfile(
       "ssh",
     );
     await new Promise((r) => setTimeout(r, 1000 * attempt));
+    const wait = helperCommand(plan, ctx, encodeCall("wait", { runDir: follower.runDir }));
     session = await ctx.transport.runFresh(
-      helperArgv(plan, ctx.helper, ...encodeRequest("wait", { runDir: follower.runDir })),
-      { input: helperStdin(plan, ctx), onStdoutLine: follower.onLine },
+      wait.argv,
+      { input: wait.input, onStdoutLine: follower.onLine },
     );
   }
   await follower.confirmation;
@@ -367,10 +400,8 @@ export async function queryProfile(
   plan: ProfilePlan,
   ctx: HelperContext,
 ): Promise<ProfileDescription> {
-  const r = await ctx.transport.run(
-    helperArgv(plan, ctx.helper, ...encodeRequest("query", { profile: profileRef(plan) })),
-    { input: helperStdin(plan, ctx) },
-  );
+  const query = helperCommand(plan, ctx, encodeCall("query", { profile: profileRef(plan) }));
+  const r = await ctx.transport.run(query.argv, { input: query.input });
   if (r.code !== 0) {
     throw new DeployError(
       `querying the profile failed: ${lastLines(r.stderr, 5) || `exit ${r.code}`}`,
@@ -400,10 +431,10 @@ export async function revokeProfile(
   boot: boolean,
 ): Promise<HelperOutcome> {
   const follower = new RunFollower(plan, ctx);
-  const argv = helperArgv(
+  const revoke = helperCommand(
     plan,
-    ctx.helper,
-    ...encodeRequest("revoke", {
+    ctx,
+    encodeCall("revoke", {
       profile: profileRef(plan),
       tempPath: plan.settings.tempPath,
       toGeneration: generations.previous,
@@ -414,8 +445,8 @@ export async function revokeProfile(
       deployer: ctx.deployer,
     }),
   );
-  const r = await ctx.transport.run(argv, {
-    input: helperStdin(plan, ctx),
+  const r = await ctx.transport.run(revoke.argv, {
+    input: revoke.input,
     onStdoutLine: follower.onLine,
   });
   const o = follower.outcome;
@@ -431,17 +462,16 @@ export async function checkHealthOnHost(
   ctx: HelperContext,
   checks: Record<string, string[]>,
 ): Promise<CheckResult[]> {
-  const r = await ctx.transport.run(
-    helperArgv(
-      plan,
-      ctx.helper,
-      ...encodeRequest("check-health", {
-        healthChecks: JSON.stringify(checks),
-        healthTimeout: plan.settings.healthTimeout,
-      }),
-    ),
-    { input: helperStdin(plan, ctx) },
+  // The checks go in the request line on stdin, never on argv.
+  const check = helperCommand(
+    plan,
+    ctx,
+    encodeCall("check-health", {
+      healthChecks: JSON.stringify(checks),
+      healthTimeout: plan.settings.healthTimeout,
+    }),
   );
+  const r = await ctx.transport.run(check.argv, { input: check.input });
   const where = { node: plan.node, profile: plan.profile };
   if (r.code !== 0) {
     throw new DeployError(

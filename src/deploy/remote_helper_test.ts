@@ -1,5 +1,11 @@
 import assert from "node:assert/strict";
-import { activateArgv, type HelperContext, queryProfile } from "./remote_helper.ts";
+import {
+  activateCommand,
+  checkHealthOnHost,
+  type HelperContext,
+  queryProfile,
+} from "./remote_helper.ts";
+import { decodeRequest, REQUEST_LINE_TAG } from "../helper/requests.ts";
 import type { RunOptions, RunResult } from "../process/run.ts";
 import type { Transport } from "../ssh/transport.ts";
 import type { ProfilePlan } from "../config/plan.ts";
@@ -23,9 +29,11 @@ const plan: ProfilePlan = {
 };
 
 Deno.test("activate argv: as the profile's user, with every setting the helper needs", () => {
-  const argv = activateArgv(plan, { helper: "/nix/store/xyz-deploy-ts", deployer: "ops@laptop" }, {
-    goal: "switch",
-  });
+  const argv = activateCommand(
+    plan,
+    { helper: "/nix/store/xyz-deploy-ts", deployer: "ops@laptop" },
+    { goal: "switch" },
+  ).argv;
   assert.deepEqual(argv.slice(0, 8), [
     "sudo",
     "-u",
@@ -53,6 +61,8 @@ Deno.test("activate argv: as the profile's user, with every setting the helper n
 });
 
 const ctx = { helper: "/h", deployer: "ops@laptop" };
+const activateArgv = (p: ProfilePlan, c: typeof ctx, mode: Parameters<typeof activateCommand>[2]) =>
+  activateCommand(p, c, mode).argv;
 
 Deno.test("activate argv: explicit profilePath, modes, rollback to a generation, no sudo for the SSH user", () => {
   const own = {
@@ -77,16 +87,20 @@ Deno.test("activate argv: explicit profilePath, modes, rollback to a generation,
 });
 
 /** A transport that records what each command got on stdin, and answers like a helper. */
-function recordingTransport(stdin: (string | undefined)[]): Transport {
+function recordingTransport(
+  stdin: (string | undefined)[],
+  argvs: (readonly string[])[] = [],
+  stdout = '{"profilePath":"/p","generation":null,"closure":null,"generations":[],"record":null}\n',
+): Transport {
   const answer = (argv: readonly string[], o: RunOptions = {}): Promise<RunResult> => {
     stdin.push(o.input);
+    argvs.push(argv);
     return Promise.resolve({
       argv,
       code: 0,
       signal: null,
-      // What `deploy query` prints for a profile that does not exist yet.
-      stdout:
-        '{"profilePath":"/p","generation":null,"closure":null,"generations":[],"record":null}\n',
+      // By default what `deploy query` prints for a profile that does not exist yet.
+      stdout,
       stderr: "",
       timedOut: false,
     });
@@ -111,10 +125,54 @@ Deno.test("sudo password: written only to commands that go through sudo", async 
     onLog: () => {},
     onPhase: () => {},
   };
+  const argvs: (readonly string[])[] = [];
+  ctx.transport = recordingTransport(stdin, argvs);
   const interactive = { ...plan.settings, interactiveSudo: true };
-  // Through sudo: the password goes first on stdin.
+  // Through a sudo that asks: the password goes first on stdin, to `sudo -S`.
   await queryProfile({ ...plan, settings: interactive }, ctx);
   // The profile's user is the ssh user: no sudo, so no password.
   await queryProfile({ ...plan, settings: { ...interactive, user: "deploy" } }, ctx);
-  assert.deepEqual(stdin, ["hunter2\n", undefined]);
+  // A sudo that does not ask (HelperHost then gives no password): `sudo -n`, nothing on stdin.
+  await queryProfile({ ...plan, settings: interactive }, { ...ctx, password: undefined });
+  assert.deepEqual(stdin, ["hunter2\n", undefined, undefined]);
+  assert.deepEqual(argvs[0].slice(0, 7), ["sudo", "-k", "-S", "-p", "", "-u", "alice"]);
+  assert.deepEqual(argvs[2].slice(0, 4), ["sudo", "-n", "-u", "alice"]);
+});
+
+Deno.test("health checks: on stdin in the request line, never on argv (activate and check-health)", async () => {
+  const secret = ["curl", "-H", "Authorization: Bearer s3cret", "http://localhost/"];
+  const withChecks = {
+    ...plan,
+    settings: {
+      ...plan.settings,
+      interactiveSudo: true,
+      healthChecks: { api: { command: secret } },
+    },
+  };
+  const call = activateCommand(withChecks, { ...ctx, password: "hunter2" }, { goal: "switch" });
+  assert.ok(!call.argv.some((w) => w.includes("s3cret")), call.argv.join(" "));
+  assert.ok(call.argv.includes("--health-timeout"));
+  // The password line for sudo, then the helper's own line, which decodes to the checks.
+  const [password, line, rest] = call.input!.split("\n");
+  assert.equal(password, "hunter2");
+  assert.equal(rest, "");
+  assert.ok(line.startsWith(REQUEST_LINE_TAG));
+  const helperArgv = call.argv.slice(call.argv.indexOf("/h/bin/deploy") + 1);
+  const decoded = decodeRequest(helperArgv, line);
+  assert.equal(decoded.command, "activate");
+  assert.deepEqual(
+    JSON.parse((decoded.request as { healthChecks: string }).healthChecks),
+    { api: secret },
+  );
+
+  const stdin: (string | undefined)[] = [];
+  const argvs: (readonly string[])[] = [];
+  const transport = recordingTransport(stdin, argvs, '[{"name":"api","ok":true,"output":""}]\n');
+  await checkHealthOnHost(
+    plan,
+    { ...ctx, transport, onLog: () => {}, onPhase: () => {} },
+    { api: secret },
+  );
+  assert.ok(!argvs[0].some((w) => w.includes("s3cret")), argvs[0].join(" "));
+  assert.match(stdin[0]!, /s3cret/);
 });

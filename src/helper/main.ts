@@ -2,19 +2,21 @@
  * The on-host helper: what each command does once requests.ts has decoded
  * its argv (the one option table per command, shared with the deployer).
  * Values arrive as argv (the deployer quotes them once for the SSH user's
- * shell); nothing here parses shell.
+ * shell), and those others must not see as one request line on stdin
+ * (request_line.ts); nothing here parses shell.
  *
  *   deploy activate CLOSURE (--profile-path P | --profile-user U --profile-name N)
  *          [--temp-path DIR] [--confirm-timeout S] [--activation-timeout S]
  *          [--magic-rollback] [--auto-rollback] [--dry-activate | --boot]
- *          [--generation G] [--deployer WHO]
+ *          [--generation G] [--deployer WHO] [--health-timeout S --health-interval S]
+ *          (stdin: the request line, with the host's health checks)
  *   deploy wait RUN_DIR [--activation-timeout S]
  *   deploy confirm RUN_DIR            (the token on stdin)
  *   deploy revoke (--profile-path P | --profile-user U --profile-name N)
  *          --to-generation G|none [--expect-generation G|none] [--remove-generation G|none]
  *          [--boot] [--temp-path DIR] [--deployer WHO] [--activation-timeout S]
  *   deploy query (--profile-path P | --profile-user U --profile-name N)
- *   deploy check-health --health-checks JSON [--health-timeout S]
+ *   deploy check-health [--health-timeout S]   (stdin: the request line, with the checks)
  *   deploy run-job RUN_DIR            (internal: the detached worker, started by start.ts)
  *
  * Every command first rolls back a run of the profile whose worker died
@@ -34,6 +36,7 @@ import {
   decodeRequest,
   type ProfileRef,
   type QueryRequest,
+  readsRequestLine,
   type RevokeRequest,
   type WaitRequest,
 } from "./requests.ts";
@@ -43,10 +46,13 @@ import { workerMain } from "./worker.ts";
 import { describeProfile } from "./query.ts";
 import { recoverIfDead } from "./recover.ts";
 import { parseHostChecks, runCommandCheck } from "./health.ts";
+import { readRequestLine } from "./request_line.ts";
 
 /** Run one helper command (argv from the subcommand on); resolves to the exit code. */
 export async function helperMain(argv: readonly string[]): Promise<number> {
-  const { command, request } = decodeRequest(argv);
+  // What others must not read (health checks) comes on stdin, not argv.
+  const line = readsRequestLine(argv[0]) ? readRequestLine() : undefined;
+  const { command, request } = decodeRequest(argv, line);
   switch (command) {
     case "activate":
       return await activate(request);

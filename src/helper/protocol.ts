@@ -53,23 +53,41 @@ export const OFFERED_TOKEN_FILE = "offered-token";
 
 /**
  * Offered instead of the bare token when the deployer's own health checks
- * failed: `decline TOKEN`, then the reason on the next line. The worker then
- * rolls back at once instead of waiting for its window to close. Only the
- * token's holder can decline, and declining can only roll back.
+ * failed: `decline TOKEN REASON`, on one line. The worker then rolls back at
+ * once instead of waiting for its window to close. Only the token's holder
+ * can decline, and declining can only roll back.
  */
 export const DECLINE_PREFIX = "decline ";
 
 /**
+ * Starts the offer's line on stdin; the offering shell writes only that
+ * line (without the tag) and drops any other, such as a sudo password line
+ * that no sudo took, so no such line ever reaches the run directory.
+ */
+export const OFFER_LINE_TAG = "deploy-ts-offer ";
+
+/** The stdin of offerTokenArgv: the token, or `decline TOKEN REASON`, as one tagged line. */
+export function offerLine(offer: string): string {
+  return `${OFFER_LINE_TAG}${offer.replace(/[\r\n]+/g, " ")}\n`;
+}
+
+/**
  * The command a fresh connection runs, as the profile's user, to offer the
  * token (read from stdin) to the worker: a shell, not a second start of the
- * helper. Written under another name and renamed, so the worker never reads
- * half a token.
+ * helper. It reads line by line (the shell's `read` takes one byte at a time
+ * from a pipe, so it takes nothing meant for another reader) and writes the
+ * tagged line alone, under another name and then renamed, so the worker
+ * never reads half a token. `printf` is the shell's own: the token is on no
+ * command line.
  */
 export function offerTokenArgv(runDir: string): string[] {
+  const file = `"$1/${OFFERED_TOKEN_FILE}`;
   return [
     "sh",
     "-c",
-    `umask 077 && cat > "$1/${OFFERED_TOKEN_FILE}.new" && mv -f "$1/${OFFERED_TOKEN_FILE}.new" "$1/${OFFERED_TOKEN_FILE}"`,
+    `umask 077 && while IFS= read -r line; do case "$line" in "${OFFER_LINE_TAG}"*) ` +
+    `printf '%s\\n' "\${line#${OFFER_LINE_TAG}}" > ${file}.new" && exec mv -f ${file}.new" ${file}"; esac; done; ` +
+    `echo "deploy-ts: no offer on stdin" >&2; exit 2`,
     "deploy-ts-confirm",
     runDir,
   ];

@@ -8,6 +8,11 @@
  * Values are separate argv words (the deployer quotes them once for the SSH
  * user's shell), so an option that takes a value always takes the next word,
  * even one starting with "-".
+ *
+ * Values other local users must not read (health-check commands, which may
+ * hold credentials) never ride on argv, which `ps` shows to everyone on both
+ * sides: they travel as one request line on stdin (`private` rows, see
+ * REQUEST_LINE_TAG), which the helper reads itself, one byte at a time.
  */
 import { UsageError } from "../errors.ts";
 import { type ActivationGoal, MAX_TIMEOUT_SECONDS } from "../vocabulary.ts";
@@ -31,6 +36,8 @@ interface KindValues {
   goal: ActivationGoal;
   /** `--profile-path P`, or `--profile-user U --profile-name N`. */
   profile: ProfileRef;
+  /** A string carried in the request line on stdin, never on argv. */
+  private: string;
 }
 type Kind = keyof KindValues;
 
@@ -42,6 +49,7 @@ type OptionSpec =
   | { kind: "positional"; what: string }
   | { kind: "profile" | "goal" }
   | { kind: "flag"; flag: string }
+  | { kind: "private"; required?: true }
   | { kind: ValueKind; flag: string; required?: true; default?: string | number | null };
 
 type OptionTable = Record<string, OptionSpec>;
@@ -83,6 +91,7 @@ const PROFILE_FLAGS = ["profile-path", "profile-user", "profile-name"] as const;
 function flagsOf(spec: OptionSpec): [string, { value: boolean }][] {
   switch (spec.kind) {
     case "positional":
+    case "private":
       return [];
     case "profile":
       return PROFILE_FLAGS.map((f) => [f, { value: true }]);
@@ -122,7 +131,10 @@ function decodeValue(kind: ValueKind, flag: string, text: string): string | numb
   return n;
 }
 
-function encodeField(spec: OptionSpec, value: unknown): string[] {
+function encodeField(
+  spec: Exclude<OptionSpec, { kind: "private" }>,
+  value: unknown,
+): string[] {
   switch (spec.kind) {
     case "positional":
       return [value as string];
@@ -188,7 +200,7 @@ function parseWords(
 
 function decodeField(
   command: string,
-  spec: Exclude<OptionSpec, { kind: "positional" }>,
+  spec: Exclude<OptionSpec, { kind: "positional" | "private" }>,
   options: Map<string, string | true>,
 ): unknown {
   switch (spec.kind) {
@@ -227,31 +239,72 @@ function decodeField(
   }
 }
 
+/**
+ * Starts the request line on stdin. A reader skips lines without it: with
+ * interactive sudo, a password line that no sudo took (a rule that needs no
+ * password after all) is dropped there, never kept or written anywhere.
+ */
+export const REQUEST_LINE_TAG = "deploy-ts-request ";
+
 /** Encode and decode one subcommand's request from its option table. */
 export interface RequestCodec<T extends OptionTable> {
   readonly command: string;
   readonly table: T;
-  /** The argv after the subcommand, in table order. */
+  /** Whether the request has a line on stdin (a table with private rows). */
+  readonly hasLine: boolean;
+  /** The argv after the subcommand, in table order (private rows are not on it). */
   encode(request: Encodable<T>): string[];
-  /** The request from the argv after the subcommand; a UsageError naming the option when wrong. */
-  decode(args: readonly string[]): Decoded<T>;
+  /** The stdin line of the private rows (tag, JSON, newline); undefined for a table without any. */
+  encodeLine(request: Encodable<T>): string | undefined;
+  /**
+   * The request from the argv after the subcommand and the request line
+   * (undefined: none came, as when stdin is empty); a UsageError naming the
+   * option when wrong.
+   */
+  decode(args: readonly string[], line?: string): Decoded<T>;
 }
 
 function codec<const T extends OptionTable>(command: string, table: T): RequestCodec<T> {
   const fields = Object.entries(table);
+  const onArgv = fields.filter(([, s]) => s.kind !== "private") as [
+    string,
+    Exclude<OptionSpec, { kind: "private" }>,
+  ][];
+  const onLine = fields.filter(([, s]) => s.kind === "private");
   const positionals = fields.filter(([, s]) => s.kind === "positional");
   const flags = new Map(fields.flatMap(([, s]) => flagsOf(s)));
   const takes = positionals.length === 0
     ? "no positional arguments"
     : `${positionals.map(([, s]) => `one ${(s as { what: string }).what}`).join(" and ")}`;
+  const decodeLine = (line: string | undefined): Record<string, unknown> => {
+    if (line === undefined) return {};
+    let v: unknown;
+    try {
+      v = line.startsWith(REQUEST_LINE_TAG)
+        ? JSON.parse(line.slice(REQUEST_LINE_TAG.length))
+        : undefined;
+    } catch {
+      v = undefined;
+    }
+    if (v === null || typeof v !== "object" || Array.isArray(v)) {
+      throw new UsageError(`${command}: the request line on stdin is not what deploy-ts sends`);
+    }
+    for (const [key, value] of Object.entries(v)) {
+      if (!onLine.some(([k]) => k === key) || typeof value !== "string") {
+        throw new UsageError(`${command}: unknown or wrong field '${key}' in the request line`);
+      }
+    }
+    return v as Record<string, unknown>;
+  };
   return {
     command,
     table,
+    hasLine: onLine.length > 0,
     encode(request) {
       const values = request as Record<string, unknown>;
       const words: string[] = [];
       const rest: string[] = [];
-      for (const [key, spec] of fields) {
+      for (const [key, spec] of onArgv) {
         if (values[key] === undefined) continue;
         // A positional word that looks like an option goes after `--`.
         const target = spec.kind === "positional" && String(values[key]).startsWith("-")
@@ -261,7 +314,16 @@ function codec<const T extends OptionTable>(command: string, table: T): RequestC
       }
       return rest.length ? [...words, "--", ...rest] : words;
     },
-    decode(args) {
+    encodeLine(request) {
+      if (onLine.length === 0) return undefined;
+      const values = request as Record<string, unknown>;
+      const line = Object.fromEntries(
+        onLine.filter(([key]) => values[key] !== undefined).map(([key]) => [key, values[key]]),
+      );
+      // JSON has no raw newline: the line stays one line whatever the values hold.
+      return `${REQUEST_LINE_TAG}${JSON.stringify(line)}\n`;
+    },
+    decode(args, line) {
       const parsed = parseWords(command, args, flags);
       if (parsed.positionals.length !== positionals.length) {
         throw new UsageError(
@@ -270,12 +332,18 @@ function codec<const T extends OptionTable>(command: string, table: T): RequestC
           }`,
         );
       }
+      const fromLine = decodeLine(line);
       const request: Record<string, unknown> = {};
       let next = 0;
       for (const [key, spec] of fields) {
-        const value = spec.kind === "positional"
-          ? parsed.positionals[next++]
-          : decodeField(command, spec, parsed.options);
+        let value: unknown;
+        if (spec.kind === "positional") value = parsed.positionals[next++];
+        else if (spec.kind === "private") {
+          value = fromLine[key];
+          if (value === undefined && spec.required) {
+            throw new UsageError(`${command} needs ${key} in the request line on stdin`);
+          }
+        } else value = decodeField(command, spec, parsed.options);
         if (value !== undefined) request[key] = value;
       }
       return request as Decoded<T>;
@@ -299,8 +367,11 @@ export const REQUESTS = {
     generation: { kind: "generation", flag: "generation" },
     /** Who deploys, for the host's record; the SSH user and address when not given. */
     deployer: { kind: "string", flag: "deployer" },
-    /** Host-side health checks, JSON name → argv, that must pass before a confirmation counts. */
-    healthChecks: { kind: "string", flag: "health-checks" },
+    /**
+     * Host-side health checks, JSON name → argv, that must pass before a
+     * confirmation counts; on stdin, as they may hold credentials.
+     */
+    healthChecks: { kind: "private" },
     /** Given when the profile has health checks (either side): extends the confirmation window. */
     healthTimeout: { kind: "seconds", flag: "health-timeout" },
     healthInterval: { kind: "seconds", flag: "health-interval" },
@@ -336,7 +407,7 @@ export const REQUESTS = {
   }),
   /** Run host-side health checks once, as the profile's user; results as JSON. */
   "check-health": codec("check-health", {
-    healthChecks: { kind: "string", flag: "health-checks", required: true },
+    healthChecks: { kind: "private", required: true },
     healthTimeout: { kind: "seconds", flag: "health-timeout", default: 60 },
   }),
   /** Internal: the detached worker that carries out the job in a run directory (start.ts). */
@@ -368,21 +439,49 @@ export type HelperRequest = { [C in HelperCommand]: { command: C; request: Reque
   HelperCommand
 ];
 
-/** `COMMAND ARGS…` for the helper: the only way argv for it is built. */
+/** A helper call: `COMMAND ARGS…`, and the request line for its stdin when the command has one. */
+export interface HelperCall<C extends HelperCommand = HelperCommand> {
+  argv: [C, ...string[]];
+  stdin?: string;
+}
+
+/** The helper call for a request: the only way argv (and stdin) for the helper is built. */
+export function encodeCall<C extends HelperCommand>(
+  command: C,
+  input: RequestInput<C>,
+): HelperCall<C> {
+  const codec = REQUESTS[command] as unknown as RequestCodec<TableOf<C>>;
+  const stdin = codec.encodeLine(input);
+  return { argv: [command, ...codec.encode(input)], ...(stdin === undefined ? {} : { stdin }) };
+}
+
+/**
+ * `COMMAND ARGS…` alone, for a call with nothing private in it; a request
+ * that has a private value must go through encodeCall, so none is lost.
+ */
 export function encodeRequest<C extends HelperCommand>(
   command: C,
   input: RequestInput<C>,
 ): [C, ...string[]] {
-  const codec = REQUESTS[command] as unknown as RequestCodec<TableOf<C>>;
-  return [command, ...codec.encode(input)];
+  const { argv, stdin } = encodeCall(command, input);
+  if (stdin !== undefined && stdin !== `${REQUEST_LINE_TAG}{}\n`) {
+    throw new Error(`deploy ${command}: a private value needs encodeCall (stdin)`);
+  }
+  return argv;
 }
 
-/** The helper's argv (subcommand first) as a typed request. */
-export function decodeRequest(argv: readonly string[]): HelperRequest {
+/** Whether a command reads its request line from stdin. */
+export function readsRequestLine(command: string): boolean {
+  return (HELPER_COMMANDS as readonly string[]).includes(command) &&
+    REQUESTS[command as HelperCommand].hasLine;
+}
+
+/** The helper's argv (subcommand first), with its stdin request line, as a typed request. */
+export function decodeRequest(argv: readonly string[], line?: string): HelperRequest {
   const [command, ...args] = argv;
   if (!(HELPER_COMMANDS as readonly string[]).includes(command)) {
     throw new UsageError(`unknown helper command '${command}'`);
   }
   const c = command as HelperCommand;
-  return { command: c, request: REQUESTS[c].decode(args) } as HelperRequest;
+  return { command: c, request: REQUESTS[c].decode(args, line) } as HelperRequest;
 }

@@ -3,6 +3,7 @@ import { UsageError } from "../errors.ts";
 import { MAX_TIMEOUT_SECONDS } from "../vocabulary.ts";
 import {
   decodeRequest,
+  encodeCall,
   encodeRequest,
   type HelperCommand,
   type HelperRequest,
@@ -109,27 +110,81 @@ function samples(): HelperRequest[] {
       { command: "query", request: { profile: { path: text } } },
       { command: "run-job", request: { runDir: text } },
       { command: "check-health", request: { healthChecks: text, healthTimeout: 7 } },
+      {
+        command: "activate",
+        request: {
+          closure: "/nix/store/x",
+          profile: { path: "/p" },
+          tempPath: "/tmp",
+          confirmTimeout: 30,
+          magicRollback: true,
+          autoRollback: true,
+          goal: "switch",
+          healthChecks: text,
+          healthTimeout: 60,
+          healthInterval: 2,
+        },
+      },
     );
   }
   return out;
 }
 
 /** encode for a union member: the command decides the request's type. */
-function encode(r: HelperRequest): string[] {
-  return encodeRequest(r.command, r.request as RequestOf<typeof r.command>);
+function encode(r: HelperRequest): { argv: string[]; stdin?: string } {
+  return encodeCall(r.command, r.request as RequestOf<typeof r.command>);
 }
 
 Deno.test("requests: decode(encode(r)) is r for every subcommand, whatever the names hold", () => {
   const seen = new Set<HelperCommand>();
   for (const r of samples()) {
-    const argv = encode(r);
+    const { argv, stdin } = encode(r);
     assert.equal(argv[0], r.command);
-    assert.deepEqual(decodeRequest(argv), r, JSON.stringify(argv));
+    // The request line is one line, whatever the values hold.
+    const line = stdin?.slice(0, -1);
+    if (stdin !== undefined) assert.equal(stdin.indexOf("\n"), stdin.length - 1);
+    assert.deepEqual(decodeRequest(argv, line), r, JSON.stringify(argv));
     // The same after the trip through the SSH user's shell.
-    assert.deepEqual(decodeRequest(shellSplit(shellQuoteArgv(argv))), r);
+    assert.deepEqual(decodeRequest(shellSplit(shellQuoteArgv(argv)), line), r);
     seen.add(r.command);
   }
   assert.deepEqual([...seen].sort(), Object.keys(REQUESTS).sort());
+});
+
+Deno.test("requests: health checks travel in the request line on stdin, never on argv", () => {
+  const checks = JSON.stringify({ api: ["curl", "-H", "Authorization: Bearer s3cret"] });
+  for (
+    const { argv, stdin } of [
+      encodeCall("check-health", { healthChecks: checks }),
+      encodeCall("activate", {
+        closure: "/nix/store/x",
+        profile: { path: "/p" },
+        healthChecks: checks,
+        healthTimeout: 60,
+      }),
+    ]
+  ) {
+    assert.ok(!argv.join(" ").includes("s3cret"), argv.join(" "));
+    assert.ok(!argv.includes("--health-checks"));
+    assert.match(stdin!, /^deploy-ts-request \{.*s3cret.*\}\n$/);
+  }
+  // encodeRequest (argv alone) refuses to drop a private value.
+  assert.throws(() => encodeRequest("check-health", { healthChecks: checks }), /encodeCall/);
+  // The helper refuses what the deployer never sends.
+  assert.throws(() => decodeRequest(["check-health"]), /needs healthChecks in the request line/);
+  assert.throws(
+    () => decodeRequest(["check-health"], 'deploy-ts-request {"other":"x"}'),
+    /unknown or wrong field 'other'/,
+  );
+  assert.throws(
+    () => decodeRequest(["check-health"], "deploy-ts-request [1]"),
+    /not what deploy-ts sends/,
+  );
+  // An older spelling on argv is refused, not read.
+  assert.throws(
+    () => decodeRequest(["check-health", "--health-checks", checks]),
+    /unknown option '--health-checks'/,
+  );
 });
 
 Deno.test("requests: values the host defaults may be left out, and decode fills them in", () => {

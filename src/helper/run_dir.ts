@@ -166,12 +166,13 @@ export class RunDir {
       return { offer: "none" };
     }
     rmSync(this.offeredTokenPath, { force: true });
-    // `decline TOKEN` then a reason: the deployer's own health checks failed.
-    const [first, ...rest] = text.split("\n");
+    // One line (offerLine): the token, or `decline TOKEN REASON` when the
+    // deployer's own health checks failed.
+    const first = text.split("\n")[0];
     const declined = first.startsWith(DECLINE_PREFIX);
-    const token = declined ? first.slice(DECLINE_PREFIX.length) : text;
+    const [token, ...reason] = declined ? first.slice(DECLINE_PREFIX.length).split(" ") : [first];
     if (!token.trim() || !this.tokenMatches(token)) return { offer: "refused" };
-    if (declined) return { offer: "declined", reason: rest.join(" ").trim().slice(0, 1000) };
+    if (declined) return { offer: "declined", reason: reason.join(" ").trim().slice(0, 1000) };
     return { offer: this.takeCanary() ? "accepted" : "refused" };
   }
 
