@@ -13,6 +13,58 @@ import {
   untilHealthy,
 } from "../health_checks.ts";
 
+/**
+ * How much of a response body is read: enough for the tail a report shows,
+ * never the whole of a streaming or huge endpoint (which would fill the
+ * deployer's memory); the rest is cancelled unread.
+ */
+export const BODY_LIMIT_BYTES = 16 * 1024;
+
+/**
+ * Up to `limit` bytes of a body, then the body cancelled (the connection is
+ * closed, the server stops sending). A body still arriving when `signal`
+ * fires ends the read with what came so far: the verdict is the status's.
+ */
+async function readCapped(
+  body: ReadableStream<Uint8Array> | null,
+  limit: number,
+  signal: AbortSignal,
+): Promise<{ text: string; cut: boolean }> {
+  if (!body) return { text: "", cut: false };
+  const reader = body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  let cut = false;
+  const aborted = new Promise<"aborted">((r) => {
+    if (signal.aborted) r("aborted");
+    signal.addEventListener("abort", () => r("aborted"), { once: true });
+  });
+  try {
+    while (size < limit) {
+      const next = await Promise.race([reader.read(), aborted]);
+      if (next === "aborted") {
+        cut = true;
+        break;
+      }
+      if (next.done) break;
+      chunks.push(next.value.subarray(0, limit - size));
+      size += next.value.length;
+      if (size >= limit) cut = true;
+    }
+  } catch {
+    cut = true; // the connection broke, or the timeout aborted the read
+  } finally {
+    reader.cancel().catch(() => {});
+  }
+  const bytes = new Uint8Array(Math.min(size, limit));
+  let off = 0;
+  for (const c of chunks) {
+    bytes.set(c, off);
+    off += c.length;
+  }
+  return { text: new TextDecoder().decode(bytes), cut };
+}
+
 /** One attempt of one deployer-side check, given up after `timeoutMs`. */
 export async function runDeployerCheck(
   name: string,
@@ -21,18 +73,18 @@ export async function runDeployerCheck(
 ): Promise<CheckResult> {
   if ("http" in check) {
     const expect = check.expectStatus ?? 200;
+    // One deadline for the headers and the body alike.
+    const signal = AbortSignal.timeout(timeoutMs);
     try {
-      const r = await fetch(check.http, {
-        redirect: "manual",
-        signal: AbortSignal.timeout(timeoutMs),
-      });
-      const body = tailOf(await r.text(), 200);
+      const r = await fetch(check.http, { redirect: "manual", signal });
+      const read = await readCapped(r.body, BODY_LIMIT_BYTES, signal);
+      const body = tailOf(read.text, 200);
       return {
         name,
         kind: "http",
         ok: r.status === expect,
         output: `HTTP ${r.status}${r.status === expect ? "" : ` (expected ${expect})`}${
-          body ? `: ${body}` : ""
+          body ? `: ${body}${read.cut ? " (body not read to its end)" : ""}` : ""
         }`,
       };
     } catch (e) {

@@ -29,12 +29,39 @@ export function stateDir(profilePath: string): string {
   return join(dirname(profilePath), ".deploy-ts");
 }
 
-/** Create the state directory 0700, or make an existing one (of an older deploy-ts) private. */
+/** Create the state directory 0700, or check an existing one and make it private. */
 export function ensureStateDir(profilePath: string): string {
   const dir = stateDir(profilePath);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
-  makePrivate(dir, 0o700);
+  checkStateDir(dir);
   return dir;
+}
+
+/**
+ * Refuse a state directory someone else could have written into (its lock,
+ * pending mark and records decide rollbacks, as root): a symbolic link, one
+ * owned by another user than the helper's, or one writable by group or
+ * others. An older deploy-ts's 0755 directory of ours is made 0700.
+ */
+export function checkStateDir(dir: string): void {
+  const st = lstatSync(dir);
+  const uid = process.getuid?.();
+  const refuse = (why: string) => {
+    throw new DeployError(
+      `the state directory ${dir} ${why}; refusing to use it (it holds the profile's lock and ` +
+        `records: check who made it, then remove it or make it a directory of uid ${uid} with ` +
+        `mode 0700)`,
+    );
+  };
+  if (st.isSymbolicLink()) refuse("is a symbolic link");
+  if (!st.isDirectory()) refuse("is not a directory");
+  if (uid !== undefined && st.uid !== uid) {
+    refuse(`is owned by uid ${st.uid}, not by uid ${uid} that the helper runs as`);
+  }
+  if (st.mode & 0o022) {
+    refuse(`is writable by its group or others (mode 0${(st.mode & 0o777).toString(8)})`);
+  }
+  if ((st.mode & 0o777) !== 0o700) chmodSync(dir, 0o700);
 }
 
 function makePrivate(path: string, mode: number): void {

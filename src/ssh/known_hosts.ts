@@ -5,7 +5,7 @@
  * accepted silently: an unknown or changed key fails the node, naming the
  * host and the key's fingerprint.
  */
-import { createHash, createHmac } from "node:crypto";
+import { createHash, createHmac, randomBytes } from "node:crypto";
 import { Buffer } from "node:buffer";
 import { appendFileSync, existsSync, readFileSync } from "node:fs";
 import { patternListMatches, wildcardMatches } from "./host_patterns.ts";
@@ -24,6 +24,16 @@ export interface KnownKey {
 export function knownHostsName(host: { hostname: string; port: number; hostKeyAlias?: string }) {
   if (host.hostKeyAlias !== undefined) return host.hostKeyAlias;
   return host.port === 22 ? host.hostname : `[${host.hostname}]:${host.port}`;
+}
+
+/**
+ * The name as a hashed entry writes it, as OpenSSH's HashKnownHosts does:
+ * `|1|` base64(salt) `|` base64(HMAC-SHA1 keyed by the salt, of the name),
+ * with a fresh random 20-byte salt (SHA-1's block of output, as ssh uses).
+ */
+export function hashedName(name: string, salt: Buffer = randomBytes(20)): string {
+  const hash = createHmac("sha1", salt).update(name).digest("base64");
+  return `|1|${salt.toString("base64")}|${hash}`;
 }
 
 /** Whether one host pattern (no negation) matches: OpenSSH's wildcards, or a hashed entry. */
@@ -104,6 +114,8 @@ export function checkHostKey(
     userKnownHostsFiles: string[];
     globalKnownHostsFiles: string[];
     strictHostKeyChecking: "yes" | "ask" | "accept-new" | "no";
+    /** HashKnownHosts: a recorded key names its host only as a hash. */
+    hashKnownHosts?: boolean;
   },
   known: readonly KnownKey[],
   destination: string,
@@ -143,7 +155,10 @@ export function checkHostKey(
       // A last line without its newline would swallow the entry.
       const text = existsSync(file) ? readFileSync(file, "utf8") : "";
       const lead = text === "" || text.endsWith("\n") ? "" : "\n";
-      appendFileSync(file, `${lead}${name} ${type} ${b64}\n`, { mode: 0o600 });
+      // Under HashKnownHosts the file must not list the hosts it knows (a
+      // stolen known_hosts is a map of where else its user logs in).
+      const entry = host.hashKnownHosts ? hashedName(name) : name;
+      appendFileSync(file, `${lead}${entry} ${type} ${b64}\n`, { mode: 0o600 });
       return { ok: true, added: `${name} (${type} ${fp}) added to ${file}` };
     }
   }

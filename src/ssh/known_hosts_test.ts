@@ -7,6 +7,7 @@ import { run } from "../process/run.ts";
 import {
   checkHostKey,
   fingerprint,
+  hashedName,
   hostListMatches,
   knownHostsName,
   knownKeys,
@@ -131,4 +132,39 @@ Deno.test("known_hosts: an entry recorded after a last line without newline star
   assert.ok(checkHostKey(Buffer.from(key, "base64"), h, [], "root@web").ok);
   assert.deepEqual(knownKeys([file], "web.example.com").map((k) => k.key), [key]);
   assert.deepEqual(knownKeys([file], "other.example.com").map((k) => k.key), [other]);
+});
+
+Deno.test("known_hosts: under HashKnownHosts a recorded key names its host only as a hash ssh-keygen -F finds", async () => {
+  const [, key] = await newKey("ed25519");
+  const [, key2] = await newKey("ed25519");
+  const file = join(dir, "hash-known-hosts");
+  writeFileSync(file, "");
+  for (
+    const [over, blob] of [[{}, key], [{ hostname: "db.example.com", port: 2222 }, key2]] as const
+  ) {
+    const h = host({
+      ...over,
+      userKnownHostsFiles: [file],
+      strictHostKeyChecking: "accept-new",
+      hashKnownHosts: true,
+    });
+    assert.ok(checkHostKey(Buffer.from(blob, "base64"), h, [], "root@web").ok);
+  }
+  const text = readFileSync(file, "utf8");
+  assert.ok(!text.includes("example.com"), text);
+  const lines = text.trim().split("\n");
+  assert.equal(lines.length, 2);
+  for (const line of lines) {
+    assert.match(line, /^\|1\|[A-Za-z0-9+/]{27}=\|[A-Za-z0-9+/]{27}= ssh-ed25519 /);
+  }
+  // OpenSSH's own lookup finds each entry under its name (and only there).
+  for (const [name, blob] of [["web.example.com", key], ["[db.example.com]:2222", key2]]) {
+    const r = await run(["ssh-keygen", "-F", name, "-f", file]);
+    assert.equal(r.code, 0, `${name}: ${r.stderr}`);
+    assert.ok(r.stdout.includes(blob), r.stdout);
+    assert.deepEqual(knownKeys([file], name).map((k) => k.key), [blob]);
+  }
+  assert.notEqual((await run(["ssh-keygen", "-F", "db.example.com", "-f", file])).code, 0);
+  // A fresh salt each time: the same name never hashes alike twice.
+  assert.notEqual(hashedName("web.example.com"), hashedName("web.example.com"));
 });

@@ -38,6 +38,8 @@ export interface ResolvedHost {
   globalKnownHostsFiles: string[];
   hostKeyAlias?: string;
   strictHostKeyChecking: StrictHostKeyChecking;
+  /** Whether a key recorded in known_hosts is written under a hashed name (`|1|salt|hash`). */
+  hashKnownHosts: boolean;
   /** Seconds; undefined for the system's TCP timeout. */
   connectTimeout?: number;
   serverAliveInterval: number;
@@ -67,7 +69,7 @@ export interface ConfigSource {
 
 /**
  * Options honoured (beside the ones ResolvedHost holds), or that change
- * nothing deploy-ts does: logging, how known_hosts would be written,
+ * nothing deploy-ts does: logging, known_hosts updates it never makes,
  * connection sharing (the built-in transport shares one connection anyway),
  * forwarding of agents and X11 (never requested), environment sent
  * (SendEnv: only what the server accepts, and deploy-ts relies on none),
@@ -78,7 +80,6 @@ const HARMLESS = new Set([
   "match",
   "loglevel",
   "visualhostkey",
-  "hashknownhosts",
   "updatehostkeys",
   "controlmaster",
   "controlpath",
@@ -148,6 +149,7 @@ const HONOURED = new Set([
   "globalknownhostsfile",
   "hostkeyalias",
   "stricthostkeychecking",
+  "hashknownhosts",
   "connecttimeout",
   "serveraliveinterval",
   "serveralivecountmax",
@@ -440,6 +442,7 @@ function resolve(
     ]),
     hostKeyAlias: get("hostkeyalias"),
     strictHostKeyChecking,
+    hashKnownHosts: yesNo("HashKnownHosts", get("hashknownhosts"), false),
     connectTimeout: count("ConnectTimeout", get("connecttimeout"), undefined),
     // As OpenSSH: BatchMode notices a dead server within minutes by default.
     serverAliveInterval: count(

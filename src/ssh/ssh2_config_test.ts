@@ -188,6 +188,23 @@ Host d?
     destination: "root@db1",
   },
   {
+    // Issue 18 (6): a key the built-in transport records is hashed as ssh's would be.
+    name: "HashKnownHosts yes of a Match user block, first value wins",
+    config: `Match user deploy
+  HashKnownHosts yes
+Host *
+  HashKnownHosts no
+  StrictHostKeyChecking accept-new
+`,
+    destination: "deploy@h1",
+  },
+  {
+    name: "HashKnownHosts from -o beats the config's",
+    config: "Host *\n  HashKnownHosts no\n",
+    sshOpts: ["-o", "HashKnownHosts=yes"],
+    destination: "root@h1",
+  },
+  {
     name: "no config at all: the defaults",
     config: "",
     destination: "root@plain.example",
@@ -231,6 +248,7 @@ async function openssh(c: Case, config: string): Promise<Partial<ResolvedHost>> 
       (one("globalknownhostsfile") ?? "").split(" ").filter((x) => x !== ""),
     ).map(tilde),
     hostKeyAlias: one("hostkeyalias"),
+    hashKnownHosts: one("hashknownhosts") === "yes",
     strictHostKeyChecking: strict === "true"
       ? "yes"
       : strict === "false"
