@@ -25,6 +25,7 @@ import {
   statusOf,
 } from "../vocabulary.ts";
 import { type Host, watchOf } from "./host.ts";
+import { KeyedQueue } from "./keyed_queue.ts";
 import { mapLimit } from "./limit.ts";
 import { deployerName, type HelperOutcome } from "./remote_helper.ts";
 import { helperHosts, type HostFactory, HostSessions } from "./sessions.ts";
@@ -108,6 +109,8 @@ class Deployment {
   readonly #results = new Map<string, ProfileResult>();
   /** How each activation ended on its host: a revoke needs its generations. */
   readonly #activated = new Map<string, HelperOutcome>();
+  /** One copy at a time into each host's store (see keyed_queue.ts). */
+  readonly #copies = new KeyedQueue();
   #stopped = false;
   readonly #local: LocalStore;
   /** The plan in waves, first wave first; each profile carries its wave's number. */
@@ -304,15 +307,16 @@ class Deployment {
     const node = mine[0].node;
     const onLine = (line: string) => this.#emit({ type: "log", node, source: "nix", line });
     try {
-      await host.copy(
-        [helper, ...mine.filter((p) => !p.settings.remoteBuild).map((p) => p.path)],
-        {
-          substitute: !mine.every((p) => p.settings.fastConnection),
-          checkSigs: this.o.checkSigs,
-          node,
-          onLine,
-        },
-      );
+      await this.#copies.run(mine[0].hostname, () =>
+        host.copy(
+          [helper, ...mine.filter((p) => !p.settings.remoteBuild).map((p) => p.path)],
+          {
+            substitute: !mine.every((p) => p.settings.fastConnection),
+            checkSigs: this.o.checkSigs,
+            node,
+            onLine,
+          },
+        ));
       for (const p of mine.filter((p) => p.settings.remoteBuild)) {
         await this.#buildOnHost(host, p, onLine);
       }
@@ -329,13 +333,14 @@ class Deployment {
         profile: p.profile,
       });
     }
-    await host.copy([p.drvPath], {
-      substitute: !p.settings.fastConnection,
-      checkSigs: this.o.checkSigs,
-      derivation: true,
-      node: p.node,
-      onLine,
-    });
+    await this.#copies.run(p.hostname, () =>
+      host.copy([p.drvPath!], {
+        substitute: !p.settings.fastConnection,
+        checkSigs: this.o.checkSigs,
+        derivation: true,
+        node: p.node,
+        onLine,
+      }));
     await host.realise(p, onLine);
   }
 

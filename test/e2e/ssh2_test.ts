@@ -235,3 +235,18 @@ Deno.test("ssh2: a host key refused under `Match user` of the login user, or of 
     assert.equal(await profileTarget(tb, h, ROOT_PROFILE("system")), "", `${h}: no profile`);
   }
 });
+
+Deno.test("ssh2: three nodes on one host copy one after another into its store, all confirmed (NixOS/nix#6253 otherwise)", async () => {
+  await using tb = await Testbed.up(1);
+  for (const round of [1, 2]) {
+    const dir = fleetFlake(tb, {
+      a: { hostname: "h1", profiles: { one: { message: `a-${round}` } } },
+      b: { hostname: "h1", profiles: { two: { message: `b-${round}` } } },
+      c: { hostname: "h1", profiles: { three: { message: `c-${round}` } } },
+    }, { transport: "ssh2" });
+    const r = await deployFleet(dir, []);
+    assert.equal(r.code, 0, r.stderr);
+    assert.doesNotMatch(r.stderr, /nix-archive-1/);
+    assert.match(r.stderr, /3 profiles deployed/);
+  }
+});
