@@ -28,6 +28,7 @@ import {
   hostSideChecks,
 } from "../health_checks.ts";
 import { deployerChecksHealthy } from "./health_probe.ts";
+import { followLimitMs } from "./follow_deadline.ts";
 
 export interface HelperContext {
   transport: Transport;
@@ -174,6 +175,9 @@ class RunFollower {
   confirmation?: Promise<void>;
   confirmError?: string;
   failedCheck?: CheckResult;
+  /** Aborts the SSH sessions once the host's outcome is overdue (see follow_deadline.ts). */
+  readonly giveUp = new AbortController();
+  #overdue?: ReturnType<typeof setTimeout>;
 
   constructor(
     readonly plan: ProfilePlan,
@@ -204,14 +208,35 @@ class RunFollower {
         break;
       case "phase":
         if (e.phase === "awaiting-confirmation" && !this.confirmation) {
+          this.#armWindow();
           this.confirmation = this.confirm();
         }
         break;
       case "outcome":
         this.outcome = e;
+        this.stop();
         break;
     }
   };
+
+  /** From the window's opening the host decides alone: follow it for a bounded time only. */
+  #armWindow(): void {
+    if (this.#overdue) return;
+    this.#overdue = setTimeout(() => {
+      this.ctx.onLog(
+        `no outcome from the host within ${
+          Math.round(followLimitMs(this.plan.settings) / 1000)
+        }s of its window opening; giving up (the host decides by itself)`,
+        "ssh",
+      );
+      this.giveUp.abort();
+    }, followLimitMs(this.plan.settings));
+  }
+
+  /** Done following: no timer keeps the deployer alive. */
+  stop(): void {
+    if (this.#overdue) clearTimeout(this.#overdue);
+  }
 
   /** Prove that a new login works: confirm over a connection that bypasses the master. */
   async confirm(): Promise<void> {
@@ -280,9 +305,14 @@ export async function activateProfile(
     input: helperStdin(plan, ctx),
     onStdoutLine: follower.onLine,
     onStderrLine: (l) => l.trim() && ctx.onLog(l, "ssh"),
+    signal: follower.giveUp.signal,
   });
   // A dropped connection does not stop the run on the host: reattach and follow it.
-  for (let attempt = 1; !follower.outcome && follower.runDir && attempt <= 5; attempt++) {
+  for (
+    let attempt = 1;
+    !follower.outcome && follower.runDir && !follower.giveUp.signal.aborted && attempt <= 5;
+    attempt++
+  ) {
     ctx.onLog(
       `the SSH session ended (${session.code}); reattaching to ${follower.runDir} (attempt ${attempt})`,
       "ssh",
@@ -290,13 +320,22 @@ export async function activateProfile(
     await new Promise((r) => setTimeout(r, 1000 * attempt));
     session = await ctx.transport.runFresh(
       helperArgv(plan, ctx.helper, ...encodeRequest("wait", { runDir: follower.runDir })),
-      { input: helperStdin(plan, ctx), onStdoutLine: follower.onLine },
+      {
+        input: helperStdin(plan, ctx),
+        onStdoutLine: follower.onLine,
+        signal: follower.giveUp.signal,
+      },
     );
   }
   await follower.confirmation;
+  follower.stop();
   const o = follower.outcome;
   if (!o) {
-    const why = lastLines(session.stderr, 5) || `ssh exited with code ${session.code}`;
+    const why = follower.giveUp.signal.aborted
+      ? `no outcome within ${
+        Math.round(followLimitMs(plan.settings) / 1000)
+      }s of the window opening (confirmTimeout ${plan.settings.confirmTimeout}s, healthTimeout ${plan.settings.healthTimeout}s)`
+      : lastLines(session.stderr, 5) || `ssh exited with code ${session.code}`;
     return {
       outcome: "lost",
       ok: false,
