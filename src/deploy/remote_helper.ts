@@ -233,6 +233,30 @@ class RunFollower {
     }, followLimitMs(this.plan.settings));
   }
 
+  /**
+   * A session, ended when the follower gives up even if its ssh lingers: a
+   * multiplexed ssh hands its pipes to the master, so killing the client
+   * does not close them, and waiting for them would wait for the host.
+   */
+  bounded(session: Promise<RunResult>): Promise<RunResult> {
+    const signal = this.giveUp.signal;
+    const gaveUp = (): RunResult => ({
+      argv: [],
+      code: null,
+      signal: "SIGTERM",
+      stdout: "",
+      stderr: "",
+      timedOut: true,
+    });
+    if (signal.aborted) return Promise.resolve(gaveUp());
+    return Promise.race([
+      session,
+      new Promise<RunResult>((resolve) =>
+        signal.addEventListener("abort", () => resolve(gaveUp()), { once: true })
+      ),
+    ]);
+  }
+
   /** Done following: no timer keeps the deployer alive. */
   stop(): void {
     if (this.#overdue) clearTimeout(this.#overdue);
@@ -301,12 +325,12 @@ export async function activateProfile(
   const checks = activationChecks(plan, mode);
   const follower = new RunFollower(plan, ctx, checks);
   ctx.onPhase("activating");
-  let session: RunResult = await ctx.transport.run(activateArgv(plan, ctx, mode), {
+  let session: RunResult = await follower.bounded(ctx.transport.run(activateArgv(plan, ctx, mode), {
     input: helperStdin(plan, ctx),
     onStdoutLine: follower.onLine,
     onStderrLine: (l) => l.trim() && ctx.onLog(l, "ssh"),
     signal: follower.giveUp.signal,
-  });
+  }));
   // A dropped connection does not stop the run on the host: reattach and follow it.
   for (
     let attempt = 1;
@@ -318,14 +342,14 @@ export async function activateProfile(
       "ssh",
     );
     await new Promise((r) => setTimeout(r, 1000 * attempt));
-    session = await ctx.transport.runFresh(
+    session = await follower.bounded(ctx.transport.runFresh(
       helperArgv(plan, ctx.helper, ...encodeRequest("wait", { runDir: follower.runDir })),
       {
         input: helperStdin(plan, ctx),
         onStdoutLine: follower.onLine,
         signal: follower.giveUp.signal,
       },
-    );
+    ));
   }
   await follower.confirmation;
   follower.stop();

@@ -75,3 +75,64 @@ Deno.test("deadline: a host check whose grandchild holds the pipe rolls back wit
   assert.match(check.stdout + check.stderr, /hang/);
   assert.equal(await sleepsOn(tb, "h1"), "", "a process of the check outlived deploy check");
 });
+
+/** Pids of the host's helper workers (`run-job`), with their state letter (T: stopped). */
+async function workersOn(tb: Testbed, host: string): Promise<{ pid: number; state: string }[]> {
+  const r = await tb.exec(host, [
+    "sh",
+    "-c",
+    `me=$(readlink /proc/self/ns/mnt)
+     for p in /proc/[0-9]*; do
+       [ "$(readlink "$p/ns/mnt" 2>/dev/null)" = "$me" ] || continue
+       tr '\\0' ' ' <"$p/cmdline" 2>/dev/null | grep -q ' run-[j]ob ' || continue
+       echo "\${p#/proc/} $(sed 's/.*) //' "$p/stat" | cut -d' ' -f1)"
+     done; true`,
+  ]);
+  assert.equal(r.code, 0, r.stderr);
+  return r.stdout.trim().split("\n").filter(Boolean).map((l) => {
+    const [pid, state] = l.split(" ");
+    return { pid: Number(pid), state };
+  });
+}
+
+Deno.test("deadline: a host that never reports an outcome is given up a bounded time after the window; the profile is reported lost", async () => {
+  await using tb = await Testbed.up(1);
+  // The check stops the worker itself, in the window: the host then reports nothing.
+  const STOP = { stop: { command: ["/bin/sh", "-c", "kill -STOP $PPID"] } };
+  // Follow limit: confirmTimeout + healthTimeout + activationTimeout + 30 s = 44 s.
+  const settings = { confirmTimeout: 8, healthTimeout: 1, healthInterval: 1, activationTimeout: 5 };
+  const fleet = (message: string, checks?: Record<string, unknown>) =>
+    fleetFlake(tb, {
+      web: {
+        hostname: "h1",
+        settings: { ...settings, ...(checks ? { healthChecks: checks } : {}) },
+        profiles: { system: { message } },
+      },
+    });
+  assert.equal((await deployFleet(fleet("good"), [])).code, 0);
+
+  const [r, seconds] = await timed(() => deployFleet(fleet("stopped", STOP), []));
+  console.log(
+    `deploy with the worker stopped in its window: ${seconds.toFixed(1)}s, exit ${r.code}`,
+  );
+  assert.notEqual(r.code, 0, r.stderr);
+  assert.ok(seconds < 44 + 60, `the deployer took ${seconds}s`);
+  assert.match(r.stderr, /no outcome within 44s of the window opening/);
+  assert.match(r.stderr, /the host decides by itself/);
+
+  // Let the host decide: the worker goes on and finishes, freeing the lock.
+  const stopped = (await workersOn(tb, "h1")).filter((w) => w.state === "T");
+  assert.equal(stopped.length, 1, JSON.stringify(await workersOn(tb, "h1")));
+  await tb.exec("h1", ["kill", "-CONT", String(stopped[0].pid)]);
+  for (let i = 0; i < 120 && (await workersOn(tb, "h1")).length > 0; i++) {
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  const logs = await tb.exec("h1", [
+    "sh",
+    "-c",
+    "tail -n 30 /tmp/deploy-ts-*/log /tmp/deploy-ts-*/status.json 2>/dev/null; true",
+  ]);
+  assert.deepEqual(await workersOn(tb, "h1"), [], logs.stdout);
+  const next = await deployFleet(fleet("next"), []);
+  assert.equal(next.code, 0, next.stderr);
+});
