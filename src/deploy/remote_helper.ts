@@ -516,10 +516,20 @@ export async function revokeProfile(
 }
 
 /** `deploy check-health` on the host: each host-side check once, as the profile's user. */
+/**
+ * How long `deploy check` waits for the host's answer: each check is bounded
+ * by healthTimeout there, so a host (or a session) that says nothing past
+ * that, with a margin for the login, is given up on.
+ */
+export function checkHealthLimitMs(plan: ProfilePlan, checks: Record<string, string[]>): number {
+  return (plan.settings.healthTimeout * Math.max(1, Object.keys(checks).length) + 15) * 1000;
+}
+
 export async function checkHealthOnHost(
   plan: ProfilePlan,
   ctx: HelperContext,
   checks: Record<string, string[]>,
+  limitMs = checkHealthLimitMs(plan, checks),
 ): Promise<CheckResult[]> {
   // The checks go in the request line on stdin, never on argv.
   const check = helperCommand(
@@ -530,8 +540,15 @@ export async function checkHealthOnHost(
       healthTimeout: plan.settings.healthTimeout,
     }),
   );
-  const r = await ctx.transport.run(check.argv, { input: check.input });
+  const limit = AbortSignal.timeout(limitMs);
+  const r = await ctx.transport.run(check.argv, { input: check.input, signal: limit });
   const where = { node: plan.node, profile: plan.profile };
+  if (limit.aborted) {
+    throw new DeployError(
+      `the host gave no answer to its health checks within ${Math.round(limitMs / 1000)}s`,
+      where,
+    );
+  }
   if (r.code !== 0) {
     throw new DeployError(
       `running the health checks on the host failed: ${lastLines(r.stderr, 5) || `exit ${r.code}`}`,
