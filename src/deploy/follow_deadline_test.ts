@@ -1,0 +1,17 @@
+import assert from "node:assert/strict";
+import { FOLLOW_MARGIN_SECONDS, followLimitMs } from "./follow_deadline.ts";
+
+Deno.test("followLimitMs: the window, the rollback's limit and a margin", () => {
+  assert.equal(
+    followLimitMs({ confirmTimeout: 8, healthTimeout: 3 }),
+    (11 + FOLLOW_MARGIN_SECONDS) * 1000,
+  );
+  assert.equal(
+    followLimitMs({ confirmTimeout: 8, healthTimeout: 3, activationTimeout: 60 }),
+    (71 + FOLLOW_MARGIN_SECONDS) * 1000,
+  );
+});
+
+Deno.test("followLimitMs: never beyond what a timer holds", () => {
+  assert.equal(followLimitMs({ confirmTimeout: 2 ** 40, healthTimeout: 0 }), 2 ** 31 - 1);
+});
