@@ -29,6 +29,7 @@ import {
   hostSideChecks,
 } from "../health_checks.ts";
 import { deployerChecksHealthy } from "./health_probe.ts";
+import { followLimitMs } from "./follow_deadline.ts";
 
 export interface HelperContext {
   transport: Transport;
@@ -199,6 +200,9 @@ class RunFollower {
   confirmation?: Promise<void>;
   confirmError?: string;
   failedCheck?: CheckResult;
+  /** Aborts the SSH sessions once the host's outcome is overdue (see follow_deadline.ts). */
+  readonly giveUp = new AbortController();
+  #overdue?: ReturnType<typeof setTimeout>;
 
   constructor(
     readonly plan: ProfilePlan,
@@ -229,14 +233,59 @@ class RunFollower {
         break;
       case "phase":
         if (e.phase === "awaiting-confirmation" && !this.confirmation) {
+          this.#armWindow();
           this.confirmation = this.confirm();
         }
         break;
       case "outcome":
         this.outcome = e;
+        this.stop();
         break;
     }
   };
+
+  /** From the window's opening the host decides alone: follow it for a bounded time only. */
+  #armWindow(): void {
+    if (this.#overdue) return;
+    this.#overdue = setTimeout(() => {
+      this.ctx.onLog(
+        `no outcome from the host within ${
+          Math.round(followLimitMs(this.plan.settings) / 1000)
+        }s of its window opening; giving up (the host decides by itself)`,
+        "ssh",
+      );
+      this.giveUp.abort();
+    }, followLimitMs(this.plan.settings));
+  }
+
+  /**
+   * A session, ended when the follower gives up even if its ssh lingers: a
+   * multiplexed ssh hands its pipes to the master, so killing the client
+   * does not close them, and waiting for them would wait for the host.
+   */
+  bounded(session: Promise<RunResult>): Promise<RunResult> {
+    const signal = this.giveUp.signal;
+    const gaveUp = (): RunResult => ({
+      argv: [],
+      code: null,
+      signal: "SIGTERM",
+      stdout: "",
+      stderr: "",
+      timedOut: true,
+    });
+    if (signal.aborted) return Promise.resolve(gaveUp());
+    return Promise.race([
+      session,
+      new Promise<RunResult>((resolve) =>
+        signal.addEventListener("abort", () => resolve(gaveUp()), { once: true })
+      ),
+    ]);
+  }
+
+  /** Done following: no timer keeps the deployer alive. */
+  stop(): void {
+    if (this.#overdue) clearTimeout(this.#overdue);
+  }
 
   /** Prove that a new login works: confirm over a connection that bypasses the master. */
   async confirm(): Promise<void> {
@@ -308,28 +357,38 @@ export async function activateProfile(
   const follower = new RunFollower(plan, ctx, checks);
   ctx.onPhase("activating");
   const activate = activateCommand(plan, ctx, mode);
-  let session: RunResult = await ctx.transport.run(activate.argv, {
+  let session: RunResult = await follower.bounded(ctx.transport.run(activate.argv, {
     input: activate.input,
     onStdoutLine: follower.onLine,
     onStderrLine: (l) => l.trim() && ctx.onLog(l, "ssh"),
-  });
+    signal: follower.giveUp.signal,
+  }));
   // A dropped connection does not stop the run on the host: reattach and follow it.
-  for (let attempt = 1; !follower.outcome && follower.runDir && attempt <= 5; attempt++) {
+  for (
+    let attempt = 1;
+    !follower.outcome && follower.runDir && !follower.giveUp.signal.aborted && attempt <= 5;
+    attempt++
+  ) {
     ctx.onLog(
       `the SSH session ended (${session.code}); reattaching to ${follower.runDir} (attempt ${attempt})`,
       "ssh",
     );
     await new Promise((r) => setTimeout(r, 1000 * attempt));
     const wait = helperCommand(plan, ctx, encodeCall("wait", { runDir: follower.runDir }));
-    session = await ctx.transport.runFresh(
+    session = await follower.bounded(ctx.transport.runFresh(
       wait.argv,
-      { input: wait.input, onStdoutLine: follower.onLine },
-    );
+      { input: wait.input, onStdoutLine: follower.onLine, signal: follower.giveUp.signal },
+    ));
   }
   await follower.confirmation;
+  follower.stop();
   const o = follower.outcome;
   if (!o) {
-    const why = lastLines(session.stderr, 5) || `ssh exited with code ${session.code}`;
+    const why = follower.giveUp.signal.aborted
+      ? `no outcome within ${
+        Math.round(followLimitMs(plan.settings) / 1000)
+      }s of the window opening (confirmTimeout ${plan.settings.confirmTimeout}s, healthTimeout ${plan.settings.healthTimeout}s)`
+      : lastLines(session.stderr, 5) || `ssh exited with code ${session.code}`;
     return {
       outcome: "lost",
       ok: false,
@@ -457,10 +516,20 @@ export async function revokeProfile(
 }
 
 /** `deploy check-health` on the host: each host-side check once, as the profile's user. */
+/**
+ * How long `deploy check` waits for the host's answer: each check is bounded
+ * by healthTimeout there, so a host (or a session) that says nothing past
+ * that, with a margin for the login, is given up on.
+ */
+export function checkHealthLimitMs(plan: ProfilePlan, checks: Record<string, string[]>): number {
+  return (plan.settings.healthTimeout * Math.max(1, Object.keys(checks).length) + 15) * 1000;
+}
+
 export async function checkHealthOnHost(
   plan: ProfilePlan,
   ctx: HelperContext,
   checks: Record<string, string[]>,
+  limitMs = checkHealthLimitMs(plan, checks),
 ): Promise<CheckResult[]> {
   // The checks go in the request line on stdin, never on argv.
   const check = helperCommand(
@@ -471,8 +540,15 @@ export async function checkHealthOnHost(
       healthTimeout: plan.settings.healthTimeout,
     }),
   );
-  const r = await ctx.transport.run(check.argv, { input: check.input });
+  const limit = AbortSignal.timeout(limitMs);
+  const r = await ctx.transport.run(check.argv, { input: check.input, signal: limit });
   const where = { node: plan.node, profile: plan.profile };
+  if (limit.aborted) {
+    throw new DeployError(
+      `the host gave no answer to its health checks within ${Math.round(limitMs / 1000)}s`,
+      where,
+    );
+  }
   if (r.code !== 0) {
     throw new DeployError(
       `running the health checks on the host failed: ${lastLines(r.stderr, 5) || `exit ${r.code}`}`,

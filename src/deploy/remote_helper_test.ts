@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import {
   activateCommand,
+  checkHealthLimitMs,
   checkHealthOnHost,
   type HelperContext,
   queryProfile,
@@ -175,4 +176,30 @@ Deno.test("health checks: on stdin in the request line, never on argv (activate 
   );
   assert.ok(!argvs[0].some((w) => w.includes("s3cret")), argvs[0].join(" "));
   assert.match(stdin[0]!, /s3cret/);
+});
+
+Deno.test("deploy check gives up on a host that never answers, at its limit, naming the profile", async () => {
+  const hanging: Transport = {
+    ...recordingTransport([]),
+    run: (argv, o: RunOptions = {}) =>
+      new Promise((resolve) =>
+        o.signal?.addEventListener(
+          "abort",
+          () => resolve({ argv, code: 255, signal: null, stdout: "", stderr: "", timedOut: false }),
+        )
+      ),
+  };
+  await assert.rejects(
+    checkHealthOnHost(
+      plan,
+      { ...ctx, transport: hanging, onLog: () => {}, onPhase: () => {} },
+      { api: ["true"] },
+      50,
+    ),
+    (e: Error & { context?: { node?: string } }) =>
+      /no answer to its health checks within 0s/.test(e.message) && e.context?.node === plan.node,
+  );
+  // The default limit: healthTimeout per check, and a margin for the login.
+  const two = { a: ["true"], b: ["true"] };
+  assert.equal(checkHealthLimitMs(plan, two), (plan.settings.healthTimeout * 2 + 15) * 1000);
 });

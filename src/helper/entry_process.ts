@@ -4,7 +4,7 @@
  * (TERM, then KILL): a hung activation must not keep running, nor keep the
  * profile's lock, nor leave its children behind.
  */
-import { spawn } from "node:child_process";
+import { runInGroup } from "../process/group.ts";
 import process from "node:process";
 import type { ActivationCommand } from "./activation_entry.ts";
 
@@ -17,46 +17,17 @@ export interface EntryRun {
 /** How long the group gets between TERM and KILL. */
 const KILL_GRACE_MS = 5000;
 
-export function runEntry(command: ActivationCommand, timeoutSeconds?: number): Promise<EntryRun> {
-  return new Promise((resolve) => {
-    const child = spawn(command.argv[0], command.argv.slice(1), {
-      cwd: command.cwd,
-      env: { ...process.env, ...command.env },
-      stdio: ["ignore", "inherit", "inherit"],
-      detached: true,
-    });
-    let timedOut = false;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    let grace: ReturnType<typeof setTimeout> | undefined;
-    const killGroup = (signal: NodeJS.Signals) => {
-      try {
-        if (child.pid !== undefined) process.kill(-child.pid, signal);
-      } catch {
-        // The group is already gone.
-      }
-    };
-    if (timeoutSeconds !== undefined) {
-      // Timers run on the monotonic clock: a clock step does not fire them early.
-      timer = setTimeout(() => {
-        timedOut = true;
-        killGroup("SIGTERM");
-        grace = setTimeout(() => killGroup("SIGKILL"), KILL_GRACE_MS);
-      }, timeoutSeconds * 1000);
-    }
-    let spawnError: Error | undefined;
-    child.on("error", (e) => (spawnError = e));
-    child.on("close", (code, signal) => {
-      if (timer) clearTimeout(timer);
-      // Children the entry left in its group go too once it timed out.
-      if (timedOut) {
-        killGroup("SIGKILL");
-        if (grace) clearTimeout(grace);
-      }
-      if (spawnError && code === null && signal === null) {
-        resolve({ code: 127, signal: null, timedOut });
-        return;
-      }
-      resolve({ code, signal, timedOut });
-    });
+export async function runEntry(
+  command: ActivationCommand,
+  timeoutSeconds?: number,
+): Promise<EntryRun> {
+  const r = await runInGroup(command.argv, {
+    cwd: command.cwd,
+    env: { ...process.env, ...command.env },
+    stdio: "inherit",
+    // Timers run on the monotonic clock: a clock step does not fire them early.
+    timeoutMs: timeoutSeconds === undefined ? undefined : timeoutSeconds * 1000,
+    graceMs: KILL_GRACE_MS,
   });
+  return { code: r.code, signal: r.signal, timedOut: r.timedOut };
 }

@@ -3,8 +3,8 @@
  * helper already runs as that user), passing when it exits 0. The deployer
  * sends them as JSON (`--health-checks`), name → argv.
  */
-import { spawn } from "node:child_process";
-import type { Buffer } from "node:buffer";
+import process from "node:process";
+import { runInGroup } from "../process/group.ts";
 import { UsageError } from "../errors.ts";
 import { type CheckResult, tailOf } from "../health_checks.ts";
 
@@ -24,39 +24,41 @@ export function parseHostChecks(text: string): Record<string, string[]> {
   return v as Record<string, string[]>;
 }
 
-/** Run one command check once, killing it after `timeoutMs`. */
-export function runCommandCheck(
+/**
+ * Run one command check once, in a process group of its own: at `timeoutMs`
+ * the whole group is killed, and whatever a check leaves behind goes when it
+ * exits, so neither a grandchild nor a pipe it holds outlives the check.
+ */
+export async function runCommandCheck(
   name: string,
   argv: readonly string[],
   timeoutMs: number,
 ): Promise<CheckResult> {
-  return new Promise((resolve) => {
-    let out = "";
-    const done = (ok: boolean, why: string) => {
-      clearTimeout(timer);
-      const output = tailOf(out);
-      resolve({
-        name,
-        kind: "command",
-        ok,
-        output: ok ? output : [why, output].filter(Boolean).join(": "),
-      });
-    };
-    const child = spawn(argv[0], argv.slice(1), {
-      stdio: ["ignore", "pipe", "pipe"],
-      cwd: "/",
-    });
-    const keep = (c: Buffer) => {
+  let out = "";
+  const r = await runInGroup(argv, {
+    stdio: "pipe",
+    cwd: "/",
+    env: process.env,
+    timeoutMs,
+    killLeftovers: true,
+    drainMs: 1000,
+    onOutput: (c) => {
       out = (out + c.toString("utf8")).slice(-4096);
-    };
-    child.stdout.on("data", keep);
-    child.stderr.on("data", keep);
-    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
-    child.on("error", (e) => done(false, `cannot run ${argv[0]}: ${e.message}`));
-    child.on("close", (code, signal) =>
-      done(
-        code === 0,
-        signal ? `killed after ${Math.round(timeoutMs / 1000)}s (${signal})` : `exit ${code}`,
-      ));
+    },
   });
+  const ok = !r.timedOut && r.code === 0;
+  const why = r.spawnError !== undefined
+    ? `cannot run ${argv[0]}: ${r.spawnError}`
+    : r.timedOut
+    ? `killed after ${Math.round(timeoutMs / 1000)}s (SIGKILL)`
+    : r.signal
+    ? `killed by ${r.signal}`
+    : `exit ${r.code}`;
+  const output = tailOf(out);
+  return {
+    name,
+    kind: "command",
+    ok,
+    output: ok ? output : [why, output].filter(Boolean).join(": "),
+  };
 }

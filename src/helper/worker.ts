@@ -282,7 +282,9 @@ class Worker {
     );
     // No canary until the host's own checks passed: nothing, not even the
     // deployer's token, can confirm a generation this host finds unhealthy.
-    const unhealthy = await this.hostChecks(job);
+    // The checks end with the window at the latest: they run in process
+    // groups that are killed at their limit, so none can hold the run past it.
+    const unhealthy = await this.hostChecks(job, started + windowSeconds * 1000);
     if (unhealthy) {
       const back = await this.rollBack();
       return this.finish("rolled-back", `${unhealthy}; ${back.message}`);
@@ -321,17 +323,27 @@ class Worker {
    * healthTimeout is over: undefined when healthy, else why not (and the
    * failing check goes into the status).
    */
-  async hostChecks(job: ActivationJob): Promise<string | undefined> {
+  async hostChecks(job: ActivationJob, windowEnd?: number): Promise<string | undefined> {
     const checks = job.healthChecks ?? {};
     const names = Object.keys(checks);
     if (names.length === 0 || job.healthTimeout === undefined) return undefined;
     const timeout = job.healthTimeout;
     this.say(`running health checks on the host: ${names.join(", ")} (up to ${timeout}s)`);
+    // `windowEnd` is on performance.now()'s clock: no check attempt outlasts the window.
+    const limitMs = Math.min(
+      timeout * 1000,
+      windowEnd === undefined ? Infinity : Math.max(0, windowEnd - performance.now()),
+    );
     const verdict = await untilHealthy(
       names,
-      (name, ms) => runCommandCheck(name, checks[name], ms),
+      (name, ms) =>
+        runCommandCheck(
+          name,
+          checks[name],
+          windowEnd === undefined ? ms : Math.min(ms, Math.max(0, windowEnd - performance.now())),
+        ),
       {
-        timeoutMs: timeout * 1000,
+        timeoutMs: limitMs,
         intervalMs: (job.healthInterval ?? 2) * 1000,
         onResult: (r) => this.say(describeResult(r)),
       },
