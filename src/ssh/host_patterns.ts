@@ -1,14 +1,22 @@
 /**
- * OpenSSH's host patterns (ssh_config `Host`, known_hosts host lists):
- * `*` is any run of characters, `?` exactly one, matched without regard to
- * case; in a list, a matching `!pattern` vetoes whatever else matched.
+ * OpenSSH's patterns (match.c): `*` is any run of characters, `?` exactly
+ * one; in a list, a matching `!pattern` vetoes whatever else matched.
+ * Case counts as it does there: ssh_config `Host` and `Match user` compare
+ * exactly; known_hosts entries and `Match host` lower-case the pattern only
+ * (`match_hostname`), so a pattern `WEB` names `web` but a name `WEB`
+ * matches no lower-case pattern.
  */
 
+export interface PatternCase {
+  /** Lower-case the pattern before matching (OpenSSH's `dolower`). */
+  lowerPattern?: boolean;
+}
+
 /** Whether one pattern (no negation) matches the whole name. */
-export function wildcardMatches(pattern: string, name: string): boolean {
-  const re = pattern.toLowerCase().replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*")
-    .replace(/\?/g, ".");
-  return new RegExp(`^${re}$`).test(name.toLowerCase());
+export function wildcardMatches(pattern: string, name: string, c: PatternCase = {}): boolean {
+  const p = c.lowerPattern ? pattern.toLowerCase() : pattern;
+  const re = p.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".");
+  return new RegExp(`^${re}$`, "s").test(name);
 }
 
 /**

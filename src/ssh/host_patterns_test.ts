@@ -1,13 +1,22 @@
 import assert from "node:assert/strict";
 import { patternListMatches, wildcardMatches } from "./host_patterns.ts";
 
-Deno.test("host patterns: `?` is exactly one character, `*` any run, case does not count", () => {
+Deno.test("host patterns: `?` is exactly one character, `*` any run", () => {
   assert.ok(wildcardMatches("db?", "db1"));
   assert.ok(!wildcardMatches("db?", "db"));
   assert.ok(!wildcardMatches("db?", "db12"));
-  assert.ok(wildcardMatches("*.example.com", "WEB.example.com"));
+  assert.ok(wildcardMatches("*.example.com", "web.example.com"));
   // A dot is a dot, not any character.
   assert.ok(!wildcardMatches("web.example.com", "webxexample.com"));
+});
+
+Deno.test("host patterns: case counts, unless the pattern is lower-cased as known_hosts does", () => {
+  // ssh_config's Host: `Host WEB` names no host `web` (ssh -G agrees).
+  assert.ok(!wildcardMatches("WEB", "web"));
+  assert.ok(!wildcardMatches("web", "WEB"));
+  // known_hosts and Match host: the pattern only is lower-cased.
+  assert.ok(wildcardMatches("WEB*", "web1", { lowerPattern: true }));
+  assert.ok(!wildcardMatches("web", "WEB", { lowerPattern: true }));
 });
 
 Deno.test("host patterns: a matching negation vetoes the list, alone it matches nothing", () => {

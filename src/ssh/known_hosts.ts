@@ -36,17 +36,24 @@ export function hashedName(name: string, salt: Buffer = randomBytes(20)): string
   return `|1|${salt.toString("base64")}|${hash}`;
 }
 
-/** Whether one host pattern (no negation) matches: OpenSSH's wildcards, or a hashed entry. */
-function patternMatches(pattern: string, name: string): boolean {
-  if (!pattern.startsWith("|1|")) return wildcardMatches(pattern, name);
-  const [, , salt, hash] = pattern.split("|");
-  if (!salt || !hash) return false;
-  return createHmac("sha1", Buffer.from(salt, "base64")).update(name).digest("base64") === hash;
-}
-
-/** Whether an entry's comma-separated host list names `name` (a negated match excludes). */
+/**
+ * Whether an entry's host field names `name`, as OpenSSH's
+ * match_maybe_hashed: a field that starts with `|` is one hashed name, the
+ * whole field (a hashed name in a comma list names nothing); any other is a
+ * comma-separated pattern list, patterns lower-cased, where a negated match
+ * excludes.
+ */
 export function hostListMatches(list: string, name: string): boolean {
-  return patternListMatches(list.split(","), name, patternMatches);
+  if (list.startsWith("|")) {
+    const [, kind, salt, hash, ...rest] = list.split("|");
+    if (kind !== "1" || !salt || !hash || rest.length) return false;
+    return createHmac("sha1", Buffer.from(salt, "base64")).update(name).digest("base64") === hash;
+  }
+  return patternListMatches(
+    list.split(","),
+    name,
+    (p, n) => wildcardMatches(p, n, { lowerPattern: true }),
+  );
 }
 
 /** The entries of some known_hosts files for one name (pure but for reading them). */
@@ -64,6 +71,9 @@ export function knownKeys(files: readonly string[], name: string): KnownKey[] {
       }
       const [hosts, type, key] = words;
       if (!hosts || !type || !key) return;
+      // ssh skips a line whose key is not of its stated type (sshkey_read):
+      // such a line vouches for no key.
+      if (blobType(Buffer.from(key, "base64")) !== type) return;
       if (hostListMatches(hosts, name)) found.push({ type, key, marker, file, line: i + 1 });
     });
   }

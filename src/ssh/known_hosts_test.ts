@@ -43,8 +43,31 @@ Deno.test("known_hosts: the entry name is HostKeyAlias, host, or [host]:port", (
 Deno.test("known_hosts: wildcards and negation", () => {
   assert.ok(hostListMatches("*.example.com,!db.example.com", "web.example.com"));
   assert.ok(!hostListMatches("*.example.com,!db.example.com", "db.example.com"));
-  assert.ok(hostListMatches("h?", "H1"));
+  // The pattern is lower-cased, the name (ssh lower-cases HostName) is not.
+  assert.ok(hostListMatches("H?", "h1"));
+  assert.ok(!hostListMatches("h?", "H1"));
   assert.ok(!hostListMatches("h?", "h12"));
+});
+
+Deno.test("known_hosts: a hashed name is the whole field, as ssh reads it", () => {
+  const hashed = hashedName("web");
+  assert.ok(hostListMatches(hashed, "web"));
+  // In a comma list, neither the hash nor the names beside it count (ssh: match_maybe_hashed).
+  assert.ok(!hostListMatches(`${hashed},db`, "db"));
+  assert.ok(!hostListMatches(`${hashed},db`, "web"));
+  assert.ok(!hostListMatches(`db,${hashed}`, "web"));
+});
+
+Deno.test("known_hosts: a line whose key is not of its stated type vouches for nothing", async () => {
+  const [type, key] = await newKey("ed25519");
+  const file = join(dir, "mislabelled");
+  writeFileSync(
+    file,
+    `web ssh-rsa ${key}
+web ${type} ${key}
+`,
+  );
+  assert.deepEqual(knownKeys([file], "web").map((k) => k.line), [2]);
 });
 
 Deno.test("known_hosts: hashed entries (ssh-keygen -H) are found; ok, unknown, changed, revoked", async () => {

@@ -16,8 +16,7 @@ function homedir(): string {
 }
 import { dirname, isAbsolute, join } from "node:path";
 import process from "node:process";
-import SSHConfig from "ssh-config";
-import { patternListMatches } from "./host_patterns.ts";
+import { type ConfigText, evaluateConfig } from "./ssh_config_eval.ts";
 import { DeployError, type ErrorContext } from "../errors.ts";
 
 export type StrictHostKeyChecking = "yes" | "ask" | "accept-new" | "no";
@@ -102,7 +101,6 @@ const HARMLESS = new Set([
   "hostbasedauthentication",
   "numberofpasswordprompts",
   "pubkeyauthentication",
-  "checkhostip",
   "requesttty",
   "permitlocalcommand",
   "exitonforwardfailure",
@@ -123,6 +121,9 @@ const HARMLESS = new Set([
 /** Harmless only with these values (lower-cased); any other value is refused. */
 const HARMLESS_VALUES: Record<string, string[]> = {
   proxycommand: ["none"],
+  // CheckHostIP yes makes ssh refuse a host whose address's recorded key
+  // differs; ignoring it would accept what ssh refuses.
+  checkhostip: ["no", "false"],
   canonicalizehostname: ["no", "false"],
   localcommand: ["none"],
   pubkeyauthentication: ["yes", "true", "unbound", "host-bound"],
@@ -217,20 +218,16 @@ export function parseSshOpts(sshOpts: readonly string[], context: ErrorContext):
   return source;
 }
 
-/** The text of a config file with its Include lines replaced by what they include. */
-export function readConfigText(file: string, userConfig: boolean, depth = 0): string {
-  if (depth > 16) throw new Error(`${file}: too many nested Include lines`);
-  if (!existsSync(file)) return "";
-  const text = readFileSync(file, "utf8");
-  return text.split("\n").map((line) => {
-    const m = /^\s*include\s*[=\s]\s*(.+)$/i.exec(line);
-    if (!m) return line;
-    const base = userConfig ? join(homedir(), ".ssh") : "/etc/ssh";
-    return splitValues(m[1]).flatMap((pattern) => {
-      const p = expandTilde(pattern);
-      return expandGlob(isAbsolute(p) ? p : join(base, p));
-    }).map((f) => readConfigText(f, userConfig, depth + 1)).join("\n");
-  }).join("\n");
+/** A config file's text ("" when it does not exist). */
+function configText(file: string, userConfig: boolean): ConfigText {
+  return { text: existsSync(file) ? readFileSync(file, "utf8") : "", userConfig };
+}
+
+/** The files one Include argument names: `~` expanded, relative to ~/.ssh or /etc/ssh, globbed. */
+function includedFiles(pattern: string, userConfig: boolean): ConfigText[] {
+  const p = expandTilde(pattern);
+  const base = userConfig ? join(homedir(), ".ssh") : "/etc/ssh";
+  return expandGlob(isAbsolute(p) ? p : join(base, p)).map((f) => configText(f, userConfig));
 }
 
 /** A glob of the last path component only (the common `config.d/*.conf`), sorted. */
@@ -252,8 +249,19 @@ function splitValues(value: string): string[] {
   return [...value.matchAll(/"([^"]*)"|(\S+)/g)].map((m) => m[1] ?? m[2]);
 }
 
+/** `~` and `~user` as OpenSSH's tilde_expand: homes from the password database. */
 function expandTilde(path: string): string {
-  return path === "~" ? homedir() : path.startsWith("~/") ? join(homedir(), path.slice(2)) : path;
+  const m = /^~([^/]*)(\/.*)?$/s.exec(path);
+  if (!m) return path;
+  const home = m[1] === "" ? homedir() : homeOf(m[1]);
+  return m[2] === undefined || m[2] === "/" ? home : join(home, m[2].slice(1));
+}
+
+function homeOf(user: string): string {
+  const entry = readFileSync("/etc/passwd", "utf8").split("\n").map((l) => l.split(":"))
+    .find((f) => f[0] === user);
+  if (!entry?.[5]) throw new Error(`~${user}: no such user in /etc/passwd`);
+  return entry[5];
 }
 
 /** ssh_config's `%` tokens (those deploy-ts can know; others are refused). */
@@ -357,26 +365,23 @@ function resolve(
   destinationUser: string | undefined,
 ): ResolvedHost {
   const files = source.configFile !== undefined
-    ? [readConfigText(expandTilde(source.configFile), true)]
+    ? [configText(expandTilde(source.configFile), true)]
     : [
-      readConfigText(join(homedir(), ".ssh", "config"), true),
-      readConfigText("/etc/ssh/ssh_config", false),
+      configText(join(homedir(), ".ssh", "config"), true),
+      configText("/etc/ssh/ssh_config", false),
     ];
-  // Command-line options first: the first value of an option wins.
-  const commandLine = source.directives.map(([k, v]) => `${k} ${v}`);
-  const text = [...commandLine, ...files].join("\n");
-  const config = SSHConfig.parse(text);
-  checkMatches(config);
-  settleHostWildcards(config, alias);
   // The login user as OpenSSH knows it while reading the files (-l, then
   // `-o User`, then user@host; otherwise the local user until a `User` line):
   // `Match user` is decided against it, not against whoever runs deploy-ts.
   const loginUser = source.user ?? directive(source, "user") ?? destinationUser;
-  const query = loginUser === undefined ? { Host: alias } : { Host: alias, User: loginUser };
-  const computed = config.compute(query, { ignoreCase: true, matchExec: false }) as Record<
-    string,
-    string | string[] | undefined
-  >;
+  const computed: Record<string, string | string[] | undefined> = evaluateConfig(files, {
+    originalHost: alias,
+    user: loginUser,
+    localUser: userInfo().username,
+    // Command-line options first: the first value of an option wins.
+    commandLine: source.directives,
+    include: includedFiles,
+  });
   for (const [key, value] of Object.entries(computed)) {
     if (HONOURED.has(key)) continue;
     const allowed = HARMLESS_VALUES[key];
@@ -391,7 +396,12 @@ function resolve(
   const hostnameRaw = get("hostname") ?? alias;
   const port = count("Port", source.port ?? get("port"), 22)!;
   const user = loginUser ?? get("user") ?? userInfo().username;
-  const hostname = expandTokens(hostnameRaw, { hostname: alias, alias, port, user }, "HostName");
+  // ssh expands only %h and %% in HostName, and lower-cases the result.
+  if (/%[^h%]/.test(hostnameRaw.replace(/%%/g, ""))) {
+    throw new Error(`HostName ${hostnameRaw}: only the tokens %h and %% are allowed in HostName`);
+  }
+  const hostname = hostnameRaw.replace(/%([h%])/g, (_, c: string) => c === "h" ? alias : "%")
+    .toLowerCase();
   const t = { hostname, alias, port, user };
   const files_ = (k: string, dflt: string[]) => {
     const list = asList(computed[k]);
@@ -460,46 +470,6 @@ function resolve(
 /** The first -o value of an option (case-insensitive name). */
 function directive(source: ConfigSource, name: string): string | undefined {
   return source.directives.find(([k]) => k.toLowerCase() === name)?.[1];
-}
-
-/** `Match` criteria the computation knows; `exec`, `canonical` … are refused. */
-function checkMatches(config: SSHConfig): void {
-  for (const line of config) {
-    if (!("criteria" in line)) continue;
-    for (const [key, value] of Object.entries(line.criteria)) {
-      // ssh-config reads `?` as "at most one character"; rather than match
-      // more than OpenSSH would, such a line is refused.
-      const values = Array.isArray(value) ? value.map(({ val }) => val) : [String(value)];
-      if (values.some((v) => v.includes("?"))) {
-        throw new Error(
-          `Match ${key} ${values.join(",")}: \`?\` in Match patterns is not supported by the ` +
-            `built-in SSH transport; use * or --transport openssh`,
-        );
-      }
-      if (!["host", "originalhost", "user", "localuser", "all"].includes(key.toLowerCase())) {
-        throw new Error(
-          `Match ${key} is not supported by the built-in SSH transport; use --transport openssh`,
-        );
-      }
-    }
-  }
-}
-
-/**
- * OpenSSH's `?` is exactly one character; ssh-config reads it as "at most
- * one" (`Host db?` would apply to `db`). A `Host` line depends on the alias
- * alone, so each line that has a `?` is decided here by OpenSSH's rule and
- * left to the library as a pattern that says the same (`*` or `!*`).
- */
-function settleHostWildcards(config: SSHConfig, alias: string): void {
-  for (const line of config) {
-    if (line.type !== SSHConfig.DIRECTIVE || !/^host$/i.test(line.param)) continue;
-    const patterns = Array.isArray(line.value)
-      ? line.value.map(({ val }) => val)
-      : String(line.value).split(/\s+/);
-    if (!patterns.some((p) => p.includes("?"))) continue;
-    line.value = patternListMatches(patterns, alias) ? "*" : "!*";
-  }
 }
 
 /** `[user@]host[:port]` of one ProxyJump hop. */
