@@ -11,6 +11,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { run } from "../../src/process/run.ts";
 import { Ssh2Transport } from "../../src/ssh/ssh2_transport.ts";
+import { hashedName } from "../../src/ssh/known_hosts.ts";
 import { Testbed } from "../support/testbed.ts";
 
 type Decision = "accept" | "record" | "refuse";
@@ -87,6 +88,16 @@ const ROWS: Row[] = [
     name: "recorded under the alias, looked up by address",
     knownHosts: (k) => `h1 ${k.host}\n`,
     alias: false,
+  },
+  {
+    // ssh reads a field that starts with `|` as one hashed name: the names beside it count for nothing.
+    name: "the host's key under a hashed name followed by the host's own",
+    knownHosts: (k, n) => `${hashedName("elsewhere")},${n} ${k.host}\n`,
+  },
+  {
+    // ssh skips a line whose key is not of its stated type.
+    name: "the host's key under another type's name",
+    knownHosts: (k, n) => `${n} ssh-rsa ${k.host.split(" ")[1]}\n`,
   },
   {
     name: "Match user deploy pins, logging in as deploy",
