@@ -92,6 +92,8 @@ export async function startAndFollow(
       updatedAt: Date.now(),
     });
   });
-  child.unref();
+  // Deno's child_process throws from unref() when the spawn failed; the
+  // error event above records why, and the run ends "failed" with it.
+  if (child.pid !== undefined) child.unref();
   return await followRun(runDir, writeEvent);
 }
