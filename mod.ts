@@ -11,11 +11,16 @@ import process from "node:process";
 import { main } from "./src/cli/main.ts";
 
 export { main } from "./src/cli/main.ts";
-export { VERSION } from "./src/version.ts";
-export { CommandError, ConfigError, DeployError, type ErrorContext } from "./src/errors.ts";
-export { shellQuote, shellQuoteArgv, shellSplit } from "./src/ssh/shell_quote.ts";
-export type { DeployEvent, ProfilePhase, ProfileResult, ProfileStatus } from "./src/ui/events.ts";
-export { DeployEventSchema, ProfileResultSchema } from "./src/ui/event_schema.ts";
+export { VERSION } from "./src/shared/version.ts";
+export { CommandError, ConfigError, DeployError, type ErrorContext } from "./src/shared/errors.ts";
+export { shellQuote, shellQuoteArgv, shellSplit } from "./src/shared/shell_quote.ts";
+export type {
+  DeployEvent,
+  ProfilePhase,
+  ProfileResult,
+  ProfileStatus,
+} from "./src/shared/events.ts";
+export { DeployEventSchema, ProfileResultSchema } from "./src/shared/event_schema.ts";
 export type { ProfilePlan } from "./src/config/plan.ts";
 export type { ProfileSettings } from "./src/config/settings.ts";
 export { DeploySchema, validateDeploy } from "./src/config/schema.ts";

@@ -21,7 +21,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { run, runChecked } from "../src/process/run.ts";
 import { nixStringLiteral } from "../src/nix/nix_string.ts";
-import { shellQuoteArgv } from "../src/ssh/shell_quote.ts";
+import { shellQuoteArgv } from "../src/shared/shell_quote.ts";
 
 const REPO = join(import.meta.dirname!, "..");
 const DENO = join(REPO, "node_modules", ".bin", "deno");

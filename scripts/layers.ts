@@ -16,8 +16,9 @@ export const LAYERS: string[][] = [
   ["process"],
   ["wire"],
   ["helper", "config"],
-  ["plan", "nix"],
+  ["nix"],
   ["ssh"],
+  ["plan"],
   ["host"],
   ["deploy"],
   ["ui"],
@@ -121,10 +122,14 @@ if (import.meta.main) {
   for (const file of sources(src)) {
     const lines = readFileSync(file, "utf8").split("\n").length - 1;
     if (lines > limit) {
-      console.error(`layers: ${relative(process.cwd(), file)} has ${lines} lines (at most ${limit})`);
+      console.error(
+        `layers: ${relative(process.cwd(), file)} has ${lines} lines (at most ${limit})`,
+      );
       long++;
     }
   }
   if (violations.length || long) process.exit(1);
-  console.log(`layers: ${graphOf(src).size} files, every import down the arrow, none over ${limit} lines`);
+  console.log(
+    `layers: ${graphOf(src).size} files, every import down the arrow, none over ${limit} lines`,
+  );
 }

@@ -1,20 +1,20 @@
 /** Runs a parsed deployer command: the steps a person would follow, in order. */
 import process from "node:process";
-import { CancelledError } from "../errors.ts";
+import { CancelledError } from "../shared/errors.ts";
 import { observeCommands } from "../process/run.ts";
-import { shellQuoteArgv } from "../ssh/shell_quote.ts";
-import { resolvePlan } from "../deploy/resolve_plan.ts";
-import { assignWaves } from "../deploy/waves.ts";
+import { shellQuoteArgv } from "../shared/shell_quote.ts";
+import { resolvePlan } from "../plan/resolve_plan.ts";
+import { assignWaves } from "../plan/waves.ts";
 import { type PipelineOptions, runPipeline } from "../deploy/pipeline.ts";
 import { rollbackProfiles } from "../deploy/rollback.ts";
 import { profileStatuses } from "../deploy/status.ts";
 import { formatStatus } from "../ui/status_format.ts";
 import { diffProfiles } from "../deploy/diff.ts";
 import { formatProfileDiff } from "../ui/diff_format.ts";
-import { needsPassword } from "../deploy/elevation.ts";
+import { needsPassword } from "../host/elevation.ts";
 import type { ProfilePlan } from "../config/plan.ts";
-import { DeployError } from "../errors.ts";
-import { emitter, fanOut, type Reporter } from "../ui/events.ts";
+import { DeployError } from "../shared/errors.ts";
+import { emitter, fanOut, type Reporter } from "../shared/events.ts";
 import { jsonReporter } from "../ui/json_reporter.ts";
 import { logDirReporter } from "../ui/log_dir.ts";
 import { plainReporter } from "../ui/plain_reporter.ts";
@@ -29,8 +29,9 @@ import {
   takePasswordsFromEnvironment,
 } from "../ui/password.ts";
 import type { ParsedCommand } from "./program.ts";
+import { setPassphrasePrompt } from "../ssh/ssh2/ssh2_auth.ts";
 import { checkProfiles, formatCheckReports } from "../deploy/health_report.ts";
-import { hostSideChecks } from "../health_checks.ts";
+import { hostSideChecks } from "../shared/health_checks.ts";
 
 /** The renderings of the event stream this run asked for. */
 export function reporterFor(flags: Pick<DeployFlags, "json" | "progress" | "logDir">): Reporter {
@@ -49,6 +50,7 @@ export function reporterFor(flags: Pick<DeployFlags, "json" | "progress" | "logD
 export async function runDeployCommand({ command, flags }: ParsedCommand): Promise<number> {
   // Before the first child process (evaluation runs Nix).
   takePasswordsFromEnvironment();
+  setPassphrasePrompt(askHidden);
   if (flags.debugLogs) {
     observeCommands((argv) => process.stderr.write(`[debug] + ${shellQuoteArgv(argv)}\n`));
   }

@@ -3,7 +3,7 @@
  * syntax as deploy-rs (reference §1.1), plus deploy-ts's own.
  */
 import type { SettingOverrides } from "../config/settings_table.ts";
-import type { WaveSpec } from "../deploy/waves.ts";
+import type { WaveSpec } from "../plan/waves.ts";
 
 /** Everything the deployer's commands take. */
 export interface DeployFlags {

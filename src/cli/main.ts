@@ -6,10 +6,10 @@
  */
 import { appendFileSync } from "node:fs";
 import process from "node:process";
-import { DeployError } from "../errors.ts";
+import { DeployError } from "../shared/errors.ts";
 import { showEscaped } from "../ui/host_text.ts";
 // Small (no zod, no commander): the subcommands that run on the target host.
-import { HELPER_COMMANDS } from "../helper/requests.ts";
+import { HELPER_COMMANDS } from "../wire/requests.ts";
 
 /**
  * Every start of the helper costs a host a Deno start: with

@@ -5,11 +5,11 @@
  * dispatches them first so the on-host path stays small.
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
-import { UsageError } from "../errors.ts";
-import { shellSplit } from "../ssh/shell_quote.ts";
-import { VERSION } from "../version.ts";
-import { parseWaveSpec, type WaveSpec } from "../deploy/waves.ts";
-import { MAX_TIMEOUT_SECONDS } from "../vocabulary.ts";
+import { UsageError } from "../shared/errors.ts";
+import { shellSplit } from "../shared/shell_quote.ts";
+import { VERSION } from "../shared/version.ts";
+import { parseWaveSpec, type WaveSpec } from "../plan/waves.ts";
+import { MAX_TIMEOUT_SECONDS } from "../shared/vocabulary.ts";
 import type { DeployFlags } from "./flags.ts";
 import {
   type FlagGroup,

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { parseDeployArgs } from "./program.ts";
-import { ConfigError } from "../errors.ts";
+import { ConfigError } from "../shared/errors.ts";
 
 function parse(...argv: string[]) {
   const out: string[] = [];

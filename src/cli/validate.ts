@@ -6,7 +6,7 @@
  */
 import { readFileSync } from "node:fs";
 import process from "node:process";
-import { ConfigError, UsageError } from "../errors.ts";
+import { ConfigError, UsageError } from "../shared/errors.ts";
 import { validateDeploy } from "../config/schema.ts";
 import { checkOrder } from "../config/plan.ts";
 

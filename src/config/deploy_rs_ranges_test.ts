@@ -6,7 +6,7 @@
  * per setting × edge value; `want` is a setting's final value or the error.
  */
 import assert from "node:assert/strict";
-import { DeployError } from "../errors.ts";
+import { DeployError } from "../shared/errors.ts";
 import { buildPlan } from "./plan.ts";
 import { validateDeploy } from "./schema.ts";
 import type { SettingOverrides } from "./settings_table.ts";

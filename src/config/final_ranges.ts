@@ -8,8 +8,8 @@
  * (deploy-rs's own "options-overriding" test flake sets confirmTimeout and
  * activationTimeout to 0 and overrides them on the command line).
  */
-import { ConfigError } from "../errors.ts";
-import { shellSplit } from "../ssh/shell_quote.ts";
+import { ConfigError } from "../shared/errors.ts";
+import { shellSplit } from "../shared/shell_quote.ts";
 import { DEFAULTS, type ProfileSettings, type SettingName } from "./settings_table.ts";
 
 /** Where a setting's final value came from, in words: "flag --ssh-user", "the node", … */

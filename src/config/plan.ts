@@ -3,7 +3,7 @@
  * resolved from targets, the validated `deploy` outputs and the command line.
  * Pure: evaluation happens before, hosts are contacted after.
  */
-import { ConfigError } from "../errors.ts";
+import { ConfigError } from "../shared/errors.ts";
 import type { DeployConfig } from "./schema.ts";
 import { mergeSettings, type ProfileSettings, type SettingOverrides } from "./settings.ts";
 import { closest } from "./suggest.ts";

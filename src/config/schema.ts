@@ -5,11 +5,11 @@
  * what was found.
  */
 import { z } from "zod";
-import { ConfigError, describeContext, type ErrorContext } from "../errors.ts";
+import { ConfigError, describeContext, type ErrorContext } from "../shared/errors.ts";
 import { closest } from "./suggest.ts";
-import { MAX_TIMEOUT_SECONDS } from "../vocabulary.ts";
-import { HEALTH_CHECK_KINDS, type HealthCheck } from "../health_checks.ts";
-import type { Same } from "../type_check.ts";
+import { MAX_TIMEOUT_SECONDS } from "../shared/vocabulary.ts";
+import { HEALTH_CHECK_KINDS, type HealthCheck } from "../shared/health_checks.ts";
+import type { Same } from "../shared/type_check.ts";
 import {
   type GenericSettings,
   SETTING_NAMES,

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describeValue, validateDeploy } from "./schema.ts";
-import { ConfigError } from "../errors.ts";
+import { ConfigError } from "../shared/errors.ts";
 
 const P = "/nix/store/00000000000000000000000000000000-profile";
 

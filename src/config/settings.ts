@@ -4,7 +4,7 @@
  * profile ++ node ++ deploy, then the command-line overrides on top. What
  * each setting is and how it merges is declared in settings_table.ts.
  */
-import { ConfigError } from "../errors.ts";
+import { ConfigError } from "../shared/errors.ts";
 import {
   DEFAULTS,
   type GenericSettings,

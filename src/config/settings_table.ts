@@ -8,7 +8,7 @@
  * (`deploy --help`), and zod is loaded only when a flake is validated.
  */
 
-import type { HealthChecks } from "../health_checks.ts";
+import type { HealthChecks } from "../shared/health_checks.ts";
 
 /** The kinds of value a setting can hold; each has one schema and one type. */
 export interface SettingKinds {

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { DEFAULTS, mergeSettings } from "./settings.ts";
 import type { GenericSettings } from "./schema.ts";
-import { ConfigError } from "../errors.ts";
+import { ConfigError } from "../shared/errors.ts";
 
 const where = { node: "web", profile: "system" };
 const merge = (

@@ -3,7 +3,7 @@
  * reference, optionally `#` and a fragment of at most two components, `node`
  * or `node.profile`, each a Nix identifier or a double-quoted string.
  */
-import { ConfigError } from "../errors.ts";
+import { ConfigError } from "../shared/errors.ts";
 
 /** One parsed target. No node means every node; no profile means every profile of the node. */
 export interface Target {

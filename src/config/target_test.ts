@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { formatTarget, parseFileTarget, parseFlakeTarget } from "./target.ts";
-import { ConfigError } from "../errors.ts";
+import { ConfigError } from "../shared/errors.ts";
 
 const REPO = "../deploy/examples/system";
 

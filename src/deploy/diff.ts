@@ -7,7 +7,31 @@ import type { ProfilePlan } from "../config/plan.ts";
 import { buildPaths } from "../nix/build.ts";
 import { closureSizes } from "../nix/closure.ts";
 import { onHosts, type OnHostsOptions } from "./on_hosts.ts";
-import type { ClosureDiff, Package, ProfileDiff } from "../ui/diff_format.ts";
+
+export interface Package {
+  name: string;
+  version: string;
+}
+
+/** How two closures differ, package by package. */
+export interface ClosureDiff {
+  added: Package[];
+  removed: Package[];
+  changed: { name: string; from: string; to: string }[];
+  /** Same name and version, different store path: rebuilt (a dependency or the build changed). */
+  rebuilt: Package[];
+  sizeBefore: number;
+  sizeAfter: number;
+}
+
+/** What `deploy diff` found for one profile (its `--json` shape, too). */
+export interface ProfileDiff {
+  node: string;
+  profile: string;
+  generation: number | null;
+  diff?: ClosureDiff;
+  error?: string;
+}
 
 /**
  * Name and version of a store path, split as Nix's `parseDrvName` does: the

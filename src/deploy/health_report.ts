@@ -9,8 +9,8 @@ import {
   deployerSideChecks,
   HEALTH_CHECK_KINDS,
   hostSideChecks,
-} from "../health_checks.ts";
-import { runDeployerCheck } from "./health_probe.ts";
+} from "../shared/health_checks.ts";
+import { runDeployerCheck } from "../host/health_probe.ts";
 import { onHosts, type OnHostsOptions } from "./on_hosts.ts";
 
 export interface CheckReport {

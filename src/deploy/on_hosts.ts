@@ -5,12 +5,12 @@
  */
 import type { ProfilePlan } from "../config/plan.ts";
 import { type LocalStore, nixLocalStore } from "../nix/local_store.ts";
-import type { DeployEventInput } from "../ui/events.ts";
-import type { Host } from "./host.ts";
+import type { DeployEventInput } from "../shared/events.ts";
+import type { Host } from "../host/host.ts";
 import { mapLimit } from "./limit.ts";
 import { groupByNode } from "./pipeline.ts";
-import { deployerName } from "./remote_helper.ts";
-import { helperHosts, type HostFactory, HostSessions } from "./sessions.ts";
+import { deployerName } from "../host/remote_helper.ts";
+import { helperHosts, type HostFactory, HostSessions } from "../host/sessions.ts";
 
 export interface OnHostsOptions {
   plan: ProfilePlan[];

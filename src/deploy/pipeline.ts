@@ -14,22 +14,22 @@
  */
 import { join } from "node:path";
 import type { ProfilePlan } from "../config/plan.ts";
-import { DeployError } from "../errors.ts";
+import { DeployError } from "../shared/errors.ts";
 import { type LocalStore, nixLocalStore } from "../nix/local_store.ts";
-import type { DeployEventInput, ProfileResult } from "../ui/events.ts";
+import type { DeployEventInput, ProfileResult } from "../shared/events.ts";
 import {
   type ActivationGoal,
   finalPhase,
   isSuccess,
   type ProfileStatus,
   statusOf,
-} from "../vocabulary.ts";
-import { type Host, watchOf } from "./host.ts";
+} from "../shared/vocabulary.ts";
+import { type Host, watchOf } from "../host/host.ts";
 import { KeyedQueue } from "./keyed_queue.ts";
 import { mapLimit } from "./limit.ts";
-import { deployerName, type HelperOutcome } from "./remote_helper.ts";
-import { helperHosts, type HostFactory, HostSessions } from "./sessions.ts";
-import { planWaves, type WaveSpec } from "./waves.ts";
+import { deployerName, type HelperOutcome } from "../host/remote_helper.ts";
+import { helperHosts, type HostFactory, HostSessions } from "../host/sessions.ts";
+import { planWaves, type WaveSpec } from "../plan/waves.ts";
 
 /**
  * What to do when a profile fails: `stop` starts nothing new; `stop-and-revoke`

@@ -6,13 +6,13 @@ import assert from "node:assert/strict";
 import type { ProfilePlan } from "../config/plan.ts";
 import { planOf } from "../config/plan_testing.ts";
 import type { LocalStore } from "../nix/local_store.ts";
-import type { DeployEventInput } from "../ui/events.ts";
-import type { Host } from "./host.ts";
+import type { DeployEventInput } from "../shared/events.ts";
+import type { Host } from "../host/host.ts";
 import { type FailurePolicy, type PipelineOptions, runPipeline } from "./pipeline.ts";
-import { parseWaveSpec } from "./waves.ts";
-import { DeployEventSchema } from "../ui/event_schema.ts";
-import type { HelperOutcome } from "./remote_helper.ts";
-import type { ActivationGoal } from "../vocabulary.ts";
+import { parseWaveSpec } from "../plan/waves.ts";
+import { DeployEventSchema } from "../shared/event_schema.ts";
+import type { HelperOutcome } from "../host/remote_helper.ts";
+import type { ActivationGoal } from "../shared/vocabulary.ts";
 
 const profile = (node: string, name = "system", wave = 0): ProfilePlan =>
   planOf(node, { profile: name, wave });

@@ -4,10 +4,10 @@
  * same protection as a deployment: auto rollback if the activation fails,
  * magic rollback unless a new connection confirms it.
  */
-import { DeployError } from "../errors.ts";
-import type { ProfileResult } from "../ui/events.ts";
+import { DeployError } from "../shared/errors.ts";
+import type { ProfileResult } from "../shared/events.ts";
 import { onHosts, type OnHostsOptions } from "./on_hosts.ts";
-import { watchOf } from "./host.ts";
+import { watchOf } from "../host/host.ts";
 import { resultOf } from "./pipeline.ts";
 
 /** The generation to go back to: `to`, else the newest one before the active one. */

@@ -6,7 +6,23 @@
 import type { ProfilePlan } from "../config/plan.ts";
 import type { ProfileDescription } from "../helper/query.ts";
 import { onHosts, type OnHostsOptions } from "./on_hosts.ts";
-import type { ProfileStatusReport } from "../ui/status_format.ts";
+
+/** What `deploy status` learned of one profile (its `--json` shape, too). */
+export interface ProfileStatusReport {
+  node: string;
+  profile: string;
+  profilePath: string | null;
+  generation: number | null;
+  closure: string | null;
+  deployedAt: string | null;
+  deployer: string | null;
+  outcome: string | null;
+  /** Whether the active closure is the flake's `path` now. */
+  matchesFlake: boolean;
+  /** A run whose worker had died before its outcome, rolled back by this look (fail closed). */
+  recovered: string | null;
+  error?: string;
+}
 
 export async function profileStatuses(o: OnHostsOptions): Promise<ProfileStatusReport[]> {
   const described = await onHosts(o, (p, host) => host.query(p));

@@ -6,7 +6,7 @@
  * nixos-rebuild made works (deploy-rs #86).
  */
 import { join } from "node:path";
-import type { ActivationGoal } from "../vocabulary.ts";
+import type { ActivationGoal } from "../shared/vocabulary.ts";
 
 export interface ActivationCommand {
   argv: string[];

@@ -4,7 +4,7 @@
  * connection reached the host, by taking the canary only this run's
  * deployer can take. Exits 0 only once the worker has recorded "confirmed".
  */
-import { DeployError } from "../errors.ts";
+import { DeployError } from "../shared/errors.ts";
 import { RunDir } from "./run_dir.ts";
 
 export async function confirmCanary(

@@ -9,8 +9,8 @@
 import { closeSync, openSync, readSync } from "node:fs";
 import process from "node:process";
 import { pidAlive as alive } from "./lock.ts";
-import { encodeEvent, type HelperEvent, type RunStatus } from "./protocol.ts";
-import { helperSucceeded } from "../vocabulary.ts";
+import { encodeEvent, type HelperEvent, type RunStatus } from "../wire/protocol.ts";
+import { helperSucceeded } from "../shared/vocabulary.ts";
 import { readRecords } from "./record.ts";
 import type { RunDir } from "./run_dir.ts";
 

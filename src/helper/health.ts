@@ -5,8 +5,8 @@
  */
 import process from "node:process";
 import { runInGroup } from "../process/group.ts";
-import { UsageError } from "../errors.ts";
-import { type CheckResult, tailOf } from "../health_checks.ts";
+import { UsageError } from "../shared/errors.ts";
+import { type CheckResult, tailOf } from "../shared/health_checks.ts";
 
 /** `--health-checks` as sent by the deployer: an object of name → non-empty argv. */
 export function parseHostChecks(text: string): Record<string, string[]> {

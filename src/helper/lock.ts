@@ -9,7 +9,7 @@
 import { chmodSync, lstatSync, mkdirSync, readFileSync } from "node:fs";
 import process from "node:process";
 import { basename, dirname, join } from "node:path";
-import { DeployError } from "../errors.ts";
+import { DeployError } from "../shared/errors.ts";
 import { denoRuntime } from "../process/runtime.ts";
 
 export interface LockHolder {

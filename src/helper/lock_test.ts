@@ -4,7 +4,7 @@ import { chmodSync, chownSync, mkdirSync, mkdtempSync, statSync, symlinkSync } f
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
-import { DeployError } from "../errors.ts";
+import { DeployError } from "../shared/errors.ts";
 import { ensureStateDir, stateDir } from "./lock.ts";
 
 const profileIn = (dir: string) => join(dir, "system");

@@ -25,7 +25,7 @@
 import { existsSync, lstatSync, statSync } from "node:fs";
 import { userInfo } from "node:os";
 import process from "node:process";
-import { DeployError } from "../errors.ts";
+import { DeployError } from "../shared/errors.ts";
 import { confirmCanary } from "./confirm.ts";
 import { followRun, writeEvent } from "./follow.ts";
 import { resolveProfilePath } from "./profile_path.ts";
@@ -39,7 +39,7 @@ import {
   readsRequestLine,
   type RevokeRequest,
   type WaitRequest,
-} from "./requests.ts";
+} from "../wire/requests.ts";
 import { RunDir } from "./run_dir.ts";
 import { startAndFollow } from "./start.ts";
 import { workerMain } from "./worker.ts";

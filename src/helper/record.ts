@@ -13,8 +13,8 @@ import {
 } from "node:fs";
 import { Buffer } from "node:buffer";
 import { basename, join } from "node:path";
-import type { Outcome } from "./protocol.ts";
-import { DeployError } from "../errors.ts";
+import type { Outcome } from "../wire/protocol.ts";
+import { DeployError } from "../shared/errors.ts";
 import { checkStateDir, ensureStateDir, stateDir } from "./lock.ts";
 
 export interface ActivationRecord {

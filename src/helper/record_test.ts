@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { DeployError } from "../errors.ts";
+import { DeployError } from "../shared/errors.ts";
 import { ensureStateDir } from "./lock.ts";
 import { type ActivationRecord, appendRecord, readRecords, recordPath } from "./record.ts";
 

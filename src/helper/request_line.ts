@@ -7,8 +7,8 @@
  */
 import { readSync } from "node:fs";
 import { Buffer } from "node:buffer";
-import { REQUEST_LINE_TAG } from "./requests.ts";
-import { UsageError } from "../errors.ts";
+import { REQUEST_LINE_TAG } from "../wire/requests.ts";
+import { UsageError } from "../shared/errors.ts";
 
 /** Health checks and the like are small; a line longer than this is refused. */
 const MAX_LINE_BYTES = 1 << 20;

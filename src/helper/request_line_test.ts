@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
 import { type ByteReader, readRequestLine } from "./request_line.ts";
-import { UsageError } from "../errors.ts";
+import { UsageError } from "../shared/errors.ts";
 
 /** A reader over `text` that counts what it handed out. */
 function bytes(text: string): ByteReader & { taken: () => number } {

@@ -5,7 +5,7 @@
  * generation the profile is removed: the host is as it was.
  */
 import { existsSync, rmSync } from "node:fs";
-import type { ActivationGoal } from "../vocabulary.ts";
+import type { ActivationGoal } from "../shared/vocabulary.ts";
 import { activationCommand } from "./activation_entry.ts";
 import { runEntry } from "./entry_process.ts";
 import {

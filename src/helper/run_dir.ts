@@ -11,9 +11,9 @@ import { constants, lstatSync, mkdtempSync, openSync, renameSync, rmSync } from 
 import { Buffer } from "node:buffer";
 import { basename, join } from "node:path";
 import process from "node:process";
-import { DeployError } from "../errors.ts";
-import type { ActivationGoal } from "../vocabulary.ts";
-import { DECLINE_PREFIX, OFFERED_TOKEN_FILE, type RunStatus } from "./protocol.ts";
+import { DeployError } from "../shared/errors.ts";
+import type { ActivationGoal } from "../shared/vocabulary.ts";
+import { DECLINE_PREFIX, OFFERED_TOKEN_FILE, type RunStatus } from "../wire/protocol.ts";
 import { readPrivate, replacePrivate, writePrivate } from "./private_file.ts";
 import { ensureSafeTempPath } from "./temp_path.ts";
 

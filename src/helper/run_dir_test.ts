@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { DECLINE_PREFIX, offerLine, offerTokenArgv } from "./protocol.ts";
+import { DECLINE_PREFIX, offerLine, offerTokenArgv } from "../wire/protocol.ts";
 import { RunDir } from "./run_dir.ts";
 import { run as runCommand } from "../process/run.ts";
 

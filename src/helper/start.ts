@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import process from "node:process";
 import { followRun, writeEvent } from "./follow.ts";
-import { encodeRequest } from "./requests.ts";
+import { encodeRequest } from "../wire/requests.ts";
 import { type Job, RunDir } from "./run_dir.ts";
 import { denoRuntime } from "../process/runtime.ts";
 

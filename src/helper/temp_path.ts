@@ -8,7 +8,7 @@
  */
 import { lstatSync, mkdirSync, readFileSync, type Stats } from "node:fs";
 import { userInfo } from "node:os";
-import { DeployError } from "../errors.ts";
+import { DeployError } from "../shared/errors.ts";
 
 const STICKY = 0o1000;
 

@@ -18,14 +18,14 @@ import { activationCommand } from "./activation_entry.ts";
 import { currentGeneration, listGenerations, setProfile, switchGeneration } from "./generations.ts";
 import { describeHolder, type ProfileLock, tryLockProfile } from "./lock.ts";
 import { clearPending, writePending } from "./pending.ts";
-import type { Outcome, RunStatus } from "./protocol.ts";
-import { helperSucceeded, MAX_TIMEOUT_SECONDS } from "../vocabulary.ts";
+import type { Outcome, RunStatus } from "../wire/protocol.ts";
+import { helperSucceeded, MAX_TIMEOUT_SECONDS } from "../shared/vocabulary.ts";
 import { appendRecord } from "./record.ts";
 import { recoverUnderLock } from "./recover.ts";
 import { activateEntry, type RollBack, rollBackProfile } from "./roll_back.ts";
 import { type ActivationJob, type RevokeJob, RunDir } from "./run_dir.ts";
 import { keepRecentRuns } from "./run_history.ts";
-import { describeFailure, describeResult, untilHealthy } from "../health_checks.ts";
+import { describeFailure, describeResult, untilHealthy } from "../shared/health_checks.ts";
 import { runCommandCheck } from "./health.ts";
 
 /** A file in a profile saying its entry defers the boot default (DEPLOY_TS_BOOT_AFTER_CONFIRM=1). */

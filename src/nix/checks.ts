@@ -3,7 +3,7 @@
  * repos a `nix-build` of `checks.<system>`. A failing check stops the run
  * before any host is touched, and Nix's output is shown whole.
  */
-import { ConfigError } from "../errors.ts";
+import { ConfigError } from "../shared/errors.ts";
 import { run } from "../process/run.ts";
 import type { EvalOptions } from "./evaluate.ts";
 import { importTopLevel } from "./evaluate.ts";

@@ -1,6 +1,6 @@
 /** Closures and their sizes, from `nix path-info --json -r` (never its text output). */
 import type { StoreTarget } from "./store_target.ts";
-import { DeployError } from "../errors.ts";
+import { DeployError } from "../shared/errors.ts";
 import { lastLines, run } from "../process/run.ts";
 import { nixArgv } from "./nix_command.ts";
 

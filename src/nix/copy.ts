@@ -1,6 +1,6 @@
 /** Copying closures into a host's store, over whatever the transport handed over. */
 import process from "node:process";
-import { DeployError, type ErrorContext } from "../errors.ts";
+import { DeployError, type ErrorContext } from "../shared/errors.ts";
 import { lastLines, run } from "../process/run.ts";
 import { nixArgv } from "./nix_command.ts";
 import type { StoreTarget } from "./store_target.ts";

@@ -4,7 +4,7 @@
  * profiles, each with its store path and derivation.
  */
 import { resolve } from "node:path";
-import { ConfigError } from "../errors.ts";
+import { ConfigError } from "../shared/errors.ts";
 import { lastLines, run } from "../process/run.ts";
 import { nixArgv } from "./nix_command.ts";
 import { nixStringLiteral } from "./nix_string.ts";

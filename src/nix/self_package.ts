@@ -18,9 +18,9 @@ import { homedir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import process from "node:process";
-import { DeployError } from "../errors.ts";
+import { DeployError } from "../shared/errors.ts";
 import { lastLines, run } from "../process/run.ts";
-import { VERSION } from "../version.ts";
+import { VERSION } from "../shared/version.ts";
 import { nixStringLiteral } from "./nix_string.ts";
 import { denoRuntime } from "../process/runtime.ts";
 

@@ -5,7 +5,7 @@
  */
 import { spawn } from "node:child_process";
 import process from "node:process";
-import { CommandError, type ErrorContext } from "../errors.ts";
+import { CommandError, type ErrorContext } from "../shared/errors.ts";
 
 export interface RunOptions {
   cwd?: string;

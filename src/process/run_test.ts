@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { run, runChecked } from "./run.ts";
-import { CommandError } from "../errors.ts";
+import { CommandError } from "../shared/errors.ts";
 
 Deno.test("run passes argv without a shell: metacharacters arrive as data", async () => {
   const r = await run(["printf", "%s|", "$HOME", "a b", "`id`"]);

@@ -11,8 +11,8 @@ import process from "node:process";
 import type { ProfilePlan } from "../config/plan.ts";
 import type { RunOptions, RunResult } from "../process/run.ts";
 import type { StoreTarget } from "../nix/store_target.ts";
-import { OpenSshTransport } from "./openssh.ts";
-import type { Ssh2Options } from "./ssh2_transport.ts";
+import { OpenSshTransport } from "./openssh/openssh.ts";
+import type { Ssh2Options } from "./ssh2/ssh2_transport.ts";
 import type { Transport } from "./transport.ts";
 
 /** Whether an executable `ssh` is on PATH (as a spawn of "ssh" would find it). */
@@ -60,7 +60,7 @@ class LazySsh2Transport implements Transport {
   }
 
   async open(): Promise<void> {
-    const { Ssh2Transport } = await import("./ssh2_transport.ts");
+    const { Ssh2Transport } = await import("./ssh2/ssh2_transport.ts");
     this.#impl = new Ssh2Transport(this.options);
     await this.#impl.open();
   }

@@ -3,30 +3,7 @@
  * changed in version and rebuilt, and the closure size before and after.
  */
 
-export interface Package {
-  name: string;
-  version: string;
-}
-
-/** How two closures differ, package by package. */
-export interface ClosureDiff {
-  added: Package[];
-  removed: Package[];
-  changed: { name: string; from: string; to: string }[];
-  /** Same name and version, different store path: rebuilt (a dependency or the build changed). */
-  rebuilt: Package[];
-  sizeBefore: number;
-  sizeAfter: number;
-}
-
-/** What `deploy diff` found for one profile (its `--json` shape, too). */
-export interface ProfileDiff {
-  node: string;
-  profile: string;
-  generation: number | null;
-  diff?: ClosureDiff;
-  error?: string;
-}
+import type { ClosureDiff, ProfileDiff } from "../deploy/diff.ts";
 
 /** One profile's part of `deploy diff`: its changes, or why they could not be found. */
 export function formatProfileDiff(d: ProfileDiff): string {

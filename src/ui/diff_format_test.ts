@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { type ClosureDiff, formatDiff, formatProfileDiff, formatSize } from "./diff_format.ts";
+import { formatDiff, formatProfileDiff, formatSize } from "./diff_format.ts";
+import type { ClosureDiff } from "../deploy/diff.ts";
 
 const none: ClosureDiff = {
   added: [],

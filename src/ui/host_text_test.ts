@@ -4,7 +4,7 @@ import { plainReporter } from "./plain_reporter.ts";
 import { progressView } from "./progress_view.ts";
 import { logDirReporter } from "./log_dir.ts";
 import { formatSummary } from "./summary.ts";
-import type { DeployEvent } from "./events.ts";
+import type { DeployEvent } from "../shared/events.ts";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";

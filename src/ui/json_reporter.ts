@@ -1,5 +1,5 @@
 /** `--json`: every event as one line of JSON (schema: event_schema.ts). */
-import type { Reporter } from "./events.ts";
+import type { Reporter } from "../shared/events.ts";
 
 export function jsonReporter(write: (text: string) => void): Reporter {
   return (event) => write(`${JSON.stringify(event)}\n`);

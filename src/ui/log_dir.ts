@@ -5,7 +5,7 @@
  */
 import { appendFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
-import type { DeployEvent, Reporter } from "./events.ts";
+import type { DeployEvent, Reporter } from "../shared/events.ts";
 import { showEscaped } from "./host_text.ts";
 
 export function logDirReporter(dir: string): Reporter {

@@ -6,7 +6,7 @@
  * log or an environment there, nor to a local child's environment.
  */
 import process from "node:process";
-import { DeployError } from "../errors.ts";
+import { DeployError } from "../shared/errors.ts";
 import { whilePrompting } from "./terminal_prompts.ts";
 
 /** `DEPLOY_TS_SUDO_PASSWORD_WEB_EXAMPLE_COM` for node `web.example.com`. */

@@ -3,7 +3,7 @@
  * Build output from Nix is never hidden (deploy-rs #386, #398); control
  * characters from hosts are shown escaped.
  */
-import type { DeployEvent, Reporter } from "./events.ts";
+import type { DeployEvent, Reporter } from "../shared/events.ts";
 import { formatSummary } from "./summary.ts";
 import { showEscaped } from "./host_text.ts";
 

@@ -5,12 +5,12 @@
  * place; then the summary, and for each profile that failed the last lines
  * of its log (Nix's build errors included: never hidden).
  */
-import type { DeployEvent, Reporter } from "./events.ts";
+import type { DeployEvent, Reporter } from "../shared/events.ts";
 import { formatSummary } from "./summary.ts";
 import { promptState } from "./terminal_prompts.ts";
 import { showEscaped } from "./host_text.ts";
 import { monotonicMs } from "../process/clock.ts";
-import { type EventPhase, FINAL_PHASES } from "../vocabulary.ts";
+import { type EventPhase, FINAL_PHASES } from "../shared/vocabulary.ts";
 
 /** One line of text from elsewhere, safe to draw in a row (tabs would shift the layout). */
 const cell = (s: string) => showEscaped(s).replaceAll("\t", " ");

@@ -1,21 +1,6 @@
 /** The text of `deploy status`: a table of what each host runs, then the runs this look rolled back. */
 
-/** What `deploy status` learned of one profile (its `--json` shape, too). */
-export interface ProfileStatusReport {
-  node: string;
-  profile: string;
-  profilePath: string | null;
-  generation: number | null;
-  closure: string | null;
-  deployedAt: string | null;
-  deployer: string | null;
-  outcome: string | null;
-  /** Whether the active closure is the flake's `path` now. */
-  matchesFlake: boolean;
-  /** A run whose worker had died before its outcome, rolled back by this look (fail closed). */
-  recovered: string | null;
-  error?: string;
-}
+import type { ProfileStatusReport } from "../deploy/status.ts";
 
 export function formatStatus(reports: readonly ProfileStatusReport[]): string {
   const rows = reports.map((r) => [

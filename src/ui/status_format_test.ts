@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { formatStatus, type ProfileStatusReport } from "./status_format.ts";
+import { formatStatus } from "./status_format.ts";
+import type { ProfileStatusReport } from "../deploy/status.ts";
 
 const row = (over: Partial<ProfileStatusReport>): ProfileStatusReport => ({
   node: "web",

@@ -1,5 +1,5 @@
 /** The table at the end of a deployment: every profile and how it ended. */
-import type { ProfileResult, ProfileStatus } from "./events.ts";
+import type { ProfileResult, ProfileStatus } from "../shared/events.ts";
 import { showEscaped } from "./host_text.ts";
 
 const WORDS: Record<ProfileStatus, string> = {

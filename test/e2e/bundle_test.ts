@@ -10,7 +10,7 @@ import { run } from "../../src/process/run.ts";
 import { bundlePath, DENO } from "../support/cli.ts";
 import { fleetFlake, profileTarget, ROOT_PROFILE } from "../support/fleet.ts";
 import { REPO_ROOT, Testbed } from "../support/testbed.ts";
-import { VERSION } from "../../src/version.ts";
+import { VERSION } from "../../src/shared/version.ts";
 
 for (const [runtime, argv] of [["deno", [DENO, "run", "-A"]], ["node", ["node"]]] as const) {
   Deno.test(`bundle: --version and --help under ${runtime}`, async () => {

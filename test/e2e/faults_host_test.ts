@@ -15,7 +15,7 @@ import {
   onHost,
   type ProfileSpec,
 } from "../support/helper.ts";
-import type { HelperCommand, RequestInput } from "../../src/helper/requests.ts";
+import type { HelperCommand, RequestInput } from "../../src/wire/requests.ts";
 import { fleetFlake } from "../support/fleet.ts";
 import { deployCli } from "../support/cli.ts";
 

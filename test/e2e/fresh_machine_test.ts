@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { run, type RunResult } from "../../src/process/run.ts";
 import { REPO_ROOT, Testbed } from "../support/testbed.ts";
 import { cliArgv } from "../support/cli.ts";
-import { shellQuote } from "../../src/ssh/shell_quote.ts";
+import { shellQuote } from "../../src/shared/shell_quote.ts";
 import { fleetFlake, profileTarget, ROOT_PROFILE } from "../support/fleet.ts";
 
 /** Run a bash script as a new machine would: its own empty /etc/nix, no nixbld group. */

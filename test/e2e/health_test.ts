@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { DeployEventSchema } from "../../src/ui/event_schema.ts";
+import { DeployEventSchema } from "../../src/shared/event_schema.ts";
 import { Testbed } from "../support/testbed.ts";
 import { cliArgv } from "../support/cli.ts";
 import { deployFleet, fleetFlake, profileTarget, ROOT_PROFILE } from "../support/fleet.ts";

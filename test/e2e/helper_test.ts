@@ -14,10 +14,10 @@ import {
   HelperSession,
   onHost,
 } from "../support/helper.ts";
-import type { RequestInput } from "../../src/helper/requests.ts";
-import { shellQuoteArgv } from "../../src/ssh/shell_quote.ts";
+import type { RequestInput } from "../../src/wire/requests.ts";
+import { shellQuoteArgv } from "../../src/shared/shell_quote.ts";
 import { run } from "../../src/process/run.ts";
-import { offerLine, offerTokenArgv } from "../../src/helper/protocol.ts";
+import { offerLine, offerTokenArgv } from "../../src/wire/protocol.ts";
 
 interface ActivateOptions
   extends Pick<RequestInput<"activate">, "goal" | "activationTimeout" | "deployer"> {

@@ -10,8 +10,8 @@ import assert from "node:assert/strict";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { run } from "../../src/process/run.ts";
-import { Ssh2Transport } from "../../src/ssh/ssh2_transport.ts";
-import { hashedName } from "../../src/ssh/known_hosts.ts";
+import { Ssh2Transport } from "../../src/ssh/ssh2/ssh2_transport.ts";
+import { hashedName } from "../../src/ssh/ssh2/known_hosts.ts";
 import { Testbed } from "../support/testbed.ts";
 
 type Decision = "accept" | "record" | "refuse";

@@ -8,8 +8,8 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { DeployEventSchema } from "../../src/ui/event_schema.ts";
-import type { DeployEvent } from "../../src/ui/events.ts";
+import { DeployEventSchema } from "../../src/shared/event_schema.ts";
+import type { DeployEvent } from "../../src/shared/events.ts";
 import { deployCli } from "../support/cli.ts";
 import {
   deployFleet,

@@ -6,7 +6,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { nixStringLiteral } from "../../src/nix/nix_string.ts";
-import { shellQuote } from "../../src/ssh/shell_quote.ts";
+import { shellQuote } from "../../src/shared/shell_quote.ts";
 
 /** The Nix system of this machine, for derivations in pure (flake) evaluation. */
 export const TEST_SYSTEM = `${Deno.build.arch === "aarch64" ? "aarch64" : "x86_64"}-linux`;

@@ -6,10 +6,10 @@
 import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { run, runChecked } from "../../src/process/run.ts";
-import { shellQuoteArgv } from "../../src/ssh/shell_quote.ts";
-import type { HelperEvent } from "../../src/helper/protocol.ts";
-import { parseHelperEvent } from "../../src/deploy/helper_output.ts";
-import { encodeRequest, type HelperCommand, type RequestInput } from "../../src/helper/requests.ts";
+import { shellQuoteArgv } from "../../src/shared/shell_quote.ts";
+import type { HelperEvent } from "../../src/wire/protocol.ts";
+import { parseHelperEvent } from "../../src/host/helper_output.ts";
+import { encodeRequest, type HelperCommand, type RequestInput } from "../../src/wire/requests.ts";
 import { REPO_ROOT, type Testbed } from "./testbed.ts";
 import { writeTree } from "./flake.ts";
 import { bundlePath } from "./cli.ts";

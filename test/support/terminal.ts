@@ -3,7 +3,7 @@
  * at a terminal would: for the live view and for hidden password prompts.
  */
 import { spawn } from "node:child_process";
-import { shellQuoteArgv } from "../../src/ssh/shell_quote.ts";
+import { shellQuoteArgv } from "../../src/shared/shell_quote.ts";
 import { cliArgv } from "./cli.ts";
 
 export interface TerminalRun {

@@ -5,11 +5,11 @@
  * that names it, never a cast.
  */
 import { z } from "zod";
-import { DeployError, type ErrorContext } from "../errors.ts";
-import type { HelperEvent, RunStatus } from "../helper/protocol.ts";
+import { DeployError, type ErrorContext } from "../shared/errors.ts";
+import type { HelperEvent, RunStatus } from "../wire/protocol.ts";
 import type { ProfileDescription } from "../helper/query.ts";
-import type { Same } from "../type_check.ts";
-import { OUTCOMES, RUN_PHASES } from "../vocabulary.ts";
+import type { Same } from "../shared/type_check.ts";
+import { OUTCOMES, RUN_PHASES } from "../shared/vocabulary.ts";
 
 const generation = z.int().nonnegative().nullable();
 

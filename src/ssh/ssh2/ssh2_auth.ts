@@ -16,13 +16,20 @@ import {
   type ParsedKey,
   utils,
 } from "ssh2";
-import { askHidden } from "../ui/password.ts";
 import type { ResolvedHost } from "./ssh2_config.ts";
 
 /** One run's keys, by path: each file is read (and its passphrase asked) once. */
 const keys = new Map<string, Promise<ParsedKey | string>>();
 /** Prompts one at a time: parallel logins never ask over each other. */
 let prompts: Promise<unknown> = Promise.resolve();
+
+/** How a key's passphrase is asked, hidden (the command line sets the terminal's). */
+let askPassphrase: ((prompt: string) => Promise<string>) | undefined;
+
+/** Let encrypted identity files ask their passphrase through `ask`. */
+export function setPassphrasePrompt(ask: (prompt: string) => Promise<string>): void {
+  askPassphrase = ask;
+}
 
 function isEncrypted(e: Error): boolean {
   return /encrypted|passphrase|bad decrypt|integrity check/i.test(e.message);
@@ -51,13 +58,14 @@ async function readKey(path: string, batchMode: boolean): Promise<ParsedKey | st
   let parsed = utils.parseKey(data);
   if (parsed instanceof Error && isEncrypted(parsed)) {
     if (batchMode) return `${path} is encrypted and BatchMode is set (no prompt)`;
-    if (!process.stdin.isTTY) {
+    const ask = askPassphrase;
+    if (!process.stdin.isTTY || !ask) {
       return `${path} is encrypted and there is no terminal to ask its passphrase ` +
         `(add it to ssh-agent)`;
     }
     // Three tries, as OpenSSH gives.
     for (let attempt = 0; attempt < 3 && parsed instanceof Error; attempt++) {
-      const asked = prompts.then(() => askHidden(`Enter passphrase for key '${path}': `));
+      const asked = prompts.then(() => ask(`Enter passphrase for key '${path}': `));
       prompts = asked.catch(() => {});
       const passphrase = await asked;
       if (passphrase === "") return `${path}: no passphrase given`;

@@ -8,7 +8,7 @@
  */
 import type { ProfilePlan } from "../config/plan.ts";
 import { closest } from "../config/suggest.ts";
-import { UsageError } from "../errors.ts";
+import { UsageError } from "../shared/errors.ts";
 
 /** `--waves` as parsed: each wave's node names; `*` stands for every node not named elsewhere. */
 export type WaveSpec = string[][];

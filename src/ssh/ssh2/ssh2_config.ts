@@ -17,7 +17,7 @@ function homedir(): string {
 import { dirname, isAbsolute, join } from "node:path";
 import process from "node:process";
 import { type ConfigText, evaluateConfig } from "./ssh_config_eval.ts";
-import { DeployError, type ErrorContext } from "../errors.ts";
+import { DeployError, type ErrorContext } from "../../shared/errors.ts";
 
 export type StrictHostKeyChecking = "yes" | "ask" | "accept-new" | "no";
 

@@ -17,11 +17,11 @@ import process from "node:process";
 import { join } from "node:path";
 import type { Duplex } from "node:stream";
 import { Client, type ClientChannel, type KexAlgorithm, type ServerHostKeyAlgorithm } from "ssh2";
-import { DeployError, type ErrorContext } from "../errors.ts";
-import { lineSplitter, type RunOptions, type RunResult } from "../process/run.ts";
-import type { StoreTarget } from "../nix/store_target.ts";
-import { shellQuoteArgv } from "./shell_quote.ts";
-import type { Transport } from "./transport.ts";
+import { DeployError, type ErrorContext } from "../../shared/errors.ts";
+import { lineSplitter, type RunOptions, type RunResult } from "../../process/run.ts";
+import type { StoreTarget } from "../../nix/store_target.ts";
+import { shellQuoteArgv } from "../../shared/shell_quote.ts";
+import type { Transport } from "../transport.ts";
 import {
   type ConfigSource,
   jumpSource,

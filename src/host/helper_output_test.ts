@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { DeployError } from "../errors.ts";
+import { DeployError } from "../shared/errors.ts";
 import { parseHelperEvent, parseProfileDescription } from "./helper_output.ts";
 
 const where = { node: "web", profile: "system" };

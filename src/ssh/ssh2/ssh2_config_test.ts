@@ -6,8 +6,8 @@ import assert from "node:assert/strict";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
-import { run } from "../process/run.ts";
-import { DeployError } from "../errors.ts";
+import { run } from "../../process/run.ts";
+import { DeployError } from "../../shared/errors.ts";
 import { parseSshOpts, type ResolvedHost, resolveHost } from "./ssh2_config.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "deploy-ts-ssh2-config-test-"));

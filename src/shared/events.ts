@@ -4,9 +4,9 @@
  * plain lines and the JSON-lines stream (`--json`) are all renderings of
  * these events.
  */
-import type { EventPhase, LogSource, ProfileStatus } from "../vocabulary.ts";
+import type { EventPhase, LogSource, ProfileStatus } from "./vocabulary.ts";
 
-export type { EventPhase, LogSource, ProfilePhase, ProfileStatus } from "../vocabulary.ts";
+export type { EventPhase, LogSource, ProfilePhase, ProfileStatus } from "./vocabulary.ts";
 
 export interface ProfileResult {
   node: string;

@@ -3,7 +3,7 @@ import { Buffer } from "node:buffer";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { run } from "../process/run.ts";
+import { run } from "../../process/run.ts";
 import {
   checkHostKey,
   fingerprint,

@@ -11,15 +11,15 @@ import {
   offerLine,
   offerTokenArgv,
   type Outcome,
-} from "../helper/protocol.ts";
+} from "../wire/protocol.ts";
 import { parseHelperEvent, parseProfileDescription } from "./helper_output.ts";
 import { lastLines, type RunResult } from "../process/run.ts";
 import type { Transport } from "../ssh/transport.ts";
-import { DeployError } from "../errors.ts";
+import { DeployError } from "../shared/errors.ts";
 import type { ProfileDescription } from "../helper/query.ts";
-import { encodeCall, type HelperCall, type ProfileRef } from "../helper/requests.ts";
+import { encodeCall, type HelperCall, type ProfileRef } from "../wire/requests.ts";
 import { elevationPrefix, needsPassword, stdinFor } from "./elevation.ts";
-import type { ActivationGoal } from "../vocabulary.ts";
+import type { ActivationGoal } from "../shared/vocabulary.ts";
 import {
   type CheckResult,
   deployerSideChecks,
@@ -27,7 +27,7 @@ import {
   describeResult,
   type HealthChecks,
   hostSideChecks,
-} from "../health_checks.ts";
+} from "../shared/health_checks.ts";
 import { deployerChecksHealthy } from "./health_probe.ts";
 import { followLimitMs } from "./follow_deadline.ts";
 

@@ -6,12 +6,12 @@ import {
   type HelperContext,
   queryProfile,
 } from "./remote_helper.ts";
-import { decodeRequest, REQUEST_LINE_TAG } from "../helper/requests.ts";
+import { decodeRequest, REQUEST_LINE_TAG } from "../wire/requests.ts";
 import type { RunOptions, RunResult } from "../process/run.ts";
 import type { Transport } from "../ssh/transport.ts";
 import type { ProfilePlan } from "../config/plan.ts";
 import { DEFAULTS } from "../config/settings.ts";
-import { shellQuoteArgv, shellSplit } from "../ssh/shell_quote.ts";
+import { shellQuoteArgv, shellSplit } from "../shared/shell_quote.ts";
 
 const plan: ProfilePlan = {
   repo: ".",

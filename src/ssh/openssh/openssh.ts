@@ -9,12 +9,12 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { DeployError, type ErrorContext } from "../errors.ts";
-import { lastLines, run, type RunOptions, type RunResult } from "../process/run.ts";
+import { DeployError, type ErrorContext } from "../../shared/errors.ts";
+import { lastLines, run, type RunOptions, type RunResult } from "../../process/run.ts";
 import { stripConnectionSharing } from "./connection_sharing.ts";
-import { shellQuoteArgv } from "./shell_quote.ts";
-import type { Transport } from "./transport.ts";
-import type { StoreTarget } from "../nix/store_target.ts";
+import { shellQuoteArgv } from "../../shared/shell_quote.ts";
+import type { Transport } from "../transport.ts";
+import type { StoreTarget } from "../../nix/store_target.ts";
 
 export interface OpenSshOptions {
   sshUser: string;

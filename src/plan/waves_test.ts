@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import type { ProfilePlan } from "../config/plan.ts";
 import { planOf } from "../config/plan_testing.ts";
-import { UsageError } from "../errors.ts";
+import { UsageError } from "../shared/errors.ts";
 import { assignWaves, parseWaveSpec, planWaves } from "./waves.ts";
 
 const profile = (node: string, wave = 0, name = "system"): ProfilePlan =>

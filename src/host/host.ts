@@ -6,14 +6,14 @@
  * pipeline with a fake.
  */
 import type { ProfilePlan } from "../config/plan.ts";
-import type { DeployEventInput } from "../ui/events.ts";
-import { DeployError } from "../errors.ts";
+import type { DeployEventInput } from "../shared/events.ts";
+import { DeployError } from "../shared/errors.ts";
 import { type CopyOptions, copyToHost } from "../nix/copy.ts";
 import type { StoreTarget } from "../nix/store_target.ts";
 import type { ProfileDescription } from "../helper/query.ts";
 import { lastLines } from "../process/run.ts";
 import type { Transport } from "../ssh/transport.ts";
-import type { CheckResult } from "../health_checks.ts";
+import type { CheckResult } from "../shared/health_checks.ts";
 import {
   activateProfile,
   type ActivationMode,

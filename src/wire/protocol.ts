@@ -3,9 +3,9 @@
  * Everything, the activation's own output included, is wrapped in an event,
  * so nothing an activation script prints can pass for an event.
  */
-import type { Outcome, RunPhase } from "../vocabulary.ts";
+import type { Outcome, RunPhase } from "../shared/vocabulary.ts";
 
-export type { Outcome, RunPhase } from "../vocabulary.ts";
+export type { Outcome, RunPhase } from "../shared/vocabulary.ts";
 
 /** The state of one activation run, as the worker records it in its run directory. */
 export interface RunStatus {

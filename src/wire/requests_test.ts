@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { UsageError } from "../errors.ts";
-import { MAX_TIMEOUT_SECONDS } from "../vocabulary.ts";
+import { UsageError } from "../shared/errors.ts";
+import { MAX_TIMEOUT_SECONDS } from "../shared/vocabulary.ts";
 import {
   decodeRequest,
   encodeCall,
@@ -10,7 +10,7 @@ import {
   type RequestOf,
   REQUESTS,
 } from "./requests.ts";
-import { shellQuoteArgv, shellSplit } from "../ssh/shell_quote.ts";
+import { shellQuoteArgv, shellSplit } from "../shared/shell_quote.ts";
 
 /** Names a user may give a profile, a user, a path or a deployer. */
 const AWKWARD = [

@@ -12,7 +12,7 @@
  * does not gets `-n` and no password at all, so it fails rather than reads.
  */
 import type { ProfileSettings } from "../config/settings.ts";
-import { shellSplit } from "../ssh/shell_quote.ts";
+import { shellSplit } from "../shared/shell_quote.ts";
 
 type ElevationSettings = Pick<ProfileSettings, "sudo" | "user" | "sshUser" | "interactiveSudo">;
 

@@ -4,8 +4,8 @@
  * the vocabulary's lists, and checked at compile time against the event types.
  */
 import { z } from "zod";
-import { EVENT_PHASES, LOG_SOURCES, PROFILE_STATUSES } from "../vocabulary.ts";
-import type { Same } from "../type_check.ts";
+import { EVENT_PHASES, LOG_SOURCES, PROFILE_STATUSES } from "./vocabulary.ts";
+import type { Same } from "./type_check.ts";
 import type { DeployEvent, ProfileResult } from "./events.ts";
 
 const where = { time: z.string(), node: z.string().optional(), profile: z.string().optional() };

@@ -8,7 +8,7 @@ import { userInfo } from "node:os";
 import type { SettingOverrides } from "../config/settings.ts";
 import { buildPlan, type EvaluatedRepo, type ProfilePlan } from "../config/plan.ts";
 import { validateDeploy } from "../config/schema.ts";
-import { stripConnectionSharing } from "../ssh/connection_sharing.ts";
+import { stripConnectionSharing } from "../ssh/openssh/connection_sharing.ts";
 import { parseFileTarget, parseFlakeTarget, type Target } from "../config/target.ts";
 import { runChecks } from "../nix/checks.ts";
 import { type EvalMode, evaluateDeploy } from "../nix/evaluate.ts";

@@ -11,7 +11,7 @@ import {
   kindOf,
   tailOf,
   untilHealthy,
-} from "../health_checks.ts";
+} from "../shared/health_checks.ts";
 
 /**
  * How much of a response body is read: enough for the tail a report shows,

@@ -14,8 +14,8 @@
  * sides: they travel as one request line on stdin (`private` rows, see
  * REQUEST_LINE_TAG), which the helper reads itself, one byte at a time.
  */
-import { UsageError } from "../errors.ts";
-import { type ActivationGoal, MAX_TIMEOUT_SECONDS } from "../vocabulary.ts";
+import { UsageError } from "../shared/errors.ts";
+import { type ActivationGoal, MAX_TIMEOUT_SECONDS } from "../shared/vocabulary.ts";
 
 /** Which profile: an explicit path, or a user's profile by name (resolved on the host). */
 export type ProfileRef = { path: string } | { user: string; name: string };

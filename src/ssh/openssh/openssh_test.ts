@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { hostKeyProblem, sshArgv } from "./openssh.ts";
-import { shellSplit } from "./shell_quote.ts";
+import { shellSplit } from "../../shared/shell_quote.ts";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { run } from "../process/run.ts";
+import { run } from "../../process/run.ts";
 
 const host = { sshUser: "deploy", hostname: "web.example.com", sshOpts: ["-p", "2222"] };
 
