@@ -176,16 +176,18 @@ export function parseSshOpts(sshOpts: readonly string[], context: ErrorContext):
       }
       switch (m[1]) {
         case "F":
-          source.configFile ??= value; // ssh: the first -F counts
+          source.configFile = value; // ssh: the last -F counts
           break;
         case "i":
           source.identityFiles.push(value);
           break;
         case "p":
-          source.port = value;
+          // ssh: the first of -p and -o Port, in order.
+          source.port ??= directive(source, "port") === undefined ? value : undefined;
           break;
         case "l":
-          source.user = value;
+          // ssh: the first of -l and -o User, in order.
+          source.user ??= directive(source, "user") === undefined ? value : undefined;
           break;
         case "J":
           source.jump = value;
@@ -220,7 +222,7 @@ export function parseSshOpts(sshOpts: readonly string[], context: ErrorContext):
 
 /** A config file's text ("" when it does not exist). */
 function configText(file: string, userConfig: boolean): ConfigText {
-  return { text: existsSync(file) ? readFileSync(file, "utf8") : "", userConfig };
+  return { text: existsSync(file) ? readFileSync(file, "utf8") : "", name: file, userConfig };
 }
 
 /** The files one Include argument names: `~` expanded, relative to ~/.ssh or /etc/ssh, globbed. */
@@ -373,7 +375,9 @@ function resolve(
   // The login user as OpenSSH knows it while reading the files (-l, then
   // `-o User`, then user@host; otherwise the local user until a `User` line):
   // `Match user` is decided against it, not against whoever runs deploy-ts.
-  const loginUser = source.user ?? directive(source, "user") ?? destinationUser;
+  const loginUser = directive(source, "user") !== undefined && source.user === undefined
+    ? directive(source, "user")
+    : source.user ?? destinationUser;
   const computed: Record<string, string | string[] | undefined> = evaluateConfig(files, {
     originalHost: alias,
     user: loginUser,
@@ -450,7 +454,8 @@ function resolve(
       "/etc/ssh/ssh_known_hosts",
       "/etc/ssh/ssh_known_hosts2",
     ]),
-    hostKeyAlias: get("hostkeyalias"),
+    // ssh lower-cases the alias as it does HostName.
+    hostKeyAlias: get("hostkeyalias")?.toLowerCase(),
     strictHostKeyChecking,
     hashKnownHosts: yesNo("HashKnownHosts", get("hashknownhosts"), false),
     connectTimeout: count("ConnectTimeout", get("connecttimeout"), undefined),

@@ -299,6 +299,52 @@ Match host web user root
     refused: /checkhostip/,
   },
   {
+    name:
+      "attack review: -l after -o User: ssh keeps the first (alice), Match user deploy not applied",
+    config: "Match user deploy\n  StrictHostKeyChecking no\n",
+    sshOpts: ["-o", "User=alice", "-l", "deploy"],
+    destination: "root@web",
+  },
+  {
+    name: "attack review: two -l: ssh keeps the first",
+    config: "Match user deploy\n  StrictHostKeyChecking no\n",
+    sshOpts: ["-l", "alice", "-l", "deploy"],
+    destination: "root@web",
+  },
+  {
+    name: "attack review: two -F: ssh reads the last",
+    config: "Host *\n  StrictHostKeyChecking no\n",
+    files: { pinned: "Host *\n  StrictHostKeyChecking yes\n  UserKnownHostsFile /etc/pinned\n" },
+    sshOpts: ["-F", "CASEDIR/pinned"],
+    destination: "root@web",
+  },
+  {
+    name: "attack review: -p: ssh keeps the first -p, and an earlier -o Port",
+    config: "Host web\n  Port 2222\n",
+    sshOpts: ["-o", "Port=2000", "-p", "2022", "-p", "2023"],
+    destination: "root@web",
+  },
+  {
+    name: "attack review: HostKeyAlias is lower-cased by ssh",
+    config: "Host web\n  HostKeyAlias WEB-Key\n",
+    destination: "root@web",
+  },
+  {
+    name: "attack review: Host with a single-quoted pattern: ssh applies the pinned block",
+    config: "Host 'web'\n  StrictHostKeyChecking yes\n  UserKnownHostsFile /etc/pinned\n",
+    destination: "root@web",
+  },
+  {
+    name: "attack review: UserKnownHostsFile single-quoted: ssh reads /etc/pinned",
+    config: "Host web\n  UserKnownHostsFile '/etc/pinned'\n",
+    destination: "root@web",
+  },
+  {
+    name: "attack review: ProxyCommand none before ProxyJump: ssh ignores the ProxyJump",
+    config: "Host web\n  ProxyCommand none\nHost *\n  ProxyJump bastion\n",
+    destination: "root@web",
+  },
+  {
     name: "no config at all: the defaults",
     config: "",
     destination: "root@plain.example",
@@ -366,10 +412,15 @@ for (const c of CASES) {
         writeFileSync(join(caseDir, name), text);
       }
       const config = join(caseDir, "config");
-      writeFileSync(config, c.config.replaceAll("INCLUDED", join(caseDir, "INCLUDED")));
+      writeFileSync(
+        config,
+        c.config.replaceAll("INCLUDED", join(caseDir, "INCLUDED")).replaceAll("CASEDIR", caseDir),
+      );
       // ssh drops an -i file that does not exist.
       writeFileSync(join(caseDir, "key"), "");
-      const sshOpts = (c.sshOpts ?? []).map((o) => o === "KEYFILE" ? join(caseDir, "key") : o);
+      const sshOpts = (c.sshOpts ?? []).map((o) =>
+        o === "KEYFILE" ? join(caseDir, "key") : o.replaceAll("CASEDIR", caseDir)
+      );
       const source = parseSshOpts(["-F", config, ...sshOpts], { node: "n" });
       const [user, host] = splitDestination(c.destination);
       if (c.refused) {

@@ -4,20 +4,23 @@
  * other list options add up); `Host` patterns against the name as typed,
  * case counting; every `Match` criterion must hold (`host`: the HostName so
  * far, `user`: the User so far); `Include` read where it stands, only when
- * its block applies, with that block in force again after it.
+ * its block applies, with that block in force again after it. A line is
+ * split as ssh splits it (`keyword[ =]args`, single and double quotes,
+ * backslash escapes, `#` starting a word ends the line).
  *
- * The ssh-config package splits the lines; its own `compute` is not used:
- * it reads commas in `Host` as lists, keeps one of repeated `Match`
- * criteria, lets an Include's `Host *` escape its block, and decides
- * `Match host` on a HostName keyword only when spelled so: each applies a
- * block to hosts OpenSSH would not apply it to.
+ * Neither the ssh-config package's parser nor its `compute` is used: it
+ * keeps single quotes, reads commas in `Host` as lists, keeps one of
+ * repeated `Match` criteria, lets an Include's `Host *` escape its block,
+ * and decides `Match host` on a HostName keyword only when spelled so; each
+ * applies a block to hosts OpenSSH would not apply it to.
  */
-import SSHConfig from "ssh-config";
 import { patternListMatches, wildcardMatches } from "./host_patterns.ts";
 
 /** One config file's text, and where its relative Include lines look. */
 export interface ConfigText {
   text: string;
+  /** Where it came from, for messages. */
+  name: string;
   /** A user's file (~/.ssh/config, -F): relative Include from ~/.ssh; else from /etc/ssh. */
   userConfig: boolean;
 }
@@ -34,8 +37,8 @@ export interface EvalStart {
   include: (pattern: string, userConfig: boolean) => ConfigText[];
 }
 
-/** Options by lower-cased keyword: one line's value, or every line's for list options. */
-export type ConfigOptions = Record<string, string | string[]>;
+/** Options by lower-cased keyword: one line's arguments, or every line's for list options. */
+export type ConfigOptions = Record<string, string[]>;
 
 /** Options that accumulate over lines, as OpenSSH's. */
 const ADD_UP = new Set([
@@ -50,16 +53,46 @@ const ADD_UP = new Set([
 
 const MAX_INCLUDE_DEPTH = 16;
 
-type Line = {
-  type: number;
-  param: string;
-  value: string | { val: string }[];
-  config?: Line[];
-};
-
-function args(line: Line): string[] {
-  return Array.isArray(line.value) ? line.value.map(({ val }) => val) : [line.value];
+/**
+ * One line as readconf splits it: the keyword (lower-cased) and its
+ * arguments, or undefined for a blank or comment line.
+ */
+export function splitConfigLine(line: string): { keyword: string; args: string[] } | undefined {
+  const m = /^[ \t\f\r]*([^ \t\f\r=]*)[ \t\f\r]*=?[ \t\f\r]*(.*?)[ \t\f\r\n]*$/s.exec(line);
+  if (!m || m[1] === "" || m[1].startsWith("#")) return undefined;
+  return { keyword: m[1].toLowerCase(), args: splitArguments(m[2]) };
 }
+
+/** OpenSSH's argv_split with comments ending the line. */
+export function splitArguments(s: string): string[] {
+  const out: string[] = [];
+  let i = 0;
+  while (i < s.length) {
+    if (s[i] === " " || s[i] === "\t") {
+      i++;
+      continue;
+    }
+    if (s[i] === "#") break;
+    let quote = "";
+    let arg = "";
+    for (; i < s.length; i++) {
+      const c = s[i];
+      if (c === "\\") {
+        const n = s[i + 1];
+        if (n === "'" || n === '"' || n === "\\" || (quote === "" && n === " ")) i++;
+        arg += s[i];
+      } else if (quote === "" && (c === " " || c === "\t")) break;
+      else if (quote === "" && (c === '"' || c === "'")) quote = c;
+      else if (quote !== "" && c === quote) quote = "";
+      else arg += c;
+    }
+    if (quote !== "") throw new Error(`unterminated quote in ${JSON.stringify(s)}`);
+    out.push(arg);
+  }
+  return out;
+}
+
+const lowered = (p: string, n: string) => wildcardMatches(p, n, { lowerPattern: true });
 
 class Evaluation {
   readonly options: ConfigOptions = {};
@@ -68,29 +101,27 @@ class Evaluation {
 
   constructor(readonly start: EvalStart) {
     this.user = start.user;
-    if (start.user !== undefined) this.options.user = start.user;
+    if (start.user !== undefined) this.options.user = [start.user];
   }
 
-  set(param: string, values: string[], where: string): void {
-    const key = param.toLowerCase();
+  set(key: string, args: string[], where: string): void {
     if (key === "host" || key === "match" || key === "include") {
-      throw new Error(`${where}: ${param} is not allowed here`);
+      throw new Error(`${where}: ${key} is not allowed here`);
+    }
+    if (args.length === 0 || args.some((a) => a === "")) {
+      throw new Error(`${where}: ${key} needs a value`);
     }
     if (ADD_UP.has(key)) {
-      const list = (this.options[key] ??= []) as string[];
-      list.push(...values);
+      (this.options[key] ??= []).push(...args);
       return;
     }
+    // ssh: whichever of ProxyCommand and ProxyJump comes first, the other is ignored.
+    if (key === "proxyjump" && this.options.proxycommand) return;
+    if (key === "proxycommand" && this.options.proxyjump) return;
     if (this.options[key] !== undefined) return;
-    const value = values.join(" ");
-    this.options[key] = value;
-    if (key === "hostname") this.hostname = value;
-    if (key === "user") this.user = value;
-  }
-
-  /** OpenSSH's `Host` line: a matching negation vetoes, else any pattern matching the typed name. */
-  hostApplies(patterns: string[]): boolean {
-    return patternListMatches(patterns, this.start.originalHost);
+    this.options[key] = args;
+    if (key === "hostname") this.hostname = args[0];
+    if (key === "user") this.user = args[0];
   }
 
   /** The host `Match host` sees: HostName so far (`%h` expanded), else the typed name. */
@@ -104,16 +135,15 @@ class Evaluation {
   }
 
   /** OpenSSH's `Match` line: every criterion holds (each may be negated with `!`). */
-  matchApplies(words: string[]): boolean {
-    const line = `Match ${words.join(" ")}`;
-    let all = false;
+  matchApplies(words: string[], where: string): boolean {
+    const line = `${where}: Match ${words.join(" ")}`;
+    if (words.length === 0) throw new Error(`${line}: no criteria`);
     let result = true;
     for (let i = 0; i < words.length; i++) {
       const negate = words[i].startsWith("!");
       const criterion = (negate ? words[i].slice(1) : words[i]).toLowerCase();
       if (criterion === "all") {
-        if (words.length !== 1) throw new Error(`${line}: \`all\` must stand alone`);
-        all = true;
+        if (words.length !== 1 || negate) throw new Error(`${line}: \`all\` must stand alone`);
         continue;
       }
       const arg = words[++i];
@@ -141,48 +171,48 @@ class Evaluation {
       }
       if (negate ? holds : !holds) result = false;
     }
-    return all || result;
+    return result;
   }
 
-  /** The lines of one file (or one block of it) when `active`. */
-  lines(lines: Line[], active: boolean, file: ConfigText, depth: number): void {
-    for (const line of lines) {
-      if (line.type !== SSHConfig.DIRECTIVE) continue;
-      const key = line.param.toLowerCase();
-      if (key === "host") {
-        this.lines(line.config ?? [], this.hostApplies(args(line)), file, depth);
-      } else if (key === "match") {
-        this.lines(line.config ?? [], this.matchApplies(args(line)), file, depth);
-      } else if (key === "include") {
+  /** One file: its top is in force, each Host or Match line decides the lines after it. */
+  file(file: ConfigText, depth: number): void {
+    let active = true;
+    file.text.split("\n").forEach((raw, n) => {
+      const where = `${file.name} line ${n + 1}`;
+      let line;
+      try {
+        line = splitConfigLine(raw);
+      } catch (e) {
+        throw new Error(`${where}: ${(e as Error).message}`);
+      }
+      if (!line) return;
+      const { keyword, args } = line;
+      if (keyword === "host") {
+        if (args.length === 0 || args.includes("")) throw new Error(`${where}: empty Host pattern`);
+        active = patternListMatches(args, this.start.originalHost);
+      } else if (keyword === "match") {
+        active = this.matchApplies(args, where);
+      } else if (keyword === "include") {
         // ssh reads an Include in a block that does not apply with nothing matching.
-        if (!active) continue;
-        if (depth >= MAX_INCLUDE_DEPTH) throw new Error("too many nested Include lines");
-        for (const pattern of args(line)) {
+        if (!active) return;
+        if (depth >= MAX_INCLUDE_DEPTH) throw new Error(`${where}: too many nested Include lines`);
+        for (const pattern of args) {
           for (const included of this.start.include(pattern, file.userConfig)) {
             this.file(included, depth + 1);
           }
         }
       } else if (active) {
-        this.set(line.param, args(line), line.param);
+        this.set(keyword, args, where);
       }
-    }
-  }
-
-  file(file: ConfigText, depth: number): void {
-    this.lines(SSHConfig.parse(file.text) as unknown as Line[], true, file, depth);
+    });
   }
 }
-
-const lowered = (p: string, n: string) => wildcardMatches(p, n, { lowerPattern: true });
 
 /** The options OpenSSH would compute for one destination from these files. */
 export function evaluateConfig(files: readonly ConfigText[], start: EvalStart): ConfigOptions {
   const e = new Evaluation(start);
   for (const [key, value] of start.commandLine) {
-    const parsed = SSHConfig.parse(`${key} ${value}`) as unknown as Line[];
-    for (const line of parsed) {
-      if (line.type === SSHConfig.DIRECTIVE) e.set(line.param, args(line), `-o ${key}`);
-    }
+    e.set(key.toLowerCase(), splitArguments(value), `-o ${key}`);
   }
   for (const file of files) e.file(file, 0);
   return e.options;
