@@ -132,6 +132,7 @@ if (import.meta.main) {
   // arrow is enforced, the length limit reported.
   if (violations.length || (long && !process.argv.includes("--lengths-warn"))) process.exit(1);
   console.log(
-    `layers: ${graphOf(src).size} files, every import down the arrow, none over ${limit} lines`,
+    `layers: ${graphOf(src).size} files, every import down the arrow, ` +
+      (long ? `${long} over ${limit} lines` : `none over ${limit} lines`),
   );
 }
