@@ -115,7 +115,8 @@ export function graphOf(src: string): Map<string, string[]> {
 
 if (import.meta.main) {
   const src = join(dirname(new URL(import.meta.url).pathname), "..", "src");
-  const violations = checkGraph(graphOf(src));
+  const graph = graphOf(src);
+  const violations = checkGraph(graph);
   for (const v of violations) console.error(`layers: src/${v.from} → src/${v.to}: ${v.why}`);
   const limit = 420;
   let long = 0;
@@ -132,7 +133,7 @@ if (import.meta.main) {
   // arrow is enforced, the length limit reported.
   if (violations.length || (long && !process.argv.includes("--lengths-warn"))) process.exit(1);
   console.log(
-    `layers: ${graphOf(src).size} files, every import down the arrow, ` +
+    `layers: ${graph.size} files, every import down the arrow, ` +
       (long ? `${long} over ${limit} lines` : `none over ${limit} lines`),
   );
 }

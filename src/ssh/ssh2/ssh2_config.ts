@@ -1,23 +1,23 @@
 /**
  * Where the built-in transport connects, and how: the answers OpenSSH would
  * give (`ssh -G`) for one destination, from ssh_config files and sshOpts.
- * The files are parsed and each host's options computed by the `ssh-config`
- * package; this file adds what it leaves out (command-line options, Include,
- * defaults, `%` tokens) and refuses every option the built-in transport
- * cannot honour, naming it: an option silently ignored could change which
- * host is reached or which key is trusted.
+ * The files are evaluated by ssh_config_eval.ts (OpenSSH's readconf rules);
+ * this file reads sshOpts and the files, adds the defaults and `%` tokens,
+ * and refuses every option the built-in transport cannot honour, naming it:
+ * an option silently ignored could change which host is reached or which
+ * key is trusted.
  */
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { hostname as localHostname, userInfo } from "node:os";
+import { dirname, isAbsolute, join } from "node:path";
+import process from "node:process";
+import { type ConfigText, evaluateConfig } from "./ssh_config_eval.ts";
+import { DeployError, type ErrorContext } from "../../shared/errors.ts";
 
 /** The home OpenSSH uses for `~` and `%d`: the password database's, not $HOME. */
 function homedir(): string {
   return userInfo().homedir;
 }
-import { dirname, isAbsolute, join } from "node:path";
-import process from "node:process";
-import { type ConfigText, evaluateConfig } from "./ssh_config_eval.ts";
-import { DeployError, type ErrorContext } from "../../shared/errors.ts";
 
 export type StrictHostKeyChecking = "yes" | "ask" | "accept-new" | "no";
 
@@ -58,9 +58,9 @@ export interface ConfigSource {
   directives: [string, string][];
   /** -i files. */
   identityFiles: string[];
-  /** -l (the last one wins over the destination's user). */
+  /** The first of -l and -o User, in order (it wins over the destination's user). */
   user?: string;
-  /** -p (the last one wins over -o Port). */
+  /** The first of -p and -o Port, in order. */
   port?: string;
   /** -J. */
   jump?: string;
@@ -75,8 +75,6 @@ export interface ConfigSource {
  * authentication methods it does not use (it offers keys only).
  */
 const HARMLESS = new Set([
-  "host",
-  "match",
   "loglevel",
   "visualhostkey",
   "updatehostkeys",
@@ -157,7 +155,6 @@ const HONOURED = new Set([
   "proxyjump",
   "batchmode",
   "addressfamily",
-  "include",
 ]);
 
 /** sshOpts flags without a value that change nothing for deploy-ts. */
@@ -182,12 +179,10 @@ export function parseSshOpts(sshOpts: readonly string[], context: ErrorContext):
           source.identityFiles.push(value);
           break;
         case "p":
-          // ssh: the first of -p and -o Port, in order.
-          source.port ??= directive(source, "port") === undefined ? value : undefined;
+          source.port ??= value;
           break;
         case "l":
-          // ssh: the first of -l and -o User, in order.
-          source.user ??= directive(source, "user") === undefined ? value : undefined;
+          source.user ??= value;
           break;
         case "J":
           source.jump = value;
@@ -201,6 +196,9 @@ export function parseSshOpts(sshOpts: readonly string[], context: ErrorContext):
             });
           }
           source.directives.push([o[1], o[2].trim()]);
+          // ssh: the first of -l and -o User wins, and of -p and -o Port.
+          if (/^user$/i.test(o[1])) source.user ??= o[2].trim();
+          if (/^port$/i.test(o[1])) source.port ??= o[2].trim();
           break;
         }
       }
@@ -232,8 +230,16 @@ function includedFiles(pattern: string, userConfig: boolean): ConfigText[] {
   return expandGlob(isAbsolute(p) ? p : join(base, p)).map((f) => configText(f, userConfig));
 }
 
-/** A glob of the last path component only (the common `config.d/*.conf`), sorted. */
+/**
+ * A glob of the last path component only (the common `config.d/*.conf`),
+ * sorted; as glob(3), a wildcard never matches a leading dot. Character
+ * classes are refused rather than read literally (a file not read could be
+ * the one that pins a host's key).
+ */
 function expandGlob(path: string): string[] {
+  if (path.includes("[")) {
+    throw new Error(`Include ${path}: [...] in Include is not supported by the built-in transport`);
+  }
   if (!/[*?]/.test(path)) return [path];
   const dir = dirname(path);
   if (/[*?]/.test(dir)) throw new Error(`Include ${path}: wildcards in directories are not read`);
@@ -244,11 +250,9 @@ function expandGlob(path: string): string[] {
     }$`,
   );
   if (!existsSync(dir)) return [];
-  return readdirSync(dir).filter((f) => re.test(f)).sort().map((f) => join(dir, f));
-}
-
-function splitValues(value: string): string[] {
-  return [...value.matchAll(/"([^"]*)"|(\S+)/g)].map((m) => m[1] ?? m[2]);
+  const dotted = path.slice(dir.length + 1).startsWith(".");
+  return readdirSync(dir).filter((f) => re.test(f) && (dotted || !f.startsWith("."))).sort()
+    .map((f) => join(dir, f));
 }
 
 /** `~` and `~user` as OpenSSH's tilde_expand: homes from the password database. */
@@ -306,11 +310,11 @@ export function expandTokens(
   }));
 }
 
-function asList(v: string | string[] | undefined): string[] {
-  return v === undefined ? [] : Array.isArray(v) ? v : splitValues(v);
+function asList(v: string[] | undefined): string[] {
+  return v ?? [];
 }
-function asString(v: string | string[] | undefined): string | undefined {
-  return v === undefined ? undefined : Array.isArray(v) ? v.join(" ") : v;
+function asString(v: string[] | undefined): string | undefined {
+  return v?.join(" ");
 }
 
 function yesNo(option: string, v: string | undefined, dflt: boolean): boolean {
@@ -375,10 +379,8 @@ function resolve(
   // The login user as OpenSSH knows it while reading the files (-l, then
   // `-o User`, then user@host; otherwise the local user until a `User` line):
   // `Match user` is decided against it, not against whoever runs deploy-ts.
-  const loginUser = directive(source, "user") !== undefined && source.user === undefined
-    ? directive(source, "user")
-    : source.user ?? destinationUser;
-  const computed: Record<string, string | string[] | undefined> = evaluateConfig(files, {
+  const loginUser = source.user ?? destinationUser;
+  const computed: Record<string, string[] | undefined> = evaluateConfig(files, {
     originalHost: alias,
     user: loginUser,
     localUser: userInfo().username,
@@ -470,11 +472,6 @@ function resolve(
     batchMode,
     family: family === "inet" ? 4 : family === "inet6" ? 6 : 0,
   };
-}
-
-/** The first -o value of an option (case-insensitive name). */
-function directive(source: ConfigSource, name: string): string | undefined {
-  return source.directives.find(([k]) => k.toLowerCase() === name)?.[1];
 }
 
 /** `[user@]host[:port]` of one ProxyJump hop. */

@@ -345,6 +345,19 @@ Match host web user root
     destination: "root@web",
   },
   {
+    name: "attack review: Include *hidden does not match a dot file (glob(3))",
+    config: "Include CASEDIR/*hidden\n",
+    files: { ".hidden": "Host *\n  StrictHostKeyChecking no\n" },
+    destination: "root@web",
+  },
+  {
+    name: "attack review: Include with a [..] class is refused (ssh would glob it)",
+    config: "Include CASEDIR/pin[0-9]\n",
+    files: { pin1: "Host web\n  StrictHostKeyChecking yes\n  UserKnownHostsFile /etc/pinned\n" },
+    destination: "root@web",
+    refused: /\[\.\.\.\] in Include/,
+  },
+  {
     name: "no config at all: the defaults",
     config: "",
     destination: "root@plain.example",
