@@ -7,10 +7,12 @@
  * an option silently ignored could change which host is reached or which
  * key is trusted.
  */
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { hostname as localHostname, userInfo } from "node:os";
 import { dirname, isAbsolute, join } from "node:path";
 import process from "node:process";
+import { jumpHops, sshPort } from "./jump_hop.ts";
+import { canonicalHostName } from "./numeric_address.ts";
 import { type ConfigText, evaluateConfig } from "./ssh_config_eval.ts";
 import { DeployError, type ErrorContext } from "../../shared/errors.ts";
 
@@ -50,9 +52,11 @@ export interface ResolvedHost {
   family: 0 | 4 | 6;
 }
 
+export { parseJump } from "./jump_hop.ts";
+
 /** Where the configuration comes from: what a jump host is resolved against too. */
 export interface ConfigSource {
-  /** The -F file, or undefined for ~/.ssh/config and /etc/ssh/ssh_config. */
+  /** The -F file (`none`: no file at all), or undefined for ~/.ssh/config and /etc/ssh/ssh_config. */
   configFile?: string;
   /** Command-line options as ssh_config directives, in order (first one wins). */
   directives: [string, string][];
@@ -185,7 +189,22 @@ export function parseSshOpts(sshOpts: readonly string[], context: ErrorContext):
           source.user ??= value;
           break;
         case "J":
+          // ssh: one -J, and none after an -o ProxyJump or ProxyCommand.
+          if (source.jump !== undefined) {
+            throw new DeployError(
+              "sshOpts: only a single -J option is permitted (use commas to separate hops)",
+              { ...context, field: "sshOpts" },
+            );
+          }
+          if (source.directives.some(([k]) => /^proxy(jump|command)$/i.test(k))) {
+            throw new DeployError("sshOpts: -J cannot follow -o ProxyJump or -o ProxyCommand", {
+              ...context,
+              field: "sshOpts",
+            });
+          }
           source.jump = value;
+          // ...and a later -o ProxyCommand is ignored, as ssh ignores it.
+          source.directives.push(["ProxyCommand", "none"]);
           break;
         case "o": {
           const o = /^\s*([A-Za-z0-9]+)\s*(?:=\s*|\s+)(.*)$/s.exec(value);
@@ -218,16 +237,27 @@ export function parseSshOpts(sshOpts: readonly string[], context: ErrorContext):
   return source;
 }
 
-/** A config file's text ("" when it does not exist). */
-function configText(file: string, userConfig: boolean): ConfigText {
-  return { text: existsSync(file) ? readFileSync(file, "utf8") : "", name: file, userConfig };
+/**
+ * A config file's text ("" when it does not exist). ssh refuses, as a whole,
+ * a ~/.ssh/config or an included file that another user owns or that others
+ * may write: such a file could say which key a host may have.
+ */
+export function configText(file: string, userConfig: boolean, checkOwner: boolean): ConfigText {
+  if (!existsSync(file)) return { text: "", name: file, userConfig };
+  if (checkOwner) {
+    const st = statSync(file);
+    if ((st.uid !== 0 && st.uid !== process.getuid?.()) || (st.mode & 0o022) !== 0) {
+      throw new Error(`Bad owner or permissions on ${file}`);
+    }
+  }
+  return { text: readFileSync(file, "utf8"), name: file, userConfig };
 }
 
 /** The files one Include argument names: `~` expanded, relative to ~/.ssh or /etc/ssh, globbed. */
 function includedFiles(pattern: string, userConfig: boolean): ConfigText[] {
   const p = expandTilde(pattern);
   const base = userConfig ? join(homedir(), ".ssh") : "/etc/ssh";
-  return expandGlob(isAbsolute(p) ? p : join(base, p)).map((f) => configText(f, userConfig));
+  return expandGlob(isAbsolute(p) ? p : join(base, p)).map((f) => configText(f, userConfig, true));
 }
 
 /**
@@ -365,17 +395,42 @@ export function resolveHost(
   }
 }
 
+/** The files ssh reads: the -F file (which must exist), or the user's and the system's. */
+function configFiles(configFile: string | undefined): ConfigText[] {
+  if (configFile === undefined) {
+    return [
+      configText(join(homedir(), ".ssh", "config"), true, true),
+      configText("/etc/ssh/ssh_config", false, false),
+    ];
+  }
+  if (configFile.toLowerCase() === "none") return [];
+  const file = expandTilde(configFile);
+  if (!existsSync(file)) {
+    throw new Error(`can't open user config file ${file}: no such file (-F)`);
+  }
+  return [configText(file, true, false)];
+}
+
+/** What ssh checks on every line, also in blocks that do not apply. */
+function checkLine(keyword: string, args: string[], where: string): void {
+  if (keyword === "port" && args[0] !== undefined && sshPort(args[0]) === undefined) {
+    throw new Error(`${where}: Bad port '${args[0]}'`);
+  }
+  if (keyword === "proxyjump" && args[0] !== undefined) {
+    try {
+      jumpHops(args[0]);
+    } catch (e) {
+      throw new Error(`${where}: ${(e as Error).message}`);
+    }
+  }
+}
+
 function resolve(
   source: ConfigSource,
   alias: string,
   destinationUser: string | undefined,
 ): ResolvedHost {
-  const files = source.configFile !== undefined
-    ? [configText(expandTilde(source.configFile), true)]
-    : [
-      configText(join(homedir(), ".ssh", "config"), true),
-      configText("/etc/ssh/ssh_config", false),
-    ];
+  const files = configFiles(source.configFile);
   // The login user as OpenSSH knows it while reading the files (-l, then
   // `-o User`, then user@host; otherwise the local user until a `User` line):
   // `Match user` is decided against it, not against whoever runs deploy-ts.
@@ -387,6 +442,7 @@ function resolve(
     // Command-line options first: the first value of an option wins.
     commandLine: source.directives,
     include: includedFiles,
+    check: checkLine,
   });
   for (const [key, value] of Object.entries(computed)) {
     if (HONOURED.has(key)) continue;
@@ -400,14 +456,21 @@ function resolve(
   }
   const get = (k: string) => asString(computed[k]);
   const hostnameRaw = get("hostname") ?? alias;
-  const port = count("Port", source.port ?? get("port"), 22)!;
+  const portText = source.port ?? get("port");
+  const port = portText === undefined ? 22 : sshPort(portText);
+  if (port === undefined) throw new Error(`Bad port '${portText}'`);
   const user = loginUser ?? get("user") ?? userInfo().username;
-  // ssh expands only %h and %% in HostName, and lower-cases the result.
+  // ssh expands only %h and %% in HostName, then lower-cases a name and
+  // writes a numeric address in its one canonical form.
   if (/%[^h%]/.test(hostnameRaw.replace(/%%/g, ""))) {
     throw new Error(`HostName ${hostnameRaw}: only the tokens %h and %% are allowed in HostName`);
   }
-  const hostname = hostnameRaw.replace(/%([h%])/g, (_, c: string) => c === "h" ? alias : "%")
-    .toLowerCase();
+  const family = (get("addressfamily") ?? "any").toLowerCase();
+  const familyNumber = family === "inet" ? 4 : family === "inet6" ? 6 : 0;
+  const hostname = canonicalHostName(
+    hostnameRaw.replace(/%([h%])/g, (_, c: string) => c === "h" ? alias : "%"),
+    familyNumber,
+  );
   const t = { hostname, alias, port, user };
   const files_ = (k: string, dflt: string[]) => {
     const list = asList(computed[k]);
@@ -438,7 +501,6 @@ function resolve(
     ? process.env[agentRaw.slice(1)] || undefined
     : expandTokens(agentRaw, t, "IdentityAgent");
   const jump = source.jump ?? get("proxyjump");
-  const family = (get("addressfamily") ?? "any").toLowerCase();
   const batchMode = yesNo("BatchMode", get("batchmode"), false);
   return {
     alias,
@@ -468,20 +530,9 @@ function resolve(
       batchMode ? 300 : 0,
     )!,
     serverAliveCountMax: count("ServerAliveCountMax", get("serveralivecountmax"), 3)!,
-    proxyJump: jump === undefined || jump.toLowerCase() === "none" ? [] : jump.split(","),
+    proxyJump: jump === undefined ? [] : jumpHops(jump),
     batchMode,
-    family: family === "inet" ? 4 : family === "inet6" ? 6 : 0,
-  };
-}
-
-/** `[user@]host[:port]` of one ProxyJump hop. */
-export function parseJump(spec: string): { user?: string; host: string; port?: number } {
-  const m = /^(?:([^@]+)@)?(\[[^\]]+\]|[^:]+)(?::([0-9]+))?$/.exec(spec.trim());
-  if (!m) throw new Error(`ProxyJump: cannot read ${JSON.stringify(spec)}`);
-  return {
-    user: m[1],
-    host: m[2].replace(/^\[|\]$/g, ""),
-    port: m[3] === undefined ? undefined : Number(m[3]),
+    family: familyNumber,
   };
 }
 
