@@ -8,7 +8,13 @@ import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
 import { run } from "../../process/run.ts";
 import { DeployError } from "../../shared/errors.ts";
-import { parseJump, parseSshOpts, type ResolvedHost, resolveHost } from "./ssh2_config.ts";
+import {
+  configText,
+  parseJump,
+  parseSshOpts,
+  type ResolvedHost,
+  resolveHost,
+} from "./ssh2_config.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "deploy-ts-ssh2-config-test-"));
 /** ssh expands `~` from the password database, whatever $HOME says. */
@@ -650,4 +656,15 @@ Deno.test("ssh2 config: a HostName token ssh refuses is refused, naming it", () 
     (e: unknown) =>
       e instanceof DeployError && e.context.node === "db" && /HostName %u\.example/.test(e.message),
   );
+});
+
+Deno.test("ssh2 config: ~/.ssh/config (checked) is refused when others may write it; -F and the system file are not checked, as ssh", () => {
+  const file = join(mkdtempSync(join(dir, "case-")), "config");
+  writeFileSync(file, "Host *\n  Port 2222\n");
+  chmodSync(file, 0o646);
+  assert.throws(() => configText(file, true, true), /Bad owner or permissions on .*config/);
+  assert.equal(configText(file, true, false).text, "Host *\n  Port 2222\n");
+  chmodSync(file, 0o644);
+  assert.equal(configText(file, true, true).text, "Host *\n  Port 2222\n");
+  assert.equal(configText(join(dir, "absent"), true, true).text, "");
 });
