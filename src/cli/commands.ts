@@ -55,9 +55,7 @@ export async function runDeployCommand({ command, flags }: ParsedCommand): Promi
     observeCommands((argv) => process.stderr.write(`[debug] + ${shellQuoteArgv(argv)}\n`));
   }
   if (command === "plan") {
-    const { plan: resolved, warnings } = await resolvePlan(flags);
-    const plan = assignWaves(resolved, flags.waves);
-    for (const w of warnings) process.stderr.write(`deploy: warning: ${w}\n`);
+    const plan = assignWaves(await planWithWarnings(flags), flags.waves);
     process.stdout.write(
       flags.json ? `${JSON.stringify(planToJson(plan), null, 2)}\n` : formatPlanToml(plan),
     );
@@ -110,9 +108,7 @@ export async function runDeployCommand({ command, flags }: ParsedCommand): Promi
 
 /** `status` and `diff`: look, change nothing. */
 async function inspect(command: "status" | "diff", flags: DeployFlags): Promise<number> {
-  // Comparing with what is deployed needs the evaluation, not the checks.
-  const { plan, warnings } = await resolvePlan({ ...flags, skipChecks: true });
-  for (const w of warnings) process.stderr.write(`deploy: warning: ${w}\n`);
+  const plan = await planWithWarnings(flags, "look");
   const passwords = await sudoPasswords(plan);
   const o = { plan, jobs: flags.jobs, checkSigs: flags.checksigs, passwords };
   if (command === "status") {
@@ -134,8 +130,7 @@ async function inspect(command: "status" | "diff", flags: DeployFlags): Promise<
 
 /** `deploy check`: run every selected profile's health checks once, now; deploy nothing. */
 async function checkCommand(flags: DeployFlags): Promise<number> {
-  const { plan, warnings } = await resolvePlan({ ...flags, skipChecks: true });
-  for (const w of warnings) process.stderr.write(`deploy: warning: ${w}\n`);
+  const plan = await planWithWarnings(flags, "look");
   const passwords = await sudoPasswords(
     plan.filter((p) => Object.keys(hostSideChecks(p.settings.healthChecks)).length),
   );
@@ -151,6 +146,22 @@ async function checkCommand(flags: DeployFlags): Promise<number> {
       : showEscaped(formatCheckReports(reports)),
   );
   return reports.every((r) => r.ok) ? 0 : 1;
+}
+
+/**
+ * The plan, its warnings said on stderr. Commands that only look at what
+ * is deployed (`look`: status, diff, check) need the evaluation, not the
+ * pre-deploy checks.
+ */
+async function planWithWarnings(
+  flags: DeployFlags,
+  purpose: "deploy" | "look" = "deploy",
+): Promise<ProfilePlan[]> {
+  const { plan, warnings } = await resolvePlan(
+    purpose === "look" ? { ...flags, skipChecks: true } : flags,
+  );
+  for (const w of warnings) process.stderr.write(`deploy: warning: ${w}\n`);
+  return plan;
 }
 
 /** The command line's flags as the pipeline's policy, said once. */

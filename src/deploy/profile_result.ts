@@ -1,0 +1,26 @@
+/** A profile's row in a run's summary, from how its helper run ended or why it could not run. */
+import type { ProfilePlan } from "../config/plan.ts";
+import type { ProfileResult } from "../shared/events.ts";
+import type { HelperOutcome } from "../host/remote_helper.ts";
+import { isSuccess, statusOf } from "../shared/vocabulary.ts";
+
+/** A profile's result from how its helper run ended. */
+export function resultOf(p: ProfilePlan, r: HelperOutcome): ProfileResult {
+  const status = statusOf(r.outcome);
+  return {
+    node: p.node,
+    profile: p.profile,
+    status,
+    ok: isSuccess(status),
+    message: r.message,
+    runDir: r.runDir,
+    previousGeneration: r.previousGeneration,
+    newGeneration: r.newGeneration,
+    ...(r.failedCheck ? { failedCheck: r.failedCheck } : {}),
+  };
+}
+
+/** A profile whose helper run could not start or end (no login, no helper, a refused request). */
+export function failedResult(p: ProfilePlan, e: Error): ProfileResult {
+  return { node: p.node, profile: p.profile, status: "failed", ok: false, message: e.message };
+}
