@@ -1,6 +1,7 @@
 /** Runs a parsed deployer command: the steps a person would follow, in order. */
 import process from "node:process";
 import { CancelledError } from "../shared/errors.ts";
+import { deploymentExitCode, EXIT_CODES } from "../shared/exit_codes.ts";
 import { observeCommands } from "../process/run.ts";
 import { shellQuoteArgv } from "../shared/shell_quote.ts";
 import { resolvePlan } from "../plan/resolve_plan.ts";
@@ -99,7 +100,7 @@ export async function runDeployCommand({ command, flags }: ParsedCommand): Promi
       profiles: results,
       ...(flags.skipHealthChecks ? { healthChecksSkipped: true } : {}),
     });
-    return ok ? 0 : 1;
+    return deploymentExitCode(results);
   } catch (e) {
     if (e instanceof DeployError) emit({ type: "error", ...e.context, message: e.describe() });
     throw e;
@@ -118,14 +119,14 @@ async function inspect(command: "status" | "diff", flags: DeployFlags): Promise<
         ? `${JSON.stringify({ profiles: reports }, null, 2)}\n`
         : showEscaped(formatStatus(reports)),
     );
-    return reports.every((r) => !r.error) ? 0 : 1;
+    return reports.every((r) => !r.error) ? EXIT_CODES.ok : EXIT_CODES.failedUnchanged;
   }
   const diffs = await diffProfiles(o, flags.extraNixArgs);
   if (flags.json) process.stdout.write(`${JSON.stringify({ profiles: diffs }, null, 2)}\n`);
   else {
     for (const d of diffs) process.stdout.write(showEscaped(formatProfileDiff(d)));
   }
-  return diffs.every((d) => !d.error) ? 0 : 1;
+  return diffs.every((d) => !d.error) ? EXIT_CODES.ok : EXIT_CODES.failedUnchanged;
 }
 
 /** `deploy check`: run every selected profile's health checks once, now; deploy nothing. */
@@ -145,7 +146,7 @@ async function checkCommand(flags: DeployFlags): Promise<number> {
       ? `${JSON.stringify({ ok: reports.every((r) => r.ok), profiles: reports }, null, 2)}\n`
       : showEscaped(formatCheckReports(reports)),
   );
-  return reports.every((r) => r.ok) ? 0 : 1;
+  return reports.every((r) => r.ok) ? EXIT_CODES.ok : EXIT_CODES.failedUnchanged;
 }
 
 /**

@@ -254,7 +254,12 @@ class Deployment {
           newGeneration: before.newGeneration,
         };
         if (r.ok) this.#finish(p, "revoked", `${r.message} (because ${reason})`, kept);
-        else this.#finish(p, "failed", `revoking after ${reason} failed: ${r.message}`, kept);
+        else {
+          this.#finish(p, "failed", `revoking after ${reason} failed: ${r.message}`, {
+            ...kept,
+            hostLeft: "new-generation",
+          });
+        }
       }
     });
   }

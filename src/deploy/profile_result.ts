@@ -17,7 +17,20 @@ export function resultOf(p: ProfilePlan, r: HelperOutcome): ProfileResult {
     previousGeneration: r.previousGeneration,
     newGeneration: r.newGeneration,
     ...(r.failedCheck ? { failedCheck: r.failedCheck } : {}),
+    ...hostLeft(r),
   };
+}
+
+/**
+ * Where a failed run left its host when that is not back where it was: the
+ * host never said how it ended (its worker decides, and rolls back unless
+ * confirmed), or it failed after a new generation was set (autoRollback off,
+ * or the rollback itself failed): when unsure, the host changed.
+ */
+function hostLeft(r: HelperOutcome): Pick<ProfileResult, "hostLeft"> {
+  if (r.outcome === "lost") return { hostLeft: "deciding" };
+  if (r.outcome === "failed" && r.newGeneration != null) return { hostLeft: "new-generation" };
+  return {};
 }
 
 /** A profile whose helper run could not start or end (no login, no helper, a refused request). */
