@@ -56,7 +56,8 @@ export async function runDeployCommand({ command, flags }: ParsedCommand): Promi
     observeCommands((argv) => process.stderr.write(`[debug] + ${shellQuoteArgv(argv)}\n`));
   }
   if (command === "plan") {
-    const plan = assignWaves(await planWithWarnings(flags), flags.waves);
+    // A plan deploys nothing: it needs the evaluation, not the pre-deploy checks.
+    const plan = assignWaves(await planWithWarnings(flags, "look"), flags.waves);
     process.stdout.write(
       flags.json ? `${JSON.stringify(planToJson(plan), null, 2)}\n` : formatPlanToml(plan),
     );
@@ -99,6 +100,7 @@ export async function runDeployCommand({ command, flags }: ParsedCommand): Promi
       ok,
       profiles: results,
       ...(flags.skipHealthChecks ? { healthChecksSkipped: true } : {}),
+      ...(command === "rollback" ? { rollback: true } : {}),
     });
     return deploymentExitCode(results);
   } catch (e) {
@@ -150,8 +152,8 @@ async function checkCommand(flags: DeployFlags): Promise<number> {
 }
 
 /**
- * The plan, its warnings said on stderr. Commands that only look at what
- * is deployed (`look`: status, diff, check) need the evaluation, not the
+ * The plan, its warnings said on stderr. Commands that deploy nothing
+ * (`look`: plan, status, diff, check) need the evaluation, not the
  * pre-deploy checks.
  */
 async function planWithWarnings(

@@ -49,11 +49,10 @@ export function parseDeployArgs(
     .description("Deploy Nix profiles to remote machines over SSH.")
     .version(VERSION, "-V, --version", "print the version")
     .helpOption("-h, --help", "print this help")
-    .configureOutput({ writeOut: output.out, writeErr: output.err })
+    .configureOutput({ writeOut: output.out, writeErr: output.err, outputError: () => {} })
     .exitOverride()
     // Options after `plan` belong to `plan` (both commands take the same ones).
     .enablePositionalOptions()
-    .showHelpAfterError("(run `deploy --help` for the flags)")
     .addHelpText(
       "after",
       `
@@ -118,7 +117,10 @@ ${EXIT_CODE_TABLE.map(([code, what]) => `  ${String(code).padEnd(4)}${what}`).jo
   } catch (e) {
     if (e instanceof CommanderError) {
       if (e.code === "commander.helpDisplayed" || e.code === "commander.version") return undefined;
-      throw new UsageError(e.message.replace(/^error: /, ""));
+      // Said once, by main, with where to look.
+      throw new UsageError(
+        `${e.message.replace(/^error: /, "")} (run \`deploy --help\` for the flags)`,
+      );
     }
     throw e;
   }

@@ -23,12 +23,13 @@ export function resultOf(p: ProfilePlan, r: HelperOutcome): ProfileResult {
 
 /**
  * Where a failed run left its host when that is not back where it was: the
- * host never said how it ended (its worker decides, and rolls back unless
- * confirmed), or it failed after a new generation was set (autoRollback off,
+ * host never said how a started run ended (its worker decides, and rolls
+ * back unless confirmed), or it failed after a new generation was set (autoRollback off,
  * or the rollback itself failed): when unsure, the host changed.
  */
 function hostLeft(r: HelperOutcome): Pick<ProfileResult, "hostLeft"> {
-  if (r.outcome === "lost") return { hostLeft: "deciding" };
+  // Lost before the helper had a run directory: it never started, nothing changed.
+  if (r.outcome === "lost" && r.runDir !== undefined) return { hostLeft: "deciding" };
   if (r.outcome === "failed" && r.newGeneration != null) return { hostLeft: "new-generation" };
   return {};
 }

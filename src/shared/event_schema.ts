@@ -45,6 +45,7 @@ export const DeployEventSchema = z.discriminatedUnion("type", [
     ok: z.boolean(),
     profiles: z.array(ProfileResultSchema),
     healthChecksSkipped: z.boolean().optional(),
+    rollback: z.boolean().optional(),
   }),
 ]);
 

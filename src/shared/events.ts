@@ -58,6 +58,8 @@ export type DeployEvent =
     profiles: ProfileResult[];
     /** `--skip-health-checks` was given. */
     healthChecksSkipped?: boolean;
+    /** The run was `deploy rollback`: the profiles went back to an earlier generation. */
+    rollback?: boolean;
   };
 
 export type DeployEventInput =
