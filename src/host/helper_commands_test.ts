@@ -1,14 +1,12 @@
 import assert from "node:assert/strict";
 import {
   activateCommand,
-  checkHealthLimitMs,
-  checkHealthOnHost,
-  type HelperContext,
-  queryProfile,
-} from "./remote_helper.ts";
+  offerCommand,
+  offerInput,
+  queryCommand,
+} from "./helper_commands.ts";
 import { decodeRequest, REQUEST_LINE_TAG } from "../wire/requests.ts";
-import type { RunOptions, RunResult } from "../process/run.ts";
-import type { Transport } from "../ssh/transport.ts";
+import { DECLINE_PREFIX, offerLine, offerTokenArgv } from "../wire/protocol.ts";
 import type { ProfilePlan } from "../config/plan.ts";
 import { DEFAULTS } from "../config/settings.ts";
 import { shellQuoteArgv, shellSplit } from "../shared/shell_quote.ts";
@@ -87,60 +85,23 @@ Deno.test("activate argv: explicit profilePath, modes, rollback to a generation,
   assert.ok(activateArgv(own, ctx, { goal: "boot" }).includes("--boot"));
 });
 
-/** A transport that records what each command got on stdin, and answers like a helper. */
-function recordingTransport(
-  stdin: (string | undefined)[],
-  argvs: (readonly string[])[] = [],
-  stdout = '{"profilePath":"/p","generation":null,"closure":null,"generations":[],"record":null}\n',
-): Transport {
-  const answer = (argv: readonly string[], o: RunOptions = {}): Promise<RunResult> => {
-    stdin.push(o.input);
-    argvs.push(argv);
-    return Promise.resolve({
-      argv,
-      code: 0,
-      signal: null,
-      // By default what `deploy query` prints for a profile that does not exist yet.
-      stdout,
-      stderr: "",
-      timedOut: false,
-    });
-  };
-  return {
-    destination: "deploy@web",
-    open: () => Promise.resolve(),
-    run: answer,
-    runFresh: answer,
-    nixStore: () => ({ uri: "ssh://x", env: {}, destination: "x" }),
-    close: () => Promise.resolve(),
-  };
-}
-
-Deno.test("sudo password: written only to commands that go through sudo", async () => {
-  const stdin: (string | undefined)[] = [];
-  const ctx: HelperContext = {
-    transport: recordingTransport(stdin),
-    helper: "/nix/store/xyz-deploy-ts",
-    deployer: "ops@laptop",
-    password: "hunter2",
-    onLog: () => {},
-    onPhase: () => {},
-  };
-  const argvs: (readonly string[])[] = [];
-  ctx.transport = recordingTransport(stdin, argvs);
+Deno.test("sudo password: written only to commands that go through sudo", () => {
+  const ctx = { helper: "/nix/store/xyz-deploy-ts", deployer: "ops@laptop", password: "hunter2" };
   const interactive = { ...plan.settings, interactiveSudo: true };
-  // Through a sudo that asks: the password goes first on stdin, to `sudo -S`.
-  await queryProfile({ ...plan, settings: interactive }, ctx);
-  // The profile's user is the ssh user: no sudo, so no password.
-  await queryProfile({ ...plan, settings: { ...interactive, user: "deploy" } }, ctx);
-  // A sudo that does not ask (HelperHost then gives no password): `sudo -n`, nothing on stdin.
-  await queryProfile({ ...plan, settings: interactive }, { ...ctx, password: undefined });
-  assert.deepEqual(stdin, ["hunter2\n", undefined, undefined]);
-  assert.deepEqual(argvs[0].slice(0, 7), ["sudo", "-k", "-S", "-p", "", "-u", "alice"]);
-  assert.deepEqual(argvs[2].slice(0, 4), ["sudo", "-n", "-u", "alice"]);
+  const commands = [
+    // Through a sudo that asks: the password goes first on stdin, to `sudo -S`.
+    queryCommand({ ...plan, settings: interactive }, ctx),
+    // The profile's user is the ssh user: no sudo, so no password.
+    queryCommand({ ...plan, settings: { ...interactive, user: "deploy" } }, ctx),
+    // A sudo that does not ask (HelperHost then gives no password): `sudo -n`, nothing on stdin.
+    queryCommand({ ...plan, settings: interactive }, { ...ctx, password: undefined }),
+  ];
+  assert.deepEqual(commands.map((c) => c.input), ["hunter2\n", undefined, undefined]);
+  assert.deepEqual(commands[0].argv.slice(0, 7), ["sudo", "-k", "-S", "-p", "", "-u", "alice"]);
+  assert.deepEqual(commands[2].argv.slice(0, 4), ["sudo", "-n", "-u", "alice"]);
 });
 
-Deno.test("health checks: on stdin in the request line, never on argv (activate and check-health)", async () => {
+Deno.test("health checks: on stdin in the request line, never on argv (activate; check-health in helper_host_test)", () => {
   const secret = ["curl", "-H", "Authorization: Bearer s3cret", "http://localhost/"];
   const withChecks = {
     ...plan,
@@ -165,41 +126,19 @@ Deno.test("health checks: on stdin in the request line, never on argv (activate 
     JSON.parse((decoded.request as { healthChecks: string }).healthChecks),
     { api: secret },
   );
-
-  const stdin: (string | undefined)[] = [];
-  const argvs: (readonly string[])[] = [];
-  const transport = recordingTransport(stdin, argvs, '[{"name":"api","ok":true,"output":""}]\n');
-  await checkHealthOnHost(
-    plan,
-    { ...ctx, transport, onLog: () => {}, onPhase: () => {} },
-    { api: secret },
-  );
-  assert.ok(!argvs[0].some((w) => w.includes("s3cret")), argvs[0].join(" "));
-  assert.match(stdin[0]!, /s3cret/);
 });
 
-Deno.test("deploy check gives up on a host that never answers, at its limit, naming the profile", async () => {
-  const hanging: Transport = {
-    ...recordingTransport([]),
-    run: (argv, o: RunOptions = {}) =>
-      new Promise((resolve) =>
-        o.signal?.addEventListener(
-          "abort",
-          () => resolve({ argv, code: 255, signal: null, stdout: "", stderr: "", timedOut: false }),
-        )
-      ),
-  };
-  await assert.rejects(
-    checkHealthOnHost(
-      plan,
-      { ...ctx, transport: hanging, onLog: () => {}, onPhase: () => {} },
-      { api: ["true"] },
-      50,
-    ),
-    (e: Error & { context?: { node?: string } }) =>
-      /no answer to its health checks within 0s/.test(e.message) && e.context?.node === plan.node,
+Deno.test("offer: the token, or a decline with its reason, as one tagged line to the run's offer file", () => {
+  const token = "0".repeat(64);
+  assert.equal(offerInput({ token }), offerLine(token));
+  assert.equal(
+    offerInput({ token, decline: "health check http failed:\nexit 3" }),
+    offerLine(`${DECLINE_PREFIX}${token} health check http failed:\nexit 3`),
   );
-  // The default limit: healthTimeout per check, and a margin for the login.
-  const two = { a: ["true"], b: ["true"] };
-  assert.equal(checkHealthLimitMs(plan, two), (plan.settings.healthTimeout * 2 + 15) * 1000);
+  // As the profile's user, with the sudo password first when that sudo asks.
+  const interactive = { ...plan, settings: { ...plan.settings, interactiveSudo: true } };
+  const c = offerCommand(interactive, { password: "hunter2" }, "/run/x", { token });
+  assert.deepEqual(c.argv.slice(0, 7), ["sudo", "-k", "-S", "-p", "", "-u", "alice"]);
+  assert.deepEqual(c.argv.slice(7), offerTokenArgv("/run/x"));
+  assert.equal(c.input, `hunter2\n${offerLine(token)}`);
 });
