@@ -172,9 +172,7 @@ export interface Offer {
  */
 export function offerInput(offer: Offer): string {
   return offerLine(
-    offer.decline === undefined
-      ? offer.token
-      : `${DECLINE_PREFIX}${offer.token} ${offer.decline}`,
+    offer.decline === undefined ? offer.token : `${DECLINE_PREFIX}${offer.token} ${offer.decline}`,
   );
 }
 

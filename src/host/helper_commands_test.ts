@@ -1,10 +1,5 @@
 import assert from "node:assert/strict";
-import {
-  activateCommand,
-  offerCommand,
-  offerInput,
-  queryCommand,
-} from "./helper_commands.ts";
+import { activateCommand, offerCommand, offerInput, queryCommand } from "./helper_commands.ts";
 import { decodeRequest, REQUEST_LINE_TAG } from "../wire/requests.ts";
 import { DECLINE_PREFIX, offerLine, offerTokenArgv } from "../wire/protocol.ts";
 import type { ProfilePlan } from "../config/plan.ts";

@@ -142,7 +142,8 @@ export class HelperHost implements Host {
         ...activated,
         outcome: "failed",
         ok: false,
-        message: `${why}; autoRollback is off, so generation ${activated.newGeneration} stays active`,
+        message:
+          `${why}; autoRollback is off, so generation ${activated.newGeneration} stays active`,
         failedCheck,
       };
     }
@@ -166,7 +167,12 @@ export class HelperHost implements Host {
     generations: RevokeGenerations & { boot: boolean },
     watch: ProfileWatch,
   ): Promise<HelperOutcome> {
-    return await this.#revoke(p, await this.#followContext(p, watch), generations, generations.boot);
+    return await this.#revoke(
+      p,
+      await this.#followContext(p, watch),
+      generations,
+      generations.boot,
+    );
   }
 
   async #revoke(

@@ -61,7 +61,15 @@ Deno.test("helper output: check-health results are checked, last line wins, each
     [{ name: "api", kind: "command", ok: false, output: "exit 3" }],
   );
   assert.deepEqual(parseCheckResults("[]", where), []);
-  for (const bad of ["Permission denied", '{"name":"api"}', '[{"name":"api","ok":"yes","output":""}]', "[null]", ""]) {
+  for (
+    const bad of [
+      "Permission denied",
+      '{"name":"api"}',
+      '[{"name":"api","ok":"yes","output":""}]',
+      "[null]",
+      "",
+    ]
+  ) {
     assert.throws(
       () => parseCheckResults(bad, where),
       (e) =>

@@ -12,7 +12,7 @@ import type { Transport } from "../ssh/transport.ts";
 import { type CheckResult, describeFailure, type HealthChecks } from "../shared/health_checks.ts";
 import { parseHelperEvent } from "./helper_output.ts";
 import { followLimitMs } from "./deadlines.ts";
-import { type CommandContext, offerCommand, type Offer } from "./helper_commands.ts";
+import { type CommandContext, type Offer, offerCommand } from "./helper_commands.ts";
 import { deployerChecks, hasDeployerChecks } from "./health_gate.ts";
 import type { HelperOutcome } from "./host.ts";
 
