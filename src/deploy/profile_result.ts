@@ -1,7 +1,7 @@
 /** A profile's row in a run's summary, from how its helper run ended or why it could not run. */
 import type { ProfilePlan } from "../config/plan.ts";
 import type { ProfileResult } from "../shared/events.ts";
-import type { HelperOutcome } from "../host/remote_helper.ts";
+import type { HelperOutcome } from "../host/host.ts";
 import { isSuccess, statusOf } from "../shared/vocabulary.ts";
 
 /** A profile's result from how its helper run ended. */
