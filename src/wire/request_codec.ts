@@ -23,8 +23,6 @@ export interface CommandAbout {
   summary: string;
   /** What the command reads on stdin besides the request line's fields. */
   stdin?: string;
-  /** Started by the helper itself, not by a deployer or a person. */
-  internal?: true;
 }
 
 /** Encode and decode one subcommand's request from its option table. */

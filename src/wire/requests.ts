@@ -24,7 +24,6 @@ export const REQUESTS = {
   activate: defineRequest("activate", {
     summary: "Start an activation run of CLOSURE and follow it to its outcome, as JSON lines on " +
       "stdout; the first names the run directory and the token that confirms the run.",
-    stdin: "the request line",
   }, {
     closure: {
       kind: "positional",
@@ -84,7 +83,7 @@ export const REQUESTS = {
     healthChecks: {
       kind: "private",
       help: "the host-side health checks, JSON name -> argv, that must pass before a " +
-        "confirmation counts (on stdin, as they may hold credentials)",
+        "confirmation counts (never on argv: they may hold credentials)",
     },
     healthTimeout: {
       kind: "seconds",
@@ -194,12 +193,11 @@ export const REQUESTS = {
   "check-health": defineRequest("check-health", {
     summary: "Run the host-side health checks once, now, as this user; prints the results as " +
       "JSON.",
-    stdin: "the request line",
   }, {
     healthChecks: {
       kind: "private",
       required: true,
-      help: "the checks, JSON name -> argv (on stdin, as they may hold credentials)",
+      help: "the checks, JSON name -> argv (never on argv: they may hold credentials)",
     },
     healthTimeout: {
       kind: "seconds",
@@ -209,9 +207,8 @@ export const REQUESTS = {
     },
   }),
   "run-job": defineRequest("run-job", {
-    summary: "The detached worker that carries out the job in a run directory; started by " +
-      "activate and revoke.",
-    internal: true,
+    summary: "Internal: the detached worker that carries out the job in a run directory; " +
+      "started by activate and revoke.",
   }, {
     runDir: {
       kind: "positional",
