@@ -71,7 +71,7 @@ function helpOf(spec: OptionSpec): string {
 export function usageOf<T extends OptionTable>(codec: RequestCodec<T>): string {
   const rows = Object.entries(codec.table as OptionTable);
   const synopsis = rows.flatMap(([, spec]) => synopsisWord(spec) ?? []);
-  const lines = wrap(`Usage: deploy ${codec.command} `, "         ", synopsis);
+  const lines = wrap("", "         ", [`Usage: deploy ${codec.command}`, ...synopsis]);
   lines.push("", ...wrap("", "", wordsOf(codec.about.summary)));
   lines.push("", "Arguments and options:");
   for (const [, spec] of rows) {
