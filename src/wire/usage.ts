@@ -8,7 +8,7 @@ import { ALWAYS_ACCEPTED } from "./argv_words.ts";
 import { type OptionSpec, type OptionTable, syntaxOf } from "./option_table.ts";
 import type { RequestCodec } from "./request_codec.ts";
 import { REQUEST_LINE_TAG } from "./request_line_codec.ts";
-import { HELPER_COMMANDS, REQUESTS } from "./requests.ts";
+import { HELPER_COMMANDS, type HelperCommand, REQUESTS } from "./requests.ts";
 
 const WIDTH = 80;
 /** Where an option's help starts. */
@@ -91,6 +91,11 @@ export function usageOf<T extends OptionTable>(codec: RequestCodec<T>): string {
   return `${lines.join("\n")}\n`;
 }
 
+/** The usage of a helper subcommand. */
+export function helperUsage(command: HelperCommand): string {
+  return usageOf(REQUESTS[command] as unknown as RequestCodec<OptionTable>);
+}
+
 /**
  * The usage to print when the helper's argv (subcommand first) asks for it
  * with `-h` or `--help`; undefined when it does not. Looked at before
@@ -99,8 +104,8 @@ export function usageOf<T extends OptionTable>(codec: RequestCodec<T>): string {
 export function helpRequested(argv: readonly string[]): string | undefined {
   const [command, ...args] = argv;
   if (!(HELPER_COMMANDS as readonly string[]).includes(command)) return undefined;
-  const codec = REQUESTS[command as keyof typeof REQUESTS] as unknown as RequestCodec<OptionTable>;
-  return codec.wantsHelp(args) ? usageOf(codec) : undefined;
+  const c = command as HelperCommand;
+  return REQUESTS[c].wantsHelp(args) ? helperUsage(c) : undefined;
 }
 
 /** The helper's subcommands, for the deployer's `--help`. */
