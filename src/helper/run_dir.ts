@@ -13,7 +13,8 @@ import { basename, join } from "node:path";
 import process from "node:process";
 import { DeployError } from "../shared/errors.ts";
 import type { ActivationGoal } from "../shared/vocabulary.ts";
-import { DECLINE_PREFIX, OFFERED_TOKEN_FILE, type RunStatus } from "../wire/protocol.ts";
+import type { RunStatus } from "../wire/protocol.ts";
+import { decodeOffer, OFFERED_TOKEN_FILE } from "../wire/offer.ts";
 import { readPrivate, replacePrivate, writePrivate } from "./private_file.ts";
 import { ensureSafeTempPath } from "./temp_path.ts";
 
@@ -166,13 +167,11 @@ export class RunDir {
       return { offer: "none" };
     }
     rmSync(this.offeredTokenPath, { force: true });
-    // One line (offerLine): the token, or `decline TOKEN REASON` when the
-    // deployer's own health checks failed.
-    const first = text.split("\n")[0];
-    const declined = first.startsWith(DECLINE_PREFIX);
-    const [token, ...reason] = declined ? first.slice(DECLINE_PREFIX.length).split(" ") : [first];
-    if (!token.trim() || !this.tokenMatches(token)) return { offer: "refused" };
-    if (declined) return { offer: "declined", reason: reason.join(" ").trim().slice(0, 1000) };
+    // The token, or a decline with it when the deployer's own health checks
+    // failed; anything else is refused like a wrong token.
+    const offer = decodeOffer(text);
+    if (!offer || !this.tokenMatches(offer.token)) return { offer: "refused" };
+    if (offer.kind === "decline") return { offer: "declined", reason: offer.reason };
     return { offer: this.takeCanary() ? "accepted" : "refused" };
   }
 

@@ -4,6 +4,7 @@
  * so nothing an activation script prints can pass for an event.
  */
 import type { Outcome, RunPhase } from "../shared/vocabulary.ts";
+import { OFFER_LINE_TAG } from "./offer.ts";
 
 export type { Outcome, RunPhase } from "../shared/vocabulary.ts";
 
@@ -44,51 +45,15 @@ export function encodeEvent(event: HelperEvent): string {
   return `${JSON.stringify(event)}\n`;
 }
 
-/**
- * The file in a run directory where a fresh connection offers the run's
- * token; the waiting worker checks it. The run directory is the profile
- * user's, mode 0700: nobody else can offer anything.
- */
-export const OFFERED_TOKEN_FILE = "offered-token";
+// The offer moved to offer.ts; named here still for callers not yet moved there.
+export { DECLINE_PREFIX, OFFER_LINE_TAG, OFFERED_TOKEN_FILE, offerTokenArgv } from "./offer.ts";
 
 /**
- * Offered instead of the bare token when the deployer's own health checks
- * failed: `decline TOKEN REASON`, on one line. The worker then rolls back at
- * once instead of waiting for its window to close. Only the token's holder
- * can decline, and declining can only roll back.
+ * The stdin of offerTokenArgv for an offer already written out as text.
+ *
+ * @deprecated call encodeOffer (offer.ts), which also checks the token; this
+ * goes once src/host/remote_helper.ts does.
  */
-export const DECLINE_PREFIX = "decline ";
-
-/**
- * Starts the offer's line on stdin; the offering shell writes only that
- * line (without the tag) and drops any other, such as a sudo password line
- * that no sudo took, so no such line ever reaches the run directory.
- */
-export const OFFER_LINE_TAG = "deploy-ts-offer ";
-
-/** The stdin of offerTokenArgv: the token, or `decline TOKEN REASON`, as one tagged line. */
 export function offerLine(offer: string): string {
   return `${OFFER_LINE_TAG}${offer.replace(/[\r\n]+/g, " ")}\n`;
-}
-
-/**
- * The command a fresh connection runs, as the profile's user, to offer the
- * token (read from stdin) to the worker: a shell, not a second start of the
- * helper. It reads line by line (the shell's `read` takes one byte at a time
- * from a pipe, so it takes nothing meant for another reader) and writes the
- * tagged line alone, under another name and then renamed, so the worker
- * never reads half a token. `printf` is the shell's own: the token is on no
- * command line.
- */
-export function offerTokenArgv(runDir: string): string[] {
-  const file = `"$1/${OFFERED_TOKEN_FILE}`;
-  return [
-    "sh",
-    "-c",
-    `umask 077 && while IFS= read -r line; do case "$line" in "${OFFER_LINE_TAG}"*) ` +
-    `printf '%s\\n' "\${line#${OFFER_LINE_TAG}}" > ${file}.new" && exec mv -f ${file}.new" ${file}"; esac; done; ` +
-    `echo "deploy-ts: no offer on stdin" >&2; exit 2`,
-    "deploy-ts-confirm",
-    runDir,
-  ];
 }
