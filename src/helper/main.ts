@@ -143,7 +143,7 @@ async function activate(request: ActivateRequest): Promise<number> {
       healthTimeout: request.healthTimeout,
       healthInterval: request.healthInterval,
     }),
-  }, { issueToken: true });
+  });
 }
 
 /** `deploy check-health`: every check once, now (`deploy check` on the deployer). */
@@ -187,7 +187,7 @@ async function revoke(request: RevokeRequest): Promise<number> {
     boot: request.boot,
     deployer: deployerOf(request.deployer),
     activationTimeout: request.activationTimeout,
-  }, { issueToken: false });
+  });
 }
 
 function readStdin(): Promise<string> {

@@ -33,6 +33,11 @@ export const OFFER_LINE_TAG = "deploy-ts-offer ";
 /** A token as the helper issues it (RunDir.issueToken): 32 random bytes in hex. */
 const TOKEN = /^[0-9a-f]{64}$/;
 
+/** Whether `text` has the shape of a run's token (the run directory holds only its hash). */
+export function isRunToken(text: string): boolean {
+  return TOKEN.test(text);
+}
+
 /** The longest decline reason the worker keeps (it goes into the host's record). */
 const MAX_REASON = 1000;
 

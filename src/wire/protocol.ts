@@ -4,7 +4,8 @@
  * so nothing an activation script prints can pass for an event.
  */
 import type { Outcome, RunPhase } from "../shared/vocabulary.ts";
-import { OFFER_LINE_TAG } from "./offer.ts";
+import { DeployError, type ErrorContext } from "../shared/errors.ts";
+import { isRunToken, OFFER_LINE_TAG } from "./offer.ts";
 
 export type { Outcome, RunPhase } from "../shared/vocabulary.ts";
 
@@ -34,15 +35,51 @@ export interface RunStatus {
   failedCheck?: { name: string; output: string };
 }
 
+/**
+ * The first event of `activate` and `revoke`: the run's directory, as the
+ * deployer reads it from either. Which command printed it says whether it
+ * has a token: ActivateRunEvent, RevokeRunEvent.
+ */
+export interface RunEvent {
+  type: "run";
+  runDir: string;
+  token?: string;
+}
+/** The first event of `activate`: the run's directory, and the token that confirms the run. */
+export interface ActivateRunEvent extends RunEvent {
+  token: string;
+}
+/** The first event of `revoke`: the run's directory; a revoke is never confirmed, so no token. */
+export interface RevokeRunEvent extends RunEvent {
+  token?: never;
+}
+
 export type HelperEvent =
-  /** First event of `activate`: the run's directory, and the token that confirms it. */
-  | { type: "run"; runDir: string; token?: string }
+  | RunEvent
   | { type: "phase"; phase: RunPhase; status: RunStatus }
   | { type: "log"; line: string }
   | { type: "outcome"; outcome: Outcome; ok: boolean; message: string; status: RunStatus };
 
 export function encodeEvent(event: HelperEvent): string {
   return `${JSON.stringify(event)}\n`;
+}
+
+/**
+ * The run event of an `activate`, checked: without a token of the helper's
+ * shape nothing could confirm the run (it would roll back when its window
+ * closes), so the deployer refuses it at once, naming node and profile.
+ */
+export function activateRunEvent(event: RunEvent, context: ErrorContext): ActivateRunEvent {
+  const { token } = event;
+  if (token === undefined || !isRunToken(token)) {
+    throw new DeployError(
+      `the helper on the host started the activation without a token to confirm it (${
+        JSON.stringify(event).slice(0, 200)
+      })`,
+      context,
+    );
+  }
+  return { ...event, token };
 }
 
 // The offer moved to offer.ts; named here still for callers not yet moved there.
