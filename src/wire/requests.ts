@@ -120,8 +120,8 @@ export const REQUESTS = {
     },
   }),
   confirm: defineRequest("confirm", {
-    summary: "Confirm a run over a fresh connection, with the run's token; prints whether it " +
-      "took.",
+    summary: "Confirm a run by hand over a fresh connection, with the run's token: proves " +
+      "that a new login reaches the host; exits 0 once the run is recorded confirmed.",
     stdin: "the run's token (its last line counts)",
   }, {
     runDir: {
