@@ -1,6 +1,7 @@
 /** Runs a parsed deployer command: the steps a person would follow, in order. */
 import process from "node:process";
 import { CancelledError } from "../shared/errors.ts";
+import { deploymentExitCode, EXIT_CODES } from "../shared/exit_codes.ts";
 import { observeCommands } from "../process/run.ts";
 import { shellQuoteArgv } from "../shared/shell_quote.ts";
 import { resolvePlan } from "../plan/resolve_plan.ts";
@@ -55,9 +56,7 @@ export async function runDeployCommand({ command, flags }: ParsedCommand): Promi
     observeCommands((argv) => process.stderr.write(`[debug] + ${shellQuoteArgv(argv)}\n`));
   }
   if (command === "plan") {
-    const { plan: resolved, warnings } = await resolvePlan(flags);
-    const plan = assignWaves(resolved, flags.waves);
-    for (const w of warnings) process.stderr.write(`deploy: warning: ${w}\n`);
+    const plan = assignWaves(await planWithWarnings(flags), flags.waves);
     process.stdout.write(
       flags.json ? `${JSON.stringify(planToJson(plan), null, 2)}\n` : formatPlanToml(plan),
     );
@@ -101,7 +100,7 @@ export async function runDeployCommand({ command, flags }: ParsedCommand): Promi
       profiles: results,
       ...(flags.skipHealthChecks ? { healthChecksSkipped: true } : {}),
     });
-    return ok ? 0 : 1;
+    return deploymentExitCode(results);
   } catch (e) {
     if (e instanceof DeployError) emit({ type: "error", ...e.context, message: e.describe() });
     throw e;
@@ -110,9 +109,7 @@ export async function runDeployCommand({ command, flags }: ParsedCommand): Promi
 
 /** `status` and `diff`: look, change nothing. */
 async function inspect(command: "status" | "diff", flags: DeployFlags): Promise<number> {
-  // Comparing with what is deployed needs the evaluation, not the checks.
-  const { plan, warnings } = await resolvePlan({ ...flags, skipChecks: true });
-  for (const w of warnings) process.stderr.write(`deploy: warning: ${w}\n`);
+  const plan = await planWithWarnings(flags, "look");
   const passwords = await sudoPasswords(plan);
   const o = { plan, jobs: flags.jobs, checkSigs: flags.checksigs, passwords };
   if (command === "status") {
@@ -122,20 +119,19 @@ async function inspect(command: "status" | "diff", flags: DeployFlags): Promise<
         ? `${JSON.stringify({ profiles: reports }, null, 2)}\n`
         : showEscaped(formatStatus(reports)),
     );
-    return reports.every((r) => !r.error) ? 0 : 1;
+    return reports.every((r) => !r.error) ? EXIT_CODES.ok : EXIT_CODES.failedUnchanged;
   }
   const diffs = await diffProfiles(o, flags.extraNixArgs);
   if (flags.json) process.stdout.write(`${JSON.stringify({ profiles: diffs }, null, 2)}\n`);
   else {
     for (const d of diffs) process.stdout.write(showEscaped(formatProfileDiff(d)));
   }
-  return diffs.every((d) => !d.error) ? 0 : 1;
+  return diffs.every((d) => !d.error) ? EXIT_CODES.ok : EXIT_CODES.failedUnchanged;
 }
 
 /** `deploy check`: run every selected profile's health checks once, now; deploy nothing. */
 async function checkCommand(flags: DeployFlags): Promise<number> {
-  const { plan, warnings } = await resolvePlan({ ...flags, skipChecks: true });
-  for (const w of warnings) process.stderr.write(`deploy: warning: ${w}\n`);
+  const plan = await planWithWarnings(flags, "look");
   const passwords = await sudoPasswords(
     plan.filter((p) => Object.keys(hostSideChecks(p.settings.healthChecks)).length),
   );
@@ -150,7 +146,23 @@ async function checkCommand(flags: DeployFlags): Promise<number> {
       ? `${JSON.stringify({ ok: reports.every((r) => r.ok), profiles: reports }, null, 2)}\n`
       : showEscaped(formatCheckReports(reports)),
   );
-  return reports.every((r) => r.ok) ? 0 : 1;
+  return reports.every((r) => r.ok) ? EXIT_CODES.ok : EXIT_CODES.failedUnchanged;
+}
+
+/**
+ * The plan, its warnings said on stderr. Commands that only look at what
+ * is deployed (`look`: status, diff, check) need the evaluation, not the
+ * pre-deploy checks.
+ */
+async function planWithWarnings(
+  flags: DeployFlags,
+  purpose: "deploy" | "look" = "deploy",
+): Promise<ProfilePlan[]> {
+  const { plan, warnings } = await resolvePlan(
+    purpose === "look" ? { ...flags, skipChecks: true } : flags,
+  );
+  for (const w of warnings) process.stderr.write(`deploy: warning: ${w}\n`);
+  return plan;
 }
 
 /** The command line's flags as the pipeline's policy, said once. */

@@ -9,6 +9,7 @@
 import { appendFileSync } from "node:fs";
 import process from "node:process";
 import { DeployError } from "../shared/errors.ts";
+import { EXIT_CODES } from "../shared/exit_codes.ts";
 import { showEscaped } from "../ui/host_text.ts";
 // Small (no zod, no commander): the subcommands that run on the target host.
 import { HELPER_COMMANDS } from "../wire/requests.ts";
@@ -55,6 +56,6 @@ export async function main(argv: readonly string[]): Promise<number> {
       return e.exitCode;
     }
     process.stderr.write(`deploy: internal error: ${(e as Error)?.stack ?? e}\n`);
-    return 70;
+    return EXIT_CODES.internal;
   }
 }

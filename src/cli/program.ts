@@ -9,6 +9,8 @@ import { Command, CommanderError, InvalidArgumentError, Option } from "commander
 import { UsageError } from "../shared/errors.ts";
 import { shellSplit } from "../shared/shell_quote.ts";
 import { VERSION } from "../shared/version.ts";
+import { closest } from "../config/suggest.ts";
+import { EXIT_CODE_TABLE } from "../shared/exit_codes.ts";
 import { parseWaveSpec, type WaveSpec } from "../plan/waves.ts";
 import { MAX_TIMEOUT_SECONDS } from "../shared/vocabulary.ts";
 import type { DeployFlags } from "./flags.ts";
@@ -67,6 +69,9 @@ Targets:
 
 Everything after \`--\` is passed to Nix's evaluation, check and build commands.
 
+Exit codes:
+${EXIT_CODE_TABLE.map(([code, what]) => `  ${String(code).padEnd(4)}${what}`).join("\n")}
+
 ${helperCommandsText()}`,
     );
 
@@ -81,6 +86,7 @@ ${helperCommandsText()}`,
       );
     }
     cmd.action((positional: string[], opts: Record<string, unknown>) => {
+      if (name === "deploy" && opts.file === undefined) refuseBareWords(positional);
       parsed = { command: name, flags: toFlags(positional, opts, extraNixArgs) };
     });
   };
@@ -184,6 +190,25 @@ function addDeployOptions(cmd: Command): void {
     new Option("--no-progress", "plain lines instead of the live view"),
     new Option("-d, --debug-logs", "print every external command with its argv"),
     new Option("--log-dir <dir>", "write a full log per node and profile into DIR"),
+  );
+}
+
+/** The deployer's subcommands, for "did you mean". */
+const SUBCOMMANDS = ["plan", "status", "rollback", "diff", "check", "validate"];
+
+/**
+ * A bare word (`deploy statu`) is most likely a mistyped subcommand; as a
+ * target, Nix would look it up in the global flake registry. Refused, with
+ * the spellings that mean a flake: `./dir`, `name#node`, `flake:name`.
+ */
+export function refuseBareWords(positional: readonly string[]): void {
+  const word = positional.find((w) => /^[A-Za-z][A-Za-z0-9_-]*$/.test(w));
+  if (word === undefined) return;
+  const near = closest(word, SUBCOMMANDS);
+  throw new UsageError(
+    `unknown command "${word}"${near ? ` (did you mean "${near}"?)` : ""}; a target is a flake ` +
+      `reference: write ./${word} for the flake in that directory, or flake:${word} for the ` +
+      `registry's`,
   );
 }
 

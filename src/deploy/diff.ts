@@ -6,7 +6,7 @@
 import type { ProfilePlan } from "../config/plan.ts";
 import { buildPaths } from "../nix/build.ts";
 import { closureSizes } from "../nix/closure.ts";
-import { onHosts, type OnHostsOptions } from "./on_hosts.ts";
+import { onHosts, type OnHostsOptions } from "./fleet.ts";
 
 export interface Package {
   name: string;

@@ -11,7 +11,7 @@ import {
   hostSideChecks,
 } from "../shared/health_checks.ts";
 import { runDeployerCheck } from "../host/health_probe.ts";
-import { onHosts, type OnHostsOptions } from "./on_hosts.ts";
+import { onHosts, type OnHostsOptions } from "./fleet.ts";
 
 export interface CheckReport {
   node: string;

@@ -22,7 +22,6 @@ import {
   finalPhase,
   isSuccess,
   type ProfileStatus,
-  statusOf,
 } from "../shared/vocabulary.ts";
 import { type Host, watchOf } from "../host/host.ts";
 import { KeyedQueue } from "./keyed_queue.ts";
@@ -30,6 +29,8 @@ import { mapLimit } from "./limit.ts";
 import { deployerName, type HelperOutcome } from "../host/remote_helper.ts";
 import { helperHosts, type HostFactory, HostSessions } from "../host/sessions.ts";
 import { planWaves, type WaveSpec } from "../plan/waves.ts";
+import { groupByNode } from "../plan/node_groups.ts";
+import { resultOf } from "./profile_result.ts";
 
 /**
  * What to do when a profile fails: `stop` starts nothing new; `stop-and-revoke`
@@ -69,34 +70,6 @@ export interface PipelineOptions {
 
 const sleepSeconds = (seconds: number) =>
   new Promise<void>((resolve) => setTimeout(resolve, seconds * 1000));
-
-/** The nodes of a plan, in plan order, each with its profiles in order. */
-export function groupByNode(
-  plan: readonly ProfilePlan[],
-): { node: string; profiles: ProfilePlan[] }[] {
-  const nodes = new Map<string, ProfilePlan[]>();
-  for (const p of plan) {
-    if (!nodes.has(p.node)) nodes.set(p.node, []);
-    nodes.get(p.node)!.push(p);
-  }
-  return [...nodes].map(([node, profiles]) => ({ node, profiles }));
-}
-
-/** A profile's result from how its helper run ended. */
-export function resultOf(p: ProfilePlan, r: HelperOutcome): ProfileResult {
-  const status = statusOf(r.outcome);
-  return {
-    node: p.node,
-    profile: p.profile,
-    status,
-    ok: isSuccess(status),
-    message: r.message,
-    runDir: r.runDir,
-    previousGeneration: r.previousGeneration,
-    newGeneration: r.newGeneration,
-    ...(r.failedCheck ? { failedCheck: r.failedCheck } : {}),
-  };
-}
 
 export function runPipeline(o: PipelineOptions): Promise<ProfileResult[]> {
   return new Deployment(o).run();
@@ -281,7 +254,12 @@ class Deployment {
           newGeneration: before.newGeneration,
         };
         if (r.ok) this.#finish(p, "revoked", `${r.message} (because ${reason})`, kept);
-        else this.#finish(p, "failed", `revoking after ${reason} failed: ${r.message}`, kept);
+        else {
+          this.#finish(p, "failed", `revoking after ${reason} failed: ${r.message}`, {
+            ...kept,
+            hostLeft: "new-generation",
+          });
+        }
       }
     });
   }

@@ -6,9 +6,9 @@
  */
 import { DeployError } from "../shared/errors.ts";
 import type { ProfileResult } from "../shared/events.ts";
-import { onHosts, type OnHostsOptions } from "./on_hosts.ts";
+import { onHosts, type OnHostsOptions } from "./fleet.ts";
 import { watchOf } from "../host/host.ts";
-import { resultOf } from "./pipeline.ts";
+import { failedResult, resultOf } from "./profile_result.ts";
 
 /** The generation to go back to: `to`, else the newest one before the active one. */
 export function rollbackTarget(
@@ -52,8 +52,6 @@ export async function rollbackProfiles(
   });
   return o.plan.map((p): ProfileResult => {
     const r = outcomes.get(p)!;
-    return r instanceof Error
-      ? { node: p.node, profile: p.profile, status: "failed", ok: false, message: r.message }
-      : resultOf(p, r);
+    return r instanceof Error ? failedResult(p, r) : resultOf(p, r);
   });
 }

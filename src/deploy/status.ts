@@ -5,7 +5,7 @@
  */
 import type { ProfilePlan } from "../config/plan.ts";
 import type { ProfileDescription } from "../helper/query.ts";
-import { onHosts, type OnHostsOptions } from "./on_hosts.ts";
+import { onHosts, type OnHostsOptions } from "./fleet.ts";
 
 /** What `deploy status` learned of one profile (its `--json` shape, too). */
 export interface ProfileStatusReport {

@@ -31,7 +31,7 @@ import {
 } from "../wire/requests.ts";
 import { RunDir } from "./run_dir.ts";
 import { startAndFollow } from "./start.ts";
-import { workerMain } from "./worker.ts";
+import { workerMain } from "./worker/worker_main.ts";
 import { describeProfile } from "./query.ts";
 import { recoverIfDead } from "./recover.ts";
 import { parseHostChecks, runCommandCheck } from "./health.ts";

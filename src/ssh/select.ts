@@ -12,8 +12,8 @@ import type { ProfilePlan } from "../config/plan.ts";
 import type { RunOptions, RunResult } from "../process/run.ts";
 import type { StoreTarget } from "../nix/store_target.ts";
 import { OpenSshTransport } from "./openssh/openssh.ts";
-import type { Ssh2Options } from "./ssh2/ssh2_transport.ts";
 import type { Transport } from "./transport.ts";
+import { sshDestination, type SshOptions } from "./options.ts";
 
 /** Whether an executable `ssh` is on PATH (as a spawn of "ssh" would find it). */
 export function hasSshBinary(path = process.env.PATH ?? ""): boolean {
@@ -31,7 +31,7 @@ let noted = false;
 
 /** The transport for a profile's host (a `Connect` for HostSessions). */
 export function transportFor(p: ProfilePlan): Transport {
-  const options = {
+  const options: SshOptions = {
     sshUser: p.settings.sshUser,
     hostname: p.hostname,
     sshOpts: p.settings.sshOpts,
@@ -55,8 +55,8 @@ class LazySsh2Transport implements Transport {
   readonly destination: string;
   #impl?: Transport;
 
-  constructor(readonly options: Ssh2Options) {
-    this.destination = `${options.sshUser}@${options.hostname}`;
+  constructor(readonly options: SshOptions) {
+    this.destination = sshDestination(options);
   }
 
   async open(): Promise<void> {

@@ -37,6 +37,8 @@ interface Row {
   /** Lines of ssh_config before the host's own block (Match blocks, Host *). */
   prelude?: string[];
   login?: "root" | "deploy";
+  /** How the config writes the host's address (default: as it is). */
+  hostName?: (addr: string) => string;
   /** Where the built-in transport is stricter than OpenSSH: the reason, per StrictHostKeyChecking. */
   stricter?: Partial<Record<Strict, string>>;
 }
@@ -98,6 +100,16 @@ const ROWS: Row[] = [
     // ssh skips a line whose key is not of its stated type.
     name: "the host's key under another type's name",
     knownHosts: (k, n) => `${n} ssh-rsa ${k.host.split(" ")[1]}\n`,
+  },
+  {
+    // ssh writes a numeric address in one form before it asks known_hosts.
+    name: "by address, HostName the same address in a shorter form (a.b.c*256+d)",
+    knownHosts: (k, n) => `${n} ${k.host}\n`,
+    alias: false,
+    hostName: (addr) => {
+      const [a, b, c, d] = addr.split(".").map(Number);
+      return `${a}.${b}.${c * 256 + d}`;
+    },
   },
   {
     name: "Match user deploy pins, logging in as deploy",
@@ -163,7 +175,7 @@ Deno.test("host keys: the built-in transport decides as real OpenSSH does on eve
         [
           ...(row.prelude ?? []),
           "Host h1",
-          `  HostName ${addr}`,
+          `  HostName ${row.hostName?.(addr) ?? addr}`,
           ...(alias ? ["  HostKeyAlias h1"] : []),
           `  IdentityFile ${tb.dir}/id_ed25519`,
           "  IdentitiesOnly yes",

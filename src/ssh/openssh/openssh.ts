@@ -9,20 +9,19 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { DeployError, type ErrorContext } from "../../shared/errors.ts";
+import { DeployError } from "../../shared/errors.ts";
 import { lastLines, run, type RunOptions, type RunResult } from "../../process/run.ts";
 import { stripConnectionSharing } from "./connection_sharing.ts";
 import { shellQuoteArgv } from "../../shared/shell_quote.ts";
 import type { Transport } from "../transport.ts";
 import type { StoreTarget } from "../../nix/store_target.ts";
-
-export interface OpenSshOptions {
-  sshUser: string;
-  hostname: string;
-  /** The merged sshOpts (already split into words). */
-  sshOpts: readonly string[];
-  context: ErrorContext;
-}
+import {
+  DEFAULT_CONNECT_TIMEOUT_SECONDS,
+  DEFAULT_SERVER_ALIVE_INTERVAL_SECONDS,
+  sshDestination,
+  type SshOptions,
+} from "../options.ts";
+import { changedKeyAdvice, keyscanCommand, NEVER_ACCEPTS } from "../host_key_advice.ts";
 
 /**
  * Options deploy-ts adds unless the user set them in sshOpts: fail fast,
@@ -32,8 +31,8 @@ export interface OpenSshOptions {
  * beat the files).
  */
 const DEFAULT_OPTIONS: [string, string][] = [
-  ["ConnectTimeout", "10"],
-  ["ServerAliveInterval", "5"],
+  ["ConnectTimeout", String(DEFAULT_CONNECT_TIMEOUT_SECONDS)],
+  ["ServerAliveInterval", String(DEFAULT_SERVER_ALIVE_INTERVAL_SECONDS)],
   ["ServerAliveCountMax", "3"],
   ["ForwardAgent", "no"],
 ];
@@ -51,7 +50,7 @@ function userOptionNames(sshOpts: readonly string[]): Set<string> {
 
 /** The argv of `ssh` for one remote command (pure; tested). */
 export function sshArgv(
-  o: Pick<OpenSshOptions, "sshUser" | "hostname" | "sshOpts">,
+  o: Pick<SshOptions, "sshUser" | "hostname" | "sshOpts">,
   controlPath: string,
   remote: readonly string[],
   extra: readonly string[] = [],
@@ -73,7 +72,7 @@ export function sshArgv(
     // "--" before the destination: nothing after it is read as an option
     // (and ssh then takes every later word as the command).
     "--",
-    `${o.sshUser}@${o.hostname}`,
+    sshDestination(o),
     ...(remote.length ? [shellQuoteArgv(remote)] : []),
   ];
 }
@@ -87,10 +86,10 @@ export function sshArgv(
  * ssh_config) is theirs and stays; deploy-ts never lowers it.
  */
 export async function hostKeyOptions(
-  o: Pick<OpenSshOptions, "sshUser" | "hostname" | "sshOpts">,
+  o: Pick<SshOptions, "sshUser" | "hostname" | "sshOpts">,
 ): Promise<string[]> {
   // `ssh -G` prints the configuration ssh would use, without connecting.
-  const r = await run(["ssh", "-G", ...o.sshOpts, "--", `${o.sshUser}@${o.hostname}`]);
+  const r = await run(["ssh", "-G", ...o.sshOpts, "--", sshDestination(o)]);
   const setting = /^stricthostkeychecking (\S+)$/m.exec(r.stdout)?.[1];
   return r.code === 0 && setting !== undefined && setting !== "ask"
     ? []
@@ -99,21 +98,19 @@ export async function hostKeyOptions(
 
 /** A message for ssh's host key refusals that says what to do (pure; tested). */
 export function hostKeyProblem(
-  o: Pick<OpenSshOptions, "sshUser" | "hostname">,
+  o: Pick<SshOptions, "sshUser" | "hostname">,
   stderr: string,
 ): string | undefined {
   if (!/Host key verification failed/.test(stderr)) return undefined;
   const h = o.hostname;
-  const never = "deploy-ts never accepts a host key by itself";
+  const login = `ssh ${sshDestination(o)}`;
   if (/REMOTE HOST IDENTIFICATION HAS CHANGED|Host key for .* has changed/.test(stderr)) {
     return `the host key of ${h} has changed since it was recorded in known_hosts: ` +
-      `this may be an attack; if ${h} was really reinstalled, check its new fingerprint, ` +
-      `remove the old key with \`ssh-keygen -R ${h}\` and add the new one ` +
-      `(log in once with \`ssh ${o.sshUser}@${h}\`); ${never}`;
+      `${changedKeyAdvice(h)} (log in once with \`${login}\`); ${NEVER_ACCEPTS}`;
   }
   return `the host key of ${h} is not known: check its fingerprint, then add it to known_hosts ` +
-    `(log in once with \`ssh ${o.sshUser}@${h}\`, or \`ssh-keyscan ${h} >> ~/.ssh/known_hosts\` ` +
-    `and compare the fingerprint); ${never}`;
+    `(log in once with \`${login}\`, or \`${keyscanCommand(h)} >> ~/.ssh/known_hosts\` ` +
+    `and compare the fingerprint); ${NEVER_ACCEPTS}`;
 }
 
 export class OpenSshTransport implements Transport {
@@ -124,13 +121,13 @@ export class OpenSshTransport implements Transport {
   /** Added to every new connection (see hostKeyOptions). */
   #hostKeys: string[] = [];
 
-  readonly options: OpenSshOptions;
+  readonly options: SshOptions;
 
-  constructor(options: OpenSshOptions) {
+  constructor(options: SshOptions) {
     // The user's connection sharing would beat deploy-ts's own ControlPath
     // (see connection_sharing.ts); resolvePlan warns about it once.
     this.options = { ...options, sshOpts: stripConnectionSharing(options.sshOpts).kept };
-    this.destination = `${options.sshUser}@${options.hostname}`;
+    this.destination = sshDestination(options);
     // A private directory: the master's socket gives access to the host.
     this.#dir = mkdtempSync(join(tmpdir(), "deploy-ts-ssh-"));
     this.#socket = join(this.#dir, "master");

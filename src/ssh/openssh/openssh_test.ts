@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { hostKeyProblem, sshArgv } from "./openssh.ts";
 import { shellSplit } from "../../shared/shell_quote.ts";
+import { changedKeyAdvice, NEVER_ACCEPTS } from "../host_key_advice.ts";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -63,6 +64,9 @@ Deno.test("ssh host keys: unknown and changed keys are explained, naming the hos
     "Host key for web has changed and you have requested strict checking.\nHost key verification failed.\n",
   );
   assert.match(changed!, /^the host key of web has changed .*ssh-keygen -R web/);
+  // The same advice, in the same words, as the built-in transport gives.
+  assert.ok(changed!.includes(`: ${changedKeyAdvice("web")} (log in once with \`ssh root@web\`)`));
+  assert.ok(unknown!.endsWith(`; ${NEVER_ACCEPTS}`) && changed!.endsWith(`; ${NEVER_ACCEPTS}`));
   assert.equal(
     hostKeyProblem(o, "ssh: connect to host web port 22: Connection refused"),
     undefined,

@@ -9,6 +9,7 @@ import { createHash, createHmac, randomBytes } from "node:crypto";
 import { Buffer } from "node:buffer";
 import { appendFileSync, existsSync, readFileSync } from "node:fs";
 import { patternListMatches, wildcardMatches } from "./host_patterns.ts";
+import { changedKeyAdvice, keyscanCommand, NEVER_ACCEPTS } from "../host_key_advice.ts";
 
 export interface KnownKey {
   /** The key type of the entry (ssh-ed25519, ssh-rsa, ecdsa-sha2-nistp256, …). */
@@ -134,7 +135,6 @@ export function checkHostKey(
   const type = blobType(blob);
   const b64 = blob.toString("base64");
   const fp = fingerprint(blob);
-  const never = "deploy-ts never accepts a host key by itself";
   const revoked = known.find((k) => k.marker === "revoked" && k.key === b64);
   if (revoked) {
     return {
@@ -154,9 +154,8 @@ export function checkHostKey(
     return {
       ok: false,
       message: `the host key of ${name} has changed since it was recorded in ` +
-        `${recorded.file}:${recorded.line}: it now presents ${type} ${fp}${was}; this may be an ` +
-        `attack; if ${name} was really reinstalled, check the new fingerprint, remove the old ` +
-        `key with \`ssh-keygen -R ${name}\` and add the new one; ${never}`,
+        `${recorded.file}:${recorded.line}: it now presents ${type} ${fp}${was}; ` +
+        `${changedKeyAdvice(name)}; ${NEVER_ACCEPTS}`,
     };
   }
   if (host.strictHostKeyChecking === "accept-new" || host.strictHostKeyChecking === "no") {
@@ -178,7 +177,7 @@ export function checkHostKey(
     ok: false,
     message: `the host key of ${name} is not known (it presents ${type} ${fp}; looked in ` +
       `${files}): check the fingerprint, then add the key to known_hosts ` +
-      `(\`ssh-keyscan ${host.port === 22 ? "" : `-p ${host.port} `}${host.hostname}\` ` +
-      `and compare it; the entry's name is ${name}); ${never} (${destination})`,
+      `(\`${keyscanCommand(host.hostname, host.port)}\` ` +
+      `and compare it; the entry's name is ${name}); ${NEVER_ACCEPTS} (${destination})`,
   };
 }

@@ -1,23 +1,21 @@
 /**
  * Where the built-in transport connects, and how: the answers OpenSSH would
  * give (`ssh -G`) for one destination, from ssh_config files and sshOpts.
- * The files are evaluated by ssh_config_eval.ts (OpenSSH's readconf rules);
- * this file reads sshOpts and the files, adds the defaults and `%` tokens,
- * and refuses every option the built-in transport cannot honour, naming it:
- * an option silently ignored could change which host is reached or which
- * key is trusted.
+ * sshOpts are read by ssh_opts.ts, the files found by config_files.ts and
+ * evaluated by ssh_config_eval.ts (OpenSSH's readconf rules); this file adds
+ * the defaults and `%` tokens, writes the host name as ssh does, and lets
+ * option_policy.ts refuse what the transport cannot honour.
  */
-import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { hostname as localHostname, userInfo } from "node:os";
-import { dirname, isAbsolute, join } from "node:path";
+import { userInfo } from "node:os";
 import process from "node:process";
-import { type ConfigText, evaluateConfig } from "./ssh_config_eval.ts";
+import { configFiles, includedFiles } from "./config_files.ts";
+import { jumpHops, sshPort } from "./jump_hop.ts";
+import { canonicalHostName } from "./numeric_address.ts";
+import { refuseUnsupported } from "./option_policy.ts";
+import { evaluateConfig } from "./ssh_config_eval.ts";
+import type { ConfigSource } from "./ssh_opts.ts";
+import { expandTokens } from "./ssh_tokens.ts";
 import { DeployError, type ErrorContext } from "../../shared/errors.ts";
-
-/** The home OpenSSH uses for `~` and `%d`: the password database's, not $HOME. */
-function homedir(): string {
-  return userInfo().homedir;
-}
 
 export type StrictHostKeyChecking = "yes" | "ask" | "accept-new" | "no";
 
@@ -50,265 +48,9 @@ export interface ResolvedHost {
   family: 0 | 4 | 6;
 }
 
-/** Where the configuration comes from: what a jump host is resolved against too. */
-export interface ConfigSource {
-  /** The -F file, or undefined for ~/.ssh/config and /etc/ssh/ssh_config. */
-  configFile?: string;
-  /** Command-line options as ssh_config directives, in order (first one wins). */
-  directives: [string, string][];
-  /** -i files. */
-  identityFiles: string[];
-  /** The first of -l and -o User, in order (it wins over the destination's user). */
-  user?: string;
-  /** The first of -p and -o Port, in order. */
-  port?: string;
-  /** -J. */
-  jump?: string;
-}
-
-/**
- * Options honoured (beside the ones ResolvedHost holds), or that change
- * nothing deploy-ts does: logging, known_hosts updates it never makes,
- * connection sharing (the built-in transport shares one connection anyway),
- * forwarding of agents and X11 (never requested), environment sent
- * (SendEnv: only what the server accepts, and deploy-ts relies on none),
- * authentication methods it does not use (it offers keys only).
- */
-const HARMLESS = new Set([
-  "loglevel",
-  "visualhostkey",
-  "updatehostkeys",
-  "controlmaster",
-  "controlpath",
-  "controlpersist",
-  "forwardagent",
-  "forwardx11",
-  "forwardx11trusted",
-  "forwardx11timeout",
-  "xauthlocation",
-  "addkeystoagent",
-  "sendenv",
-  "escapechar",
-  "compression",
-  "tcpkeepalive",
-  "gssapiauthentication",
-  "gssapidelegatecredentials",
-  "passwordauthentication",
-  "kbdinteractiveauthentication",
-  "challengeresponseauthentication",
-  "hostbasedauthentication",
-  "numberofpasswordprompts",
-  "pubkeyauthentication",
-  "requesttty",
-  "permitlocalcommand",
-  "exitonforwardfailure",
-  "clearallforwardings",
-  "ipqos",
-  "verifyhostkeydns",
-  "fingerprinthash",
-  "enableescapecommandline",
-  "obscurekeystroketiming",
-  "sessiontype",
-  "stdinnull",
-  "forkafterauthentication",
-  "preferredauthentications",
-  "pubkeyacceptedalgorithms",
-  "pubkeyacceptedkeytypes",
-]);
-
-/** Harmless only with these values (lower-cased); any other value is refused. */
-const HARMLESS_VALUES: Record<string, string[]> = {
-  proxycommand: ["none"],
-  // CheckHostIP yes makes ssh refuse a host whose address's recorded key
-  // differs; ignoring it would accept what ssh refuses.
-  checkhostip: ["no", "false"],
-  canonicalizehostname: ["no", "false"],
-  localcommand: ["none"],
-  pubkeyauthentication: ["yes", "true", "unbound", "host-bound"],
-  requesttty: ["no", "auto", "false"],
-  permitlocalcommand: ["no", "false"],
-  forwardagent: ["no", "false"],
-  forwardx11: ["no", "false"],
-  sessiontype: ["default"],
-  stdinnull: ["no", "false"],
-  forkafterauthentication: ["no", "false"],
-  knownhostscommand: ["none"],
-  certificatefile: [],
-  remotecommand: ["none"],
-};
-
-const HONOURED = new Set([
-  "hostname",
-  "port",
-  "user",
-  "identityfile",
-  "identitiesonly",
-  "identityagent",
-  "userknownhostsfile",
-  "globalknownhostsfile",
-  "hostkeyalias",
-  "stricthostkeychecking",
-  "hashknownhosts",
-  "connecttimeout",
-  "serveraliveinterval",
-  "serveralivecountmax",
-  "proxyjump",
-  "batchmode",
-  "addressfamily",
-]);
-
-/** sshOpts flags without a value that change nothing for deploy-ts. */
-const HARMLESS_FLAGS = new Set(["-q", "-v", "-vv", "-vvv", "-C", "-T", "-n", "-x", "-a"]);
-
-/** Read sshOpts as ssh would (pure; tested). Anything else is an error naming it. */
-export function parseSshOpts(sshOpts: readonly string[], context: ErrorContext): ConfigSource {
-  const source: ConfigSource = { directives: [], identityFiles: [] };
-  for (let i = 0; i < sshOpts.length; i++) {
-    const word = sshOpts[i];
-    const m = /^-([FipolJ])(.*)$/s.exec(word);
-    if (m) {
-      const value = m[2] !== "" ? m[2] : sshOpts[++i];
-      if (value === undefined) {
-        throw new DeployError(`sshOpts: ${word} needs a value`, { ...context, field: "sshOpts" });
-      }
-      switch (m[1]) {
-        case "F":
-          source.configFile = value; // ssh: the last -F counts
-          break;
-        case "i":
-          source.identityFiles.push(value);
-          break;
-        case "p":
-          source.port ??= value;
-          break;
-        case "l":
-          source.user ??= value;
-          break;
-        case "J":
-          source.jump = value;
-          break;
-        case "o": {
-          const o = /^\s*([A-Za-z0-9]+)\s*(?:=\s*|\s+)(.*)$/s.exec(value);
-          if (!o) {
-            throw new DeployError(`sshOpts: cannot read the option -o ${JSON.stringify(value)}`, {
-              ...context,
-              field: "sshOpts",
-            });
-          }
-          source.directives.push([o[1], o[2].trim()]);
-          // ssh: the first of -l and -o User wins, and of -p and -o Port.
-          if (/^user$/i.test(o[1])) source.user ??= o[2].trim();
-          if (/^port$/i.test(o[1])) source.port ??= o[2].trim();
-          break;
-        }
-      }
-      continue;
-    }
-    if (word === "-4" || word === "-6") {
-      source.directives.push(["AddressFamily", word === "-4" ? "inet" : "inet6"]);
-      continue;
-    }
-    if (HARMLESS_FLAGS.has(word)) continue;
-    throw new DeployError(
-      `sshOpts: the built-in SSH transport does not support ${JSON.stringify(word)} ` +
-        `(it reads -F -i -p -l -J -o -4 -6); use --transport openssh for it`,
-      { ...context, field: "sshOpts" },
-    );
-  }
-  return source;
-}
-
-/** A config file's text ("" when it does not exist). */
-function configText(file: string, userConfig: boolean): ConfigText {
-  return { text: existsSync(file) ? readFileSync(file, "utf8") : "", name: file, userConfig };
-}
-
-/** The files one Include argument names: `~` expanded, relative to ~/.ssh or /etc/ssh, globbed. */
-function includedFiles(pattern: string, userConfig: boolean): ConfigText[] {
-  const p = expandTilde(pattern);
-  const base = userConfig ? join(homedir(), ".ssh") : "/etc/ssh";
-  return expandGlob(isAbsolute(p) ? p : join(base, p)).map((f) => configText(f, userConfig));
-}
-
-/**
- * A glob of the last path component only (the common `config.d/*.conf`),
- * sorted; as glob(3), a wildcard never matches a leading dot. Character
- * classes are refused rather than read literally (a file not read could be
- * the one that pins a host's key).
- */
-function expandGlob(path: string): string[] {
-  if (path.includes("[")) {
-    throw new Error(`Include ${path}: [...] in Include is not supported by the built-in transport`);
-  }
-  if (!/[*?]/.test(path)) return [path];
-  const dir = dirname(path);
-  if (/[*?]/.test(dir)) throw new Error(`Include ${path}: wildcards in directories are not read`);
-  const re = new RegExp(
-    `^${
-      path.slice(dir.length + 1).replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*")
-        .replace(/\?/g, ".")
-    }$`,
-  );
-  if (!existsSync(dir)) return [];
-  const dotted = path.slice(dir.length + 1).startsWith(".");
-  return readdirSync(dir).filter((f) => re.test(f) && (dotted || !f.startsWith("."))).sort()
-    .map((f) => join(dir, f));
-}
-
-/** `~` and `~user` as OpenSSH's tilde_expand: homes from the password database. */
-function expandTilde(path: string): string {
-  const m = /^~([^/]*)(\/.*)?$/s.exec(path);
-  if (!m) return path;
-  const home = m[1] === "" ? homedir() : homeOf(m[1]);
-  return m[2] === undefined || m[2] === "/" ? home : join(home, m[2].slice(1));
-}
-
-function homeOf(user: string): string {
-  const entry = readFileSync("/etc/passwd", "utf8").split("\n").map((l) => l.split(":"))
-    .find((f) => f[0] === user);
-  if (!entry?.[5]) throw new Error(`~${user}: no such user in /etc/passwd`);
-  return entry[5];
-}
-
-/** ssh_config's `%` tokens (those deploy-ts can know; others are refused). */
-export function expandTokens(
-  value: string,
-  t: { hostname: string; alias: string; port: number; user: string },
-  option: string,
-): string {
-  const local = userInfo();
-  const expanded = value.replace(/%(.)/g, (all, c: string) => {
-    switch (c) {
-      case "%":
-        return "%";
-      case "d":
-        return homedir();
-      case "h":
-        return t.hostname;
-      case "n":
-        return t.alias;
-      case "p":
-        return String(t.port);
-      case "r":
-        return t.user;
-      case "u":
-        return local.username;
-      case "i":
-        return String(local.uid);
-      case "L":
-        return localHostname().split(".")[0];
-      case "l":
-        return localHostname();
-      default:
-        throw new Error(`${option}: the token ${all} is not supported by the built-in transport`);
-    }
-  });
-  return expandTilde(expanded.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, v: string) => {
-    const env = process.env[v];
-    if (env === undefined) throw new Error(`${option}: the environment variable ${v} is not set`);
-    return env;
-  }));
-}
+export { parseJump } from "./jump_hop.ts";
+export { type ConfigSource, parseSshOpts } from "./ssh_opts.ts";
+export { configText } from "./config_files.ts";
 
 function asList(v: string[] | undefined): string[] {
   return v ?? [];
@@ -365,49 +107,57 @@ export function resolveHost(
   }
 }
 
+/** What ssh checks on every line, also in blocks that do not apply. */
+function checkLine(keyword: string, args: string[], where: string): void {
+  if (keyword === "port" && args[0] !== undefined && sshPort(args[0]) === undefined) {
+    throw new Error(`${where}: Bad port '${args[0]}'`);
+  }
+  if (keyword === "proxyjump" && args[0] !== undefined) {
+    try {
+      jumpHops(args[0]);
+    } catch (e) {
+      throw new Error(`${where}: ${(e as Error).message}`);
+    }
+  }
+}
+
 function resolve(
   source: ConfigSource,
   alias: string,
   destinationUser: string | undefined,
 ): ResolvedHost {
-  const files = source.configFile !== undefined
-    ? [configText(expandTilde(source.configFile), true)]
-    : [
-      configText(join(homedir(), ".ssh", "config"), true),
-      configText("/etc/ssh/ssh_config", false),
-    ];
+  const files = configFiles(source.configFile);
   // The login user as OpenSSH knows it while reading the files (-l, then
   // `-o User`, then user@host; otherwise the local user until a `User` line):
   // `Match user` is decided against it, not against whoever runs deploy-ts.
   const loginUser = source.user ?? destinationUser;
-  const computed: Record<string, string[] | undefined> = evaluateConfig(files, {
+  const computed = evaluateConfig(files, {
     originalHost: alias,
     user: loginUser,
     localUser: userInfo().username,
     // Command-line options first: the first value of an option wins.
     commandLine: source.directives,
     include: includedFiles,
+    check: checkLine,
   });
-  for (const [key, value] of Object.entries(computed)) {
-    if (HONOURED.has(key)) continue;
-    const allowed = HARMLESS_VALUES[key];
-    const v = asString(value)?.toLowerCase() ?? "";
-    if (allowed ? allowed.includes(v) : HARMLESS.has(key)) continue;
-    throw new Error(
-      `the option ${key} (${JSON.stringify(asString(value))}) is not supported by the built-in ` +
-        `SSH transport; remove it for this host or use --transport openssh`,
-    );
-  }
+  refuseUnsupported(computed);
   const get = (k: string) => asString(computed[k]);
   const hostnameRaw = get("hostname") ?? alias;
-  const port = count("Port", source.port ?? get("port"), 22)!;
+  const portText = source.port ?? get("port");
+  const port = portText === undefined ? 22 : sshPort(portText);
+  if (port === undefined) throw new Error(`Bad port '${portText}'`);
   const user = loginUser ?? get("user") ?? userInfo().username;
-  // ssh expands only %h and %% in HostName, and lower-cases the result.
+  // ssh expands only %h and %% in HostName, then lower-cases a name and
+  // writes a numeric address in its one canonical form.
   if (/%[^h%]/.test(hostnameRaw.replace(/%%/g, ""))) {
     throw new Error(`HostName ${hostnameRaw}: only the tokens %h and %% are allowed in HostName`);
   }
-  const hostname = hostnameRaw.replace(/%([h%])/g, (_, c: string) => c === "h" ? alias : "%")
-    .toLowerCase();
+  const family = (get("addressfamily") ?? "any").toLowerCase();
+  const familyNumber = family === "inet" ? 4 : family === "inet6" ? 6 : 0;
+  const hostname = canonicalHostName(
+    hostnameRaw.replace(/%([h%])/g, (_, c: string) => c === "h" ? alias : "%"),
+    familyNumber,
+  );
   const t = { hostname, alias, port, user };
   const files_ = (k: string, dflt: string[]) => {
     const list = asList(computed[k]);
@@ -438,7 +188,6 @@ function resolve(
     ? process.env[agentRaw.slice(1)] || undefined
     : expandTokens(agentRaw, t, "IdentityAgent");
   const jump = source.jump ?? get("proxyjump");
-  const family = (get("addressfamily") ?? "any").toLowerCase();
   const batchMode = yesNo("BatchMode", get("batchmode"), false);
   return {
     alias,
@@ -468,20 +217,9 @@ function resolve(
       batchMode ? 300 : 0,
     )!,
     serverAliveCountMax: count("ServerAliveCountMax", get("serveralivecountmax"), 3)!,
-    proxyJump: jump === undefined || jump.toLowerCase() === "none" ? [] : jump.split(","),
+    proxyJump: jump === undefined ? [] : jumpHops(jump),
     batchMode,
-    family: family === "inet" ? 4 : family === "inet6" ? 6 : 0,
-  };
-}
-
-/** `[user@]host[:port]` of one ProxyJump hop. */
-export function parseJump(spec: string): { user?: string; host: string; port?: number } {
-  const m = /^(?:([^@]+)@)?(\[[^\]]+\]|[^:]+)(?::([0-9]+))?$/.exec(spec.trim());
-  if (!m) throw new Error(`ProxyJump: cannot read ${JSON.stringify(spec)}`);
-  return {
-    user: m[1],
-    host: m[2].replace(/^\[|\]$/g, ""),
-    port: m[3] === undefined ? undefined : Number(m[3]),
+    family: familyNumber,
   };
 }
 

@@ -3,12 +3,18 @@
  * (`ssh -G`) for a table of ssh_config cases, where `ssh` exists.
  */
 import assert from "node:assert/strict";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { chmodSync, chownSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
 import { run } from "../../process/run.ts";
 import { DeployError } from "../../shared/errors.ts";
-import { parseSshOpts, type ResolvedHost, resolveHost } from "./ssh2_config.ts";
+import {
+  configText,
+  parseJump,
+  parseSshOpts,
+  type ResolvedHost,
+  resolveHost,
+} from "./ssh2_config.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "deploy-ts-ssh2-config-test-"));
 /** ssh expands `~` from the password database, whatever $HOME says. */
@@ -24,6 +30,11 @@ interface Case {
   destination: string;
   /** Refused by the built-in transport, though ssh takes it (stricter, with the reason in the name). */
   refused?: RegExp;
+  /** Refused by ssh (`ssh -G` fails) and by the built-in transport, with this message. */
+  bothRefuse?: RegExp;
+  /** File modes and owners (uid) to set, by name in the case's directory. */
+  modes?: Record<string, number>;
+  owners?: Record<string, number>;
 }
 
 const CASES: Case[] = [
@@ -358,6 +369,146 @@ Match host web user root
     refused: /\[\.\.\.\] in Include/,
   },
   {
+    name: "attack review: HostName 127.1 is 127.0.0.1 to ssh (the name known_hosts is asked for)",
+    config: "Host web\n  HostName 127.1\n",
+    destination: "root@web",
+  },
+  {
+    name: "attack review: an IPv6 long form is written as ssh writes it",
+    config: "",
+    destination: "root@2001:DB8:0:0::1",
+  },
+  {
+    name: "attack review: an octal part of an address (127.010.0.1 is 127.8.0.1)",
+    config: "Host web\n  HostName 127.010.0.1\n",
+    destination: "root@web",
+  },
+  {
+    name: "attack review: an included file others may write is refused as ssh refuses it",
+    config: "Include CASEDIR/pins\n",
+    files: { pins: "Host web\n  StrictHostKeyChecking yes\n" },
+    modes: { pins: 0o666 },
+    destination: "root@web",
+    bothRefuse: /Bad owner or permissions on .*pins/,
+  },
+  {
+    name: "attack review: an included file of another owner is refused as ssh refuses it",
+    config: "Include CASEDIR/pins\n",
+    files: { pins: "Host web\n  StrictHostKeyChecking yes\n" },
+    owners: { pins: 65534 },
+    destination: "root@web",
+    bothRefuse: /Bad owner or permissions on .*pins/,
+  },
+  {
+    name: "attack review: a writable include in a block that does not apply is refused too",
+    config: "Host other\n  Include CASEDIR/pins\n",
+    files: { pins: "Host *\n  Port 2222\n" },
+    modes: { pins: 0o666 },
+    destination: "root@web",
+    bothRefuse: /Bad owner or permissions/,
+  },
+  {
+    name:
+      "a group-writable include is refused (upstream ssh refuses it; Debian's accepts it when the group has only its owner)",
+    config: "Include CASEDIR/pins\n",
+    files: { pins: "Host *\n  Port 2222\n" },
+    modes: { pins: 0o664 },
+    destination: "root@web",
+    refused: /Bad owner or permissions/,
+  },
+  {
+    name: "attack review: a writable include's lines never apply where its block does not",
+    config: "Host other\n  Include CASEDIR/pins\n",
+    files: { pins: "Host *\n  Port 2222\n" },
+    destination: "root@web",
+  },
+  {
+    name: "attack review: a missing -F file is an error",
+    config: "",
+    sshOpts: ["-F", "CASEDIR/missing"],
+    destination: "root@web",
+    bothRefuse: /can't open user config file .*missing/,
+  },
+  {
+    name: "attack review: -F none reads no file",
+    config: "Host *\n  Port 2222\n",
+    sshOpts: ["-F", "none"],
+    destination: "root@web",
+  },
+  {
+    name:
+      "attack review: ProxyJump ssh:// URIs (user decoded, parameters and a trailing dot dropped)",
+    config: "Host web\n  ProxyJump x,ssh://u%41;x=1@b.example.:2200\n",
+    destination: "root@web",
+  },
+  {
+    name: "attack review: ProxyJump a@b@c:, the user is up to the last @, an empty port is none",
+    config: "Host web\n  ProxyJump a@b@c:,d:ssh\n",
+    destination: "root@web",
+  },
+  {
+    name: "attack review: ProxyJump ssh:// with a path is refused by ssh",
+    config: "Host web\n  ProxyJump ssh://b/path\n",
+    destination: "root@web",
+    bothRefuse: /Invalid ProxyJump/,
+  },
+  {
+    name: "attack review: ProxyJump c:0 is refused by ssh",
+    config: "Host web\n  ProxyJump c:0\n",
+    destination: "root@web",
+    bothRefuse: /Invalid ProxyJump/,
+  },
+  {
+    name: "attack review: a bad ProxyJump in a block that does not apply is refused by ssh",
+    config: "Host other\n  ProxyJump c/x\n",
+    destination: "root@web",
+    bothRefuse: /line 2: Invalid ProxyJump/,
+  },
+  {
+    name: "attack review: Port 22#x in a block that does not apply is refused by ssh",
+    config: "Host other\n  Port 22#x\n",
+    destination: "root@web",
+    bothRefuse: /line 2: Bad port '22#x'/,
+  },
+  {
+    name: "attack review: -o Port=70000 is refused by ssh",
+    config: "",
+    sshOpts: ["-o", "Port=70000"],
+    destination: "root@web",
+    bothRefuse: /Bad port '70000'/,
+  },
+  {
+    name: "attack review: Port ssh is the service's port",
+    config: "Host web\n  Port ssh\n",
+    destination: "root@web",
+  },
+  {
+    name: "attack review: -J after -o ProxyJump is refused by ssh",
+    config: "",
+    sshOpts: ["-o", "ProxyJump=a", "-J", "b"],
+    destination: "root@web",
+    bothRefuse: /-J cannot follow/,
+  },
+  {
+    name: "attack review: two -J are refused by ssh",
+    config: "",
+    sshOpts: ["-J", "a", "-J", "b"],
+    destination: "root@web",
+    bothRefuse: /single -J/,
+  },
+  {
+    name: "attack review: -o ProxyJump after -J is ignored by ssh",
+    config: "",
+    sshOpts: ["-J", "b", "-o", "ProxyJump=a"],
+    destination: "root@web",
+  },
+  {
+    name: "attack review: an empty Host pattern is refused by ssh",
+    config: 'Host ""\n  Port 2222\n',
+    destination: "root@web",
+    bothRefuse: /empty Host pattern/,
+  },
+  {
     name: "no config at all: the defaults",
     config: "",
     destination: "root@plain.example",
@@ -410,6 +561,7 @@ async function openssh(c: Case, config: string): Promise<Partial<ResolvedHost>> 
     connectTimeout: one("connecttimeout") === "none" ? undefined : Number(one("connecttimeout")),
     serverAliveInterval: Number(one("serveraliveinterval")),
     serverAliveCountMax: Number(one("serveralivecountmax")),
+    // ssh -G prints the last hop as user@host:port, the others as given.
     proxyJump: one("proxyjump") === undefined ? [] : one("proxyjump").split(","),
     batchMode: one("batchmode") === "yes",
   };
@@ -424,6 +576,12 @@ for (const c of CASES) {
       for (const [name, text] of Object.entries(c.files ?? {})) {
         writeFileSync(join(caseDir, name), text);
       }
+      for (const [name, mode] of Object.entries(c.modes ?? {})) {
+        chmodSync(join(caseDir, name), mode);
+      }
+      for (const [name, uid] of Object.entries(c.owners ?? {})) {
+        chownSync(join(caseDir, name), uid, 0);
+      }
       const config = join(caseDir, "config");
       writeFileSync(
         config,
@@ -434,21 +592,31 @@ for (const c of CASES) {
       const sshOpts = (c.sshOpts ?? []).map((o) =>
         o === "KEYFILE" ? join(caseDir, "key") : o.replaceAll("CASEDIR", caseDir)
       );
-      const source = parseSshOpts(["-F", config, ...sshOpts], { node: "n" });
       const [user, host] = splitDestination(c.destination);
-      if (c.refused) {
+      const resolved = () =>
+        resolveHost(parseSshOpts(["-F", config, ...sshOpts], { node: "n" }), host, user, {
+          node: "n",
+        });
+      const refusal = c.refused ?? c.bothRefuse;
+      if (refusal) {
         assert.throws(
-          () => resolveHost(source, host, user, { node: "n" }),
-          (e: unknown) => e instanceof DeployError && c.refused!.test(e.message),
+          resolved,
+          (e: unknown) => e instanceof DeployError && refusal.test(e.message),
         );
-        return;
       }
-      const ours = resolveHost(source, host, user, { node: "n" });
+      if (c.bothRefuse) {
+        const r = await run(["ssh", "-G", "-F", config, ...sshOpts, "--", c.destination]);
+        assert.notEqual(r.code, 0, `ssh -G took it:\n${r.stdout}`);
+      }
+      if (refusal) return;
+      const ours = resolved();
       const theirs = await openssh({ ...c, sshOpts }, config);
-      const picked = Object.fromEntries(
+      const picked: Record<string, unknown> = Object.fromEntries(
         Object.keys(theirs).map((k) => [k, ours[k as keyof ResolvedHost]]),
       );
-      assert.deepEqual(picked, theirs);
+      // Hops compared as what they mean (ssh -G reformats the last one).
+      picked.proxyJump = ours.proxyJump.map(parseJump);
+      assert.deepEqual(picked, { ...theirs, proxyJump: theirs.proxyJump!.map(parseJump) });
     },
   });
 }
@@ -488,4 +656,15 @@ Deno.test("ssh2 config: a HostName token ssh refuses is refused, naming it", () 
     (e: unknown) =>
       e instanceof DeployError && e.context.node === "db" && /HostName %u\.example/.test(e.message),
   );
+});
+
+Deno.test("ssh2 config: ~/.ssh/config (checked) is refused when others may write it; -F and the system file are not checked, as ssh", () => {
+  const file = join(mkdtempSync(join(dir, "case-")), "config");
+  writeFileSync(file, "Host *\n  Port 2222\n");
+  chmodSync(file, 0o646);
+  assert.throws(() => configText(file, true, true), /Bad owner or permissions on .*config/);
+  assert.equal(configText(file, true, false).text, "Host *\n  Port 2222\n");
+  chmodSync(file, 0o644);
+  assert.equal(configText(file, true, true).text, "Host *\n  Port 2222\n");
+  assert.equal(configText(join(dir, "absent"), true, true).text, "");
 });

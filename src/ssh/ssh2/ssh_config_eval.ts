@@ -35,6 +35,8 @@ export interface EvalStart {
   commandLine: [string, string][];
   /** The files an `Include` argument names (globs and `~` expanded), in order. */
   include: (pattern: string, userConfig: boolean) => ConfigText[];
+  /** What must hold of every option line, also where its block does not apply (as ssh checks). */
+  check?: (keyword: string, args: string[], where: string) => void;
 }
 
 /** Options by lower-cased keyword: one line's arguments, or every line's for list options. */
@@ -174,9 +176,14 @@ class Evaluation {
     return result;
   }
 
-  /** One file: its top is in force, each Host or Match line decides the lines after it. */
-  file(file: ConfigText, depth: number): void {
-    let active = true;
+  /**
+   * One file: its top is in force, each Host or Match line decides the lines
+   * after it. An Include in a block that does not apply is still read, with
+   * nothing in it applying (`neverMatch`), as ssh reads it: its owner and
+   * mode are checked and its lines must parse.
+   */
+  file(file: ConfigText, depth: number, neverMatch = false): void {
+    let active = !neverMatch;
     file.text.split("\n").forEach((raw, n) => {
       const where = `${file.name} line ${n + 1}`;
       let line;
@@ -189,20 +196,19 @@ class Evaluation {
       const { keyword, args } = line;
       if (keyword === "host") {
         if (args.length === 0 || args.includes("")) throw new Error(`${where}: empty Host pattern`);
-        active = patternListMatches(args, this.start.originalHost);
+        active = !neverMatch && patternListMatches(args, this.start.originalHost);
       } else if (keyword === "match") {
-        active = this.matchApplies(args, where);
+        active = !neverMatch && this.matchApplies(args, where);
       } else if (keyword === "include") {
-        // ssh reads an Include in a block that does not apply with nothing matching.
-        if (!active) return;
         if (depth >= MAX_INCLUDE_DEPTH) throw new Error(`${where}: too many nested Include lines`);
         for (const pattern of args) {
           for (const included of this.start.include(pattern, file.userConfig)) {
-            this.file(included, depth + 1);
+            this.file(included, depth + 1, !active);
           }
         }
-      } else if (active) {
-        this.set(keyword, args, where);
+      } else {
+        this.start.check?.(keyword, args, where);
+        if (active) this.set(keyword, args, where);
       }
     });
   }
@@ -212,7 +218,9 @@ class Evaluation {
 export function evaluateConfig(files: readonly ConfigText[], start: EvalStart): ConfigOptions {
   const e = new Evaluation(start);
   for (const [key, value] of start.commandLine) {
-    e.set(key.toLowerCase(), splitArguments(value), `-o ${key}`);
+    const args = splitArguments(value);
+    start.check?.(key.toLowerCase(), args, `-o ${key}`);
+    e.set(key.toLowerCase(), args, `-o ${key}`);
   }
   for (const file of files) e.file(file, 0);
   return e.options;

@@ -1,14 +1,15 @@
 /**
- * For commands that look at or act on profiles that are already deployed
- * (status, rollback, diff): log in to every selected host once, in parallel,
- * make sure deploy-ts's package is there, and hand each profile its Host.
+ * The fleet as the commands that look at or act on what is already deployed
+ * (status, diff, rollback, check) reach it: log in to every selected host
+ * once, in parallel, make sure deploy-ts's package is there, and hand each
+ * profile its Host; what failed for a profile is that profile's result.
  */
 import type { ProfilePlan } from "../config/plan.ts";
 import { type LocalStore, nixLocalStore } from "../nix/local_store.ts";
 import type { DeployEventInput } from "../shared/events.ts";
 import type { Host } from "../host/host.ts";
 import { mapLimit } from "./limit.ts";
-import { groupByNode } from "./pipeline.ts";
+import { groupByNode } from "../plan/node_groups.ts";
 import { deployerName } from "../host/remote_helper.ts";
 import { helperHosts, type HostFactory, HostSessions } from "../host/sessions.ts";
 
