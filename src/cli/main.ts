@@ -1,6 +1,8 @@
 /**
  * Entry point of the one bundle: the deployer (`deploy …`) on the operator's
- * machine, and the helper (`deploy activate|wait|confirm|revoke …`) on hosts.
+ * machine, and the helper on hosts (`deploy COMMAND …` for each of
+ * HELPER_COMMANDS; `deploy COMMAND --help` prints the usage made from its
+ * option table, src/wire/usage.ts).
  * Heavy modules are imported only by the command that needs them, so that
  * `--help` and the helper start fast.
  */

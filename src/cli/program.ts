@@ -1,8 +1,9 @@
 /**
  * The deployer's command line, built with commander: `deploy [targets]` and
  * `deploy plan [targets]`, with every deploy-rs flag. Helper subcommands
- * (`activate`, `wait`, `confirm`, `revoke`) never reach this file; `main`
- * dispatches them first so the on-host path stays small.
+ * (HELPER_COMMANDS, src/wire/requests.ts) never reach this file; `main`
+ * dispatches them first so the on-host path stays small. `--help` names
+ * them from that table (src/wire/usage.ts), which makes their own usage.
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { UsageError } from "../shared/errors.ts";
@@ -13,6 +14,7 @@ import { EXIT_CODE_TABLE } from "../shared/exit_codes.ts";
 import { parseWaveSpec, type WaveSpec } from "../plan/waves.ts";
 import { MAX_TIMEOUT_SECONDS } from "../shared/vocabulary.ts";
 import type { DeployFlags } from "./flags.ts";
+import { helperCommandsText } from "../wire/usage.ts";
 import {
   type FlagGroup,
   type ProfileSettings,
@@ -67,7 +69,9 @@ Targets:
 Everything after \`--\` is passed to Nix's evaluation, check and build commands.
 
 Exit codes:
-${EXIT_CODE_TABLE.map(([code, what]) => `  ${String(code).padEnd(4)}${what}`).join("\n")}`,
+${EXIT_CODE_TABLE.map(([code, what]) => `  ${String(code).padEnd(4)}${what}`).join("\n")}
+
+${helperCommandsText()}`,
     );
 
   const define = (cmd: Command, name: DeployCommandName) => {
