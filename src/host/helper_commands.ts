@@ -6,7 +6,7 @@
  * stdin) comes from wire/requests.ts's encodeCall.
  */
 import type { ProfilePlan } from "../config/plan.ts";
-import { DECLINE_PREFIX, offerLine, offerTokenArgv } from "../wire/protocol.ts";
+import { encodeOffer, type Offer, offerTokenArgv } from "../wire/offer.ts";
 import { encodeCall, type HelperCall, type ProfileRef } from "../wire/requests.ts";
 import { hostSideChecks } from "../shared/health_checks.ts";
 import { elevationPrefix, needsPassword, stdinFor } from "./elevation.ts";
@@ -159,23 +159,6 @@ export function checkHealthCommand(
   );
 }
 
-/** What a fresh connection offers the waiting worker: the run's token, or a decline with why. */
-export interface Offer {
-  token: string;
-  /** Declined (the deployer's own checks failed) for this reason: the worker rolls back now. */
-  decline?: string;
-}
-
-/**
- * The offer's text on the offering shell's stdin: the one place the deployer
- * writes it (the worker reads it in helper/run_dir.ts).
- */
-export function offerInput(offer: Offer): string {
-  return offerLine(
-    offer.decline === undefined ? offer.token : `${DECLINE_PREFIX}${offer.token} ${offer.decline}`,
-  );
-}
-
 /** The offer handed to the worker waiting in `runDir`, by a shell as the profile's user. */
 export function offerCommand(
   plan: ProfilePlan,
@@ -183,5 +166,5 @@ export function offerCommand(
   runDir: string,
   offer: Offer,
 ): HostCommand {
-  return asProfileUser(plan, ctx, offerTokenArgv(runDir), offerInput(offer));
+  return asProfileUser(plan, ctx, offerTokenArgv(runDir), encodeOffer(offer));
 }

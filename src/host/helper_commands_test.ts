@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
-import { activateCommand, offerCommand, offerInput, queryCommand } from "./helper_commands.ts";
+import { activateCommand, offerCommand, queryCommand } from "./helper_commands.ts";
 import { decodeRequest, REQUEST_LINE_TAG } from "../wire/requests.ts";
-import { DECLINE_PREFIX, offerLine, offerTokenArgv } from "../wire/protocol.ts";
+import { encodeOffer, offerTokenArgv } from "../wire/offer.ts";
 import type { ProfilePlan } from "../config/plan.ts";
 import { DEFAULTS } from "../config/settings.ts";
 import { shellQuoteArgv, shellSplit } from "../shared/shell_quote.ts";
@@ -125,15 +125,24 @@ Deno.test("health checks: on stdin in the request line, never on argv (activate;
 
 Deno.test("offer: the token, or a decline with its reason, as one tagged line to the run's offer file", () => {
   const token = "0".repeat(64);
-  assert.equal(offerInput({ token }), offerLine(token));
+  const plain = offerCommand(plan, {}, "/run/x", { kind: "confirm", token });
+  assert.equal(plain.input, `deploy-ts-offer ${token}\n`);
+  const declined = offerCommand(plan, {}, "/run/x", {
+    kind: "decline",
+    token,
+    reason: "health check http failed:\nexit 3",
+  });
   assert.equal(
-    offerInput({ token, decline: "health check http failed:\nexit 3" }),
-    offerLine(`${DECLINE_PREFIX}${token} health check http failed:\nexit 3`),
+    declined.input,
+    `deploy-ts-offer decline ${token} health check http failed: exit 3\n`,
   );
   // As the profile's user, with the sudo password first when that sudo asks.
   const interactive = { ...plan, settings: { ...plan.settings, interactiveSudo: true } };
-  const c = offerCommand(interactive, { password: "hunter2" }, "/run/x", { token });
+  const c = offerCommand(interactive, { password: "hunter2" }, "/run/x", {
+    kind: "confirm",
+    token,
+  });
   assert.deepEqual(c.argv.slice(0, 7), ["sudo", "-k", "-S", "-p", "", "-u", "alice"]);
   assert.deepEqual(c.argv.slice(7), offerTokenArgv("/run/x"));
-  assert.equal(c.input, `hunter2\n${offerLine(token)}`);
+  assert.equal(c.input, `hunter2\n${encodeOffer({ kind: "confirm", token })}`);
 });

@@ -6,13 +6,14 @@
  * rolls back now), bounded by followLimitMs once the host decides alone.
  */
 import type { ProfilePlan } from "../config/plan.ts";
-import type { HelperEvent } from "../wire/protocol.ts";
+import { activateRunEvent, type HelperEvent } from "../wire/protocol.ts";
+import type { Offer } from "../wire/offer.ts";
 import { lastLines, type RunResult } from "../process/run.ts";
 import type { Transport } from "../ssh/transport.ts";
 import { type CheckResult, describeFailure, type HealthChecks } from "../shared/health_checks.ts";
 import { parseHelperEvent } from "./helper_output.ts";
 import { followLimitMs } from "./deadlines.ts";
-import { type CommandContext, type Offer, offerCommand } from "./helper_commands.ts";
+import { type CommandContext, offerCommand } from "./helper_commands.ts";
 import { deployerChecks, hasDeployerChecks } from "./health_gate.ts";
 import type { HelperOutcome } from "./host.ts";
 
@@ -35,10 +36,14 @@ export class RunFollower {
   readonly giveUp = new AbortController();
   #overdue?: ReturnType<typeof setTimeout>;
 
+  /**
+   * `checks`: the deployer's checks of an activation; a follower without
+   * them follows a revoke, whose run has no token to confirm.
+   */
   constructor(
     readonly plan: ProfilePlan,
     readonly ctx: FollowContext,
-    readonly checks: HealthChecks = {},
+    readonly checks?: HealthChecks,
   ) {}
 
   onLine = (line: string) => {
@@ -57,7 +62,15 @@ export class RunFollower {
     switch (e.type) {
       case "run":
         this.runDir = e.runDir;
-        if (e.token) this.token = e.token;
+        if (this.checks !== undefined) {
+          // An activation the deployer could not confirm is of no use: refused at once.
+          try {
+            this.token = activateRunEvent(e, { node: this.plan.node, profile: this.plan.profile })
+              .token;
+          } catch (error) {
+            this.ctx.onLog((error as Error).message, "ssh");
+          }
+        }
         break;
       case "log":
         this.ctx.onLog(e.line, "host");
@@ -120,9 +133,15 @@ export class RunFollower {
 
   /** Prove that a new login works: confirm over a connection that bypasses the master. */
   async confirm(): Promise<void> {
+    if (this.token === undefined) {
+      this.confirmError = "the helper gave no token for this run: not confirmed, so the host " +
+        "rolls back by itself when its window closes";
+      this.ctx.onLog(this.confirmError, "ssh");
+      return;
+    }
     // Only a profile that passed every check is confirmed; without the
     // confirmation the host rolls back by itself when its window closes.
-    if (hasDeployerChecks(this.checks)) {
+    if (this.checks !== undefined && hasDeployerChecks(this.checks)) {
       this.ctx.onPhase("confirming", "running health checks");
       this.failedCheck = await deployerChecks(this.plan, this.ctx.onLog, this.checks);
       if (this.failedCheck) {
@@ -130,7 +149,7 @@ export class RunFollower {
         this.ctx.onLog(`${why}; not confirming`, "health");
         // Tell the host, so that it rolls back now rather than when its
         // window closes; if that fails, the window still does it.
-        const told = await this.offer({ token: this.token!, decline: why });
+        const told = await this.offer({ kind: "decline", token: this.token!, reason: why });
         // The host's outcome then names the check itself.
         if (!told) {
           this.confirmError =
@@ -143,7 +162,7 @@ export class RunFollower {
     // A shell as the profile's user hands the token to the waiting worker,
     // which checks it: proving a new login (and sudo) works costs no second
     // start of the helper.
-    const r = await this.#offerRun({ token: this.token! });
+    const r = await this.#offerRun({ kind: "confirm", token: this.token! });
     if (r.code !== 0) {
       const why = r.timedOut
         ? `no answer within confirmTimeout (${this.plan.settings.confirmTimeout}s)`

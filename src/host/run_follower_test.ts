@@ -4,7 +4,7 @@ import type { RunOptions, RunResult } from "../process/run.ts";
 import type { Transport } from "../ssh/transport.ts";
 import type { ProfilePlan } from "../config/plan.ts";
 import { DEFAULTS } from "../config/settings.ts";
-import { DECLINE_PREFIX, offerLine } from "../wire/protocol.ts";
+import { encodeOffer } from "../wire/offer.ts";
 
 const plan: ProfilePlan = {
   repo: ".",
@@ -27,7 +27,7 @@ const status = {
   startedAt: 1,
   updatedAt: 2,
 };
-const TOKEN = "t".repeat(64);
+const TOKEN = "ab".repeat(32);
 const ev = {
   run: JSON.stringify({ type: "run", runDir: "/run/r1", token: TOKEN }),
   window: JSON.stringify({
@@ -119,7 +119,7 @@ Deno.test("run follower: the window opens, the token is offered over a fresh con
   f.onLine(ev.outcome("confirmed", true, "confirmed"));
   assert.deepEqual(phases, ["confirming: confirming over a new SSH connection"]);
   assert.equal(offers.length, 1);
-  assert.equal(offers[0].input, offerLine(TOKEN));
+  assert.equal(offers[0].input, encodeOffer({ kind: "confirm", token: TOKEN }));
   assert.deepEqual(f.activationOutcome(ended(0)), {
     outcome: "confirmed",
     ok: true,
@@ -156,7 +156,7 @@ Deno.test("run follower: a deployer check that keeps failing declines the offer 
   assert.equal(offers.length, 1);
   assert.ok(
     offers[0].input!.startsWith(
-      offerLine(`${DECLINE_PREFIX}${TOKEN} health check web (tcp)`).trimEnd(),
+      `deploy-ts-offer decline ${TOKEN} health check web (tcp)`,
     ),
   );
   assert.equal(f.confirmError, undefined, "the host was told");
@@ -164,4 +164,14 @@ Deno.test("run follower: a deployer check that keeps failing declines the offer 
   const o = f.activationOutcome(ended(0));
   assert.equal(o.failedCheck?.name, "web");
   assert.equal(o.message, "declined");
+});
+
+Deno.test("run follower: an activation's run event without a token is refused; nothing is offered", async () => {
+  const { f, offers, logs } = follower(0);
+  f.onLine(JSON.stringify({ type: "run", runDir: "/run/r1" }));
+  assert.equal(f.token, undefined);
+  assert.ok(logs.some(([, line]) => /without a token to confirm it/.test(line)), String(logs));
+  f.onLine(ev.window);
+  await f.confirmation;
+  assert.equal(offers.length, 0, "no offer without the run's token");
 });

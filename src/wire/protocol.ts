@@ -5,7 +5,7 @@
  */
 import type { Outcome, RunPhase } from "../shared/vocabulary.ts";
 import { DeployError, type ErrorContext } from "../shared/errors.ts";
-import { isRunToken, OFFER_LINE_TAG } from "./offer.ts";
+import { isRunToken } from "./offer.ts";
 
 export type { Outcome, RunPhase } from "../shared/vocabulary.ts";
 
@@ -84,13 +84,3 @@ export function activateRunEvent(event: RunEvent, context: ErrorContext): Activa
 
 // The offer moved to offer.ts; named here still for callers not yet moved there.
 export { DECLINE_PREFIX, OFFER_LINE_TAG, OFFERED_TOKEN_FILE, offerTokenArgv } from "./offer.ts";
-
-/**
- * The stdin of offerTokenArgv for an offer already written out as text.
- *
- * @deprecated call encodeOffer (offer.ts), which also checks the token; this
- * goes once src/host/remote_helper.ts does.
- */
-export function offerLine(offer: string): string {
-  return `${OFFER_LINE_TAG}${offer.replace(/[\r\n]+/g, " ")}\n`;
-}
