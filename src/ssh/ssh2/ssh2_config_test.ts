@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { chmodSync, chownSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
+import process from "node:process";
 import { run } from "../../process/run.ts";
 import { DeployError } from "../../shared/errors.ts";
 import {
@@ -35,6 +36,8 @@ interface Case {
   /** File modes and owners (uid) to set, by name in the case's directory. */
   modes?: Record<string, number>;
   owners?: Record<string, number>;
+  /** Environment variables set while both read the case (CASEDIR expanded in values). */
+  env?: Record<string, string>;
 }
 
 const CASES: Case[] = [
@@ -538,6 +541,7 @@ async function openssh(c: Case, config: string): Promise<Partial<ResolvedHost>> 
       "%h",
       one("hostname") ?? host,
     );
+  const tildeOnly = (p: string) => p.replace(/^~\//, `${homedir()}/`);
   const none = (files: string[]) => files.length === 1 && files[0] === "none" ? [] : files;
   const strict = one("stricthostkeychecking");
   return {
@@ -546,11 +550,15 @@ async function openssh(c: Case, config: string): Promise<Partial<ResolvedHost>> 
     user: one("user"),
     identityFiles: all("identityfile").map(tilde),
     identitiesOnly: one("identitiesonly") === "yes",
-    userKnownHostsFiles: none((one("userknownhostsfile") ?? "").split(" ").filter((x) => x !== ""))
-      .map(tilde),
+    // ssh -G prints UserKnownHostsFile already expanded (~, then % tokens
+    // and ${VAR}); GlobalKnownHostsFile as written, which ssh later expands
+    // for `~` only (ssh.c: tilde_expand_paths, no % or ${} expansion).
+    userKnownHostsFiles: none(
+      (one("userknownhostsfile") ?? "").split(" ").filter((x) => x !== ""),
+    ),
     globalKnownHostsFiles: none(
       (one("globalknownhostsfile") ?? "").split(" ").filter((x) => x !== ""),
-    ).map(tilde),
+    ).map(tildeOnly),
     hostKeyAlias: one("hostkeyalias"),
     hashKnownHosts: one("hashknownhosts") === "yes",
     strictHostKeyChecking: strict === "true"
@@ -592,33 +600,49 @@ for (const c of CASES) {
       const sshOpts = (c.sshOpts ?? []).map((o) =>
         o === "KEYFILE" ? join(caseDir, "key") : o.replaceAll("CASEDIR", caseDir)
       );
-      const [user, host] = splitDestination(c.destination);
-      const resolved = () =>
-        resolveHost(parseSshOpts(["-F", config, ...sshOpts], { node: "n" }), host, user, {
-          node: "n",
-        });
-      const refusal = c.refused ?? c.bothRefuse;
-      if (refusal) {
-        assert.throws(
-          resolved,
-          (e: unknown) => e instanceof DeployError && refusal.test(e.message),
-        );
+      const saved: Record<string, string | undefined> = {};
+      for (const [k, v] of Object.entries(c.env ?? {})) {
+        saved[k] = process.env[k];
+        process.env[k] = v.replaceAll("CASEDIR", caseDir);
       }
-      if (c.bothRefuse) {
-        const r = await run(["ssh", "-G", "-F", config, ...sshOpts, "--", c.destination]);
-        assert.notEqual(r.code, 0, `ssh -G took it:\n${r.stdout}`);
+      try {
+        await checkCase(c, config, sshOpts);
+      } finally {
+        for (const [k, v] of Object.entries(saved)) {
+          if (v === undefined) delete process.env[k];
+          else process.env[k] = v;
+        }
       }
-      if (refusal) return;
-      const ours = resolved();
-      const theirs = await openssh({ ...c, sshOpts }, config);
-      const picked: Record<string, unknown> = Object.fromEntries(
-        Object.keys(theirs).map((k) => [k, ours[k as keyof ResolvedHost]]),
-      );
-      // Hops compared as what they mean (ssh -G reformats the last one).
-      picked.proxyJump = ours.proxyJump.map(parseJump);
-      assert.deepEqual(picked, { ...theirs, proxyJump: theirs.proxyJump!.map(parseJump) });
     },
   });
+}
+
+async function checkCase(c: Case, config: string, sshOpts: string[]) {
+  const [user, host] = splitDestination(c.destination);
+  const resolved = () =>
+    resolveHost(parseSshOpts(["-F", config, ...sshOpts], { node: "n" }), host, user, {
+      node: "n",
+    });
+  const refusal = c.refused ?? c.bothRefuse;
+  if (refusal) {
+    assert.throws(
+      resolved,
+      (e: unknown) => e instanceof DeployError && refusal.test(e.message),
+    );
+  }
+  if (c.bothRefuse) {
+    const r = await run(["ssh", "-G", "-F", config, ...sshOpts, "--", c.destination]);
+    assert.notEqual(r.code, 0, `ssh -G took it:\n${r.stdout}`);
+  }
+  if (refusal) return;
+  const ours = resolved();
+  const theirs = await openssh({ ...c, sshOpts }, config);
+  const picked: Record<string, unknown> = Object.fromEntries(
+    Object.keys(theirs).map((k) => [k, ours[k as keyof ResolvedHost]]),
+  );
+  // Hops compared as what they mean (ssh -G reformats the last one).
+  picked.proxyJump = ours.proxyJump.map(parseJump);
+  assert.deepEqual(picked, { ...theirs, proxyJump: theirs.proxyJump!.map(parseJump) });
 }
 
 Deno.test("ssh2 config: an option the transport cannot honour is an error naming it and the node", () => {
