@@ -3,9 +3,9 @@
  * (`ssh -G`) for a table of ssh_config cases, where `ssh` exists.
  */
 import assert from "node:assert/strict";
-import { chmodSync, chownSync, mkdtempSync, writeFileSync } from "node:fs";
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir, userInfo } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import process from "node:process";
 import { run } from "../../process/run.ts";
 import { DeployError } from "../../shared/errors.ts";
@@ -511,6 +511,111 @@ Match host web user root
     destination: "root@web",
     bothRefuse: /empty Host pattern/,
   },
+  // Issue 18 attack (second round): each row below is a difference from
+  // ssh -G (OpenSSH 9.2p1 Debian-2+deb12u10) found against 8579a48/f542f03.
+  {
+    name:
+      "attack 2: GlobalKnownHostsFile is not %-expanded by ssh (it reads the file named /etc/ssh/kh/%h)",
+    config: "Host web\n  GlobalKnownHostsFile /etc/ssh/kh/%h\n  StrictHostKeyChecking yes\n",
+    destination: "root@web",
+  },
+  {
+    name: "attack 2: GlobalKnownHostsFile ${VAR} is not expanded by ssh",
+    config: "Host web\n  GlobalKnownHostsFile ${ATTACK_KH}/pins\n",
+    env: { ATTACK_KH: "/etc/ssh" },
+    destination: "root@web",
+  },
+  {
+    name:
+      "attack 2: UserKnownHostsFile ${VAR} whose value starts with ~: ssh expands ~ first, so reads ./~/...",
+    config: "Host web\n  UserKnownHostsFile ${ATTACK_KH}\n",
+    env: { ATTACK_KH: "~/.ssh/fleet_known_hosts" },
+    destination: "root@web",
+  },
+  {
+    name: "attack 2: UserKnownHostsFile ~%u/kh: ssh's tilde comes first and fails (no user %u)",
+    config: "Host web\n  UserKnownHostsFile ~%u/kh\n",
+    destination: "root@web",
+    bothRefuse: /%u/,
+  },
+  {
+    name: "attack 2: UserKnownHostsFile none with another file is refused by ssh",
+    config: "Host web\n  UserKnownHostsFile none CASEDIR/kh\n",
+    destination: "root@web",
+    bothRefuse: /none/,
+  },
+  {
+    name: "attack 2: Include ~/... globs with $HOME (GLOB_TILDE), not the password database's home",
+    config: "Include ~/pins\n",
+    files: { pins: "Host web\n  StrictHostKeyChecking yes\n  UserKnownHostsFile /etc/pinned\n" },
+    env: { HOME: "CASEDIR" },
+    destination: "root@web",
+  },
+  {
+    name: "attack 2: a relative Include of a user file is $HOME/.ssh/..., as glob's ~ is $HOME",
+    config: "Include pins\n",
+    files: {
+      ".ssh/pins": "Host web\n  StrictHostKeyChecking yes\n  UserKnownHostsFile /etc/pinned\n",
+    },
+    env: { HOME: "CASEDIR" },
+    destination: "root@web",
+  },
+  {
+    name: "attack 2: a backslash in an Include path is glob's escape (p\\ins is the file pins)",
+    config: "Include CASEDIR/p\\ins\n",
+    files: { pins: "Host web\n  StrictHostKeyChecking yes\n  UserKnownHostsFile /etc/pinned\n" },
+    destination: "root@web",
+  },
+  {
+    name: "attack 2: -F ~/... is not ~-expanded by ssh (it cannot open the file)",
+    config: "",
+    files: { other: "Host *\n  StrictHostKeyChecking no\n" },
+    sshOpts: ["-F", "~/../CASEDIR/other"],
+    destination: "root@web",
+    bothRefuse: /can't open/i,
+  },
+  {
+    name: "attack 2: ProxyJump's value ends at the first blank for ssh (a b is the hop a)",
+    config: "Host web\n  ProxyJump a b\n",
+    destination: "root@web",
+  },
+  {
+    name: "attack 2: ProxyJump b: 2222 is the hop b (no port) for ssh",
+    config: "Host web\n  ProxyJump b: 2222\n",
+    destination: "root@web",
+  },
+  {
+    name: "attack 2: HostKeyAlias with two words is refused by ssh (extra arguments)",
+    config: "Host web\n  HostKeyAlias a b\n",
+    destination: "root@web",
+    bothRefuse: /HostKeyAlias|extra/i,
+  },
+  {
+    name: "attack 2: HostName with two words is refused by ssh (extra arguments)",
+    config: "Host web\n  HostName 10.0.0.1 10.0.0.2\n",
+    destination: "root@web",
+    bothRefuse: /HostName|extra/i,
+  },
+  {
+    name:
+      "attack 2: a bad StrictHostKeyChecking value in a block that does not apply is refused by ssh",
+    config: "Host other\n  StrictHostKeyChecking bogus\n",
+    destination: "root@web",
+    bothRefuse: /bogus|StrictHostKeyChecking/i,
+  },
+  {
+    name: "attack 2: an unknown keyword in a block that does not apply is refused by ssh",
+    config: "Host other\n  NoSuchOption yes\n",
+    destination: "root@web",
+    bothRefuse: /nosuchoption/i,
+  },
+  {
+    name: "attack 2: -J with shell metacharacters in the user is refused by ssh (Debian deb12u10)",
+    config: "",
+    sshOpts: ["-J", "u;x@h"],
+    destination: "root@web",
+    bothRefuse: /u;x/,
+  },
   {
     name: "no config at all: the defaults",
     config: "",
@@ -582,6 +687,7 @@ for (const c of CASES) {
     fn: async () => {
       const caseDir = mkdtempSync(join(dir, "case-"));
       for (const [name, text] of Object.entries(c.files ?? {})) {
+        mkdirSync(dirname(join(caseDir, name)), { recursive: true });
         writeFileSync(join(caseDir, name), text);
       }
       for (const [name, mode] of Object.entries(c.modes ?? {})) {
@@ -623,16 +729,17 @@ async function checkCase(c: Case, config: string, sshOpts: string[]) {
     resolveHost(parseSshOpts(["-F", config, ...sshOpts], { node: "n" }), host, user, {
       node: "n",
     });
+  // ssh's refusal first: a row whose ssh takes the input fails as such.
+  if (c.bothRefuse) {
+    const r = await run(["ssh", "-G", "-F", config, ...sshOpts, "--", c.destination]);
+    assert.notEqual(r.code, 0, `ssh -G took it:\n${r.stdout}`);
+  }
   const refusal = c.refused ?? c.bothRefuse;
   if (refusal) {
     assert.throws(
       resolved,
       (e: unknown) => e instanceof DeployError && refusal.test(e.message),
     );
-  }
-  if (c.bothRefuse) {
-    const r = await run(["ssh", "-G", "-F", config, ...sshOpts, "--", c.destination]);
-    assert.notEqual(r.code, 0, `ssh -G took it:\n${r.stdout}`);
   }
   if (refusal) return;
   const ours = resolved();
