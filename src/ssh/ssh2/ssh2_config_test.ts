@@ -11,6 +11,7 @@ import { run } from "../../process/run.ts";
 import { DeployError } from "../../shared/errors.ts";
 import {
   configText,
+  jumpSource,
   parseJump,
   parseSshOpts,
   type ResolvedHost,
@@ -799,3 +800,81 @@ Deno.test("ssh2 config: ~/.ssh/config (checked) is refused when others may write
   assert.equal(configText(file, true, true).text, "Host *\n  Port 2222\n");
   assert.equal(configText(join(dir, "absent"), true, true).text, "");
 });
+
+/**
+ * The last ProxyJump hop as ssh resolves it: ssh runs itself as the jump's
+ * ProxyCommand with only `-l user`, `-p port`, `-J earlier hops` and the
+ * `-F` file (ssh.c, "Setting implicit ProxyCommand from ProxyJump"); no -o,
+ * -4 or -6 of the destination's command line reaches it.
+ */
+const JUMP_CASES: { name: string; config: string; sshOpts?: string[]; destination: string }[] = [
+  {
+    name: "the last hop with its user and port, the earlier hops as its -J",
+    config: `Host web
+  ProxyJump ops@b:2200,c
+Host b
+  HostName 10.0.0.9
+Host c
+  User cu
+  UserKnownHostsFile /etc/kh_c
+  StrictHostKeyChecking yes
+`,
+    destination: "root@web",
+  },
+  {
+    name: "attack 2: -4 does not reach the jump's ssh (::ffff:10.0.0.1 stays IPv6 there)",
+    config: "",
+    sshOpts: ["-4", "-J", "[::ffff:10.0.0.1]"],
+    destination: "root@web",
+  },
+  {
+    name:
+      "attack 2: -o AddressFamily=inet6 does not reach the jump's ssh (127.1 is 127.0.0.1 there)",
+    config: "",
+    sshOpts: ["-o", "AddressFamily=inet6", "-J", "127.1"],
+    destination: "root@web",
+  },
+];
+
+for (const c of JUMP_CASES) {
+  Deno.test({
+    name: `ssh2 config: a jump host resolves as ssh's own jump: ${c.name}`,
+    ignore: !hasSsh,
+    fn: async () => {
+      const caseDir = mkdtempSync(join(dir, "case-"));
+      const config = join(caseDir, "config");
+      writeFileSync(config, c.config);
+      const sshOpts = c.sshOpts ?? [];
+      const [user, host] = splitDestination(c.destination);
+      const source = parseSshOpts(["-F", config, ...sshOpts], { node: "n" });
+      const resolved = resolveHost(source, host, user, { node: "n" });
+      const hops = resolved.proxyJump;
+      const hop = parseJump(hops[hops.length - 1]);
+      const jump = resolveHost(jumpSource(source, hop, hops.slice(0, -1)), hop.host, undefined, {
+        node: "n",
+      });
+      // ssh's own hops: what -G prints, split as parse_jump splits it.
+      const g = await run(["ssh", "-G", "-F", config, ...sshOpts, "--", c.destination]);
+      assert.equal(g.code, 0, g.stderr);
+      const line = /^proxyjump (.*)$/m.exec(g.stdout)![1];
+      const comma = line.lastIndexOf(",");
+      const last = parseJump(line.slice(comma + 1));
+      const inner = [
+        ...(last.user === undefined ? [] : ["-l", last.user]),
+        ...(last.port === undefined ? [] : ["-p", String(last.port)]),
+        ...(comma < 0 ? [] : ["-J", line.slice(0, comma)]),
+      ];
+      const theirs = await openssh({
+        name: c.name,
+        config: "",
+        sshOpts: inner,
+        destination: last.host,
+      }, config);
+      const picked: Record<string, unknown> = Object.fromEntries(
+        Object.keys(theirs).map((k) => [k, jump[k as keyof ResolvedHost]]),
+      );
+      picked.proxyJump = jump.proxyJump.map(parseJump);
+      assert.deepEqual(picked, { ...theirs, proxyJump: theirs.proxyJump!.map(parseJump) });
+    },
+  });
+}
