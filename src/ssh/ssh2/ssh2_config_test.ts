@@ -618,6 +618,45 @@ Match host web user root
     bothRefuse: /u;x/,
   },
   {
+    name:
+      'attack 2: a quoted keyword ("Host" *) is a Host line to ssh (strdelim), so the pins below apply',
+    config:
+      'Host nothing\n"Host" *\n  StrictHostKeyChecking yes\n  UserKnownHostsFile /etc/pinned\n',
+    destination: "root@web",
+  },
+  {
+    name: "attack 2: a form feed is no blank to ssh: Host \\f* names no host web",
+    config: "Host \f*\n  StrictHostKeyChecking no\n",
+    destination: "root@web",
+  },
+  {
+    name: "attack 2: Host\\f* is an unknown keyword to ssh, which refuses the file",
+    config: "Host other\nHost\f*\n  StrictHostKeyChecking no\n",
+    destination: "root@web",
+    bothRefuse: /host/i,
+  },
+  {
+    name: "attack 2: a NUL ends ssh's line (Host web\\0x is Host web), so the pins below apply",
+    config: "Host web\u0000x\n  StrictHostKeyChecking yes\n  UserKnownHostsFile /etc/pinned\n",
+    destination: "root@web",
+  },
+  {
+    name:
+      "attack 2: ssh lower-cases ASCII only: HostKeyAlias \u212AEY-alias (Kelvin sign) is not key-alias",
+    config: "Host web\n  HostKeyAlias \u212AEY-alias\n",
+    destination: "root@web",
+  },
+  {
+    name: "attack 2: ssh lower-cases ASCII only: HostName \u212Aey.example is not key.example",
+    config: "Host web\n  HostName \u212Aey.example\n",
+    destination: "root@web",
+  },
+  {
+    name: "attack 2: Match host \u212A* (Kelvin sign) does not name key for ssh",
+    config: "Match host \u212A*\n  StrictHostKeyChecking no\n",
+    destination: "root@key",
+  },
+  {
     name: "no config at all: the defaults",
     config: "",
     destination: "root@plain.example",
