@@ -657,6 +657,12 @@ Match host web user root
     destination: "root@key",
   },
   {
+    name: "attack 2: a ProxyJump to the destination itself is a loop ssh refuses",
+    config: "Host web\n  ProxyJump web\n",
+    destination: "root@web",
+    bothRefuse: /loop/,
+  },
+  {
     name: "no config at all: the defaults",
     config: "",
     destination: "root@plain.example",
@@ -873,6 +879,18 @@ Host c
     sshOpts: ["-o", "AddressFamily=inet6", "-J", "127.1"],
     destination: "root@web",
   },
+  {
+    name:
+      "attack 2: ssh expands %h in ProxyJump (bastion-%h is bastion-web, not a host matching bastion-*)",
+    config: `Host web
+  ProxyJump bastion-%h
+Host bastion-web
+  HostName 10.0.0.7
+Host bastion-*
+  HostName 10.0.0.99
+`,
+    destination: "root@web",
+  },
 ];
 
 for (const c of JUMP_CASES) {
@@ -896,13 +914,26 @@ for (const c of JUMP_CASES) {
       const g = await run(["ssh", "-G", "-F", config, ...sshOpts, "--", c.destination]);
       assert.equal(g.code, 0, g.stderr);
       const line = /^proxyjump (.*)$/m.exec(g.stdout)![1];
+      // ssh percent-expands the ProxyCommand it builds (sshconnect.c:
+      // expand_proxy_command: %h %k %n %p %r of the destination).
+      const outer = (k: string) => new RegExp(`^${k} (.*)$`, "m").exec(g.stdout)?.[1];
+      const tokens: Record<string, string> = {
+        h: outer("hostname")!,
+        k: outer("hostkeyalias") ?? host,
+        n: host,
+        p: outer("port")!,
+        r: outer("user")!,
+        "%": "%",
+      };
+      const expand = (v: string) => v.replace(/%([hknpr%])/g, (_, t: string) => tokens[t]);
       const comma = line.lastIndexOf(",");
       const last = parseJump(line.slice(comma + 1));
       const inner = [
-        ...(last.user === undefined ? [] : ["-l", last.user]),
+        ...(last.user === undefined ? [] : ["-l", expand(last.user)]),
         ...(last.port === undefined ? [] : ["-p", String(last.port)]),
-        ...(comma < 0 ? [] : ["-J", line.slice(0, comma)]),
+        ...(comma < 0 ? [] : ["-J", expand(line.slice(0, comma))]),
       ];
+      last.host = expand(last.host);
       const theirs = await openssh({
         name: c.name,
         config: "",
