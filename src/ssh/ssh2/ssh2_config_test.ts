@@ -663,6 +663,12 @@ Match host web user root
     bothRefuse: /loop/,
   },
   {
+    name: "attack 2: AddressFamily with an unknown value is refused by ssh (ours reads it as any)",
+    config: "Host web\n  AddressFamily bogus\n",
+    destination: "root@web",
+    bothRefuse: /AddressFamily|bogus/i,
+  },
+  {
     name: "no config at all: the defaults",
     config: "",
     destination: "root@plain.example",
