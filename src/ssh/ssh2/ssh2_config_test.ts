@@ -669,6 +669,21 @@ Match host web user root
     bothRefuse: /AddressFamily|bogus/i,
   },
   {
+    name:
+      "attack 2: Match final in an include that does not apply still makes ssh read the files again, Match host then seeing 127.0.0.1",
+    config:
+      "Host nothing\n  Include CASEDIR/final\nMatch host 127.0.0.1\n  StrictHostKeyChecking yes\n  UserKnownHostsFile /etc/pinned\n",
+    files: { final: "Match final\n  Port 2999\n" },
+    destination: "root@127.1",
+  },
+  {
+    name:
+      "attack 2: Match final in an include that does not apply: the second pass's Match host sees the lower-cased name",
+    config: "Host nothing\n  Include CASEDIR/final\nMatch host web\n  StrictHostKeyChecking yes\n",
+    files: { final: "Match final\n  Port 2999\n" },
+    destination: "root@WEB",
+  },
+  {
     name: "no config at all: the defaults",
     config: "",
     destination: "root@plain.example",
