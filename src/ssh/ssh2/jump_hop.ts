@@ -3,6 +3,7 @@
  * parse_user_host_port, parse_ssh_uri), so a value ssh refuses is refused
  * here too, and one it reads is read to the same user, host and port.
  */
+import { asciiLower } from "./host_patterns.ts";
 import { existsSync, readFileSync } from "node:fs";
 
 /** A port number or a service name from /etc/services (tcp); undefined when ssh would refuse it. */
@@ -140,7 +141,7 @@ export function parseJump(spec: string): JumpHop {
  */
 export function jumpHops(value: string): string[] {
   const cut = value.split("#")[0].replace(/[ \t\r\n]+$/, "");
-  if (value.toLowerCase() === "none") return [];
+  if (asciiLower(value) === "none") return [];
   const hops = cut.split(",");
   for (const hop of hops) {
     try {

@@ -6,6 +6,7 @@
  * the defaults and `%` tokens, writes the host name as ssh does, and lets
  * option_policy.ts refuse what the transport cannot honour.
  */
+import { asciiLower } from "./host_patterns.ts";
 import { userInfo } from "node:os";
 import process from "node:process";
 import { configFiles, includedFiles } from "./config_files.ts";
@@ -13,8 +14,9 @@ import { jumpHops, sshPort } from "./jump_hop.ts";
 import { canonicalHostName } from "./numeric_address.ts";
 import { refuseUnsupported } from "./option_policy.ts";
 import { evaluateConfig } from "./ssh_config_eval.ts";
+import { SSH_CONFIG_KEYWORDS } from "./ssh_keywords.ts";
 import type { ConfigSource } from "./ssh_opts.ts";
-import { expandTokens } from "./ssh_tokens.ts";
+import { expandTilde, expandTokens } from "./ssh_tokens.ts";
 import { DeployError, type ErrorContext } from "../../shared/errors.ts";
 
 export type StrictHostKeyChecking = "yes" | "ask" | "accept-new" | "no";
@@ -52,6 +54,10 @@ export { parseJump } from "./jump_hop.ts";
 export { type ConfigSource, parseSshOpts } from "./ssh_opts.ts";
 export { configText } from "./config_files.ts";
 
+function mapDefined<T, R>(v: T | undefined, f: (v: T) => R): R | undefined {
+  return v === undefined ? undefined : f(v);
+}
+
 function asList(v: string[] | undefined): string[] {
   return v ?? [];
 }
@@ -61,14 +67,14 @@ function asString(v: string[] | undefined): string | undefined {
 
 function yesNo(option: string, v: string | undefined, dflt: boolean): boolean {
   if (v === undefined) return dflt;
-  const l = v.toLowerCase();
+  const l = asciiLower(v);
   if (l === "yes" || l === "true") return true;
   if (l === "no" || l === "false") return false;
   throw new Error(`${option}: expected yes or no, found ${JSON.stringify(v)}`);
 }
 
 function count(option: string, v: string | undefined, dflt: number | undefined) {
-  if (v === undefined || v.toLowerCase() === "none") return dflt;
+  if (v === undefined || asciiLower(v) === "none") return dflt;
   if (!/^[0-9]+$/.test(v)) {
     throw new Error(`${option}: expected a whole number, found ${JSON.stringify(v)}`);
   }
@@ -138,6 +144,7 @@ function resolve(
     // Command-line options first: the first value of an option wins.
     commandLine: source.directives,
     include: includedFiles,
+    keywords: SSH_CONFIG_KEYWORDS,
     check: checkLine,
   });
   refuseUnsupported(computed);
@@ -152,22 +159,26 @@ function resolve(
   if (/%[^h%]/.test(hostnameRaw.replace(/%%/g, ""))) {
     throw new Error(`HostName ${hostnameRaw}: only the tokens %h and %% are allowed in HostName`);
   }
-  const family = (get("addressfamily") ?? "any").toLowerCase();
+  const family = asciiLower(get("addressfamily") ?? "any");
   const familyNumber = family === "inet" ? 4 : family === "inet6" ? 6 : 0;
   const hostname = canonicalHostName(
     hostnameRaw.replace(/%([h%])/g, (_, c: string) => c === "h" ? alias : "%"),
     familyNumber,
   );
   const t = { hostname, alias, port, user };
-  const files_ = (k: string, dflt: string[]) => {
+  // ssh expands tokens in UserKnownHostsFile, only `~` in GlobalKnownHostsFile.
+  const knownHostsFiles = (k: string, dflt: string[], expand: (f: string) => string) => {
     const list = asList(computed[k]);
-    if (list.length === 1 && list[0].toLowerCase() === "none") return [];
-    return (list.length ? list : dflt).map((f) => expandTokens(f, t, k));
+    if (list.some((f) => asciiLower(f) === "none")) {
+      if (list.length === 1) return [];
+      throw new Error(`${k}: none cannot stand beside other files`);
+    }
+    return (list.length ? list : dflt).map(expand);
   };
   const given = [...source.identityFiles, ...asList(computed.identityfile)];
   const identityFiles = (given.length ? given : DEFAULT_IDENTITIES.map((f) => `~/.ssh/${f}`))
     .map((f) => expandTokens(f, t, "IdentityFile"));
-  const strict = (get("stricthostkeychecking") ?? "ask").toLowerCase();
+  const strict = asciiLower(get("stricthostkeychecking") ?? "ask");
   const strictHostKeyChecking: StrictHostKeyChecking = strict === "yes" || strict === "true"
     ? "yes"
     : strict === "no" || strict === "false" || strict === "off"
@@ -182,7 +193,7 @@ function resolve(
   const agentRaw = get("identityagent");
   const identityAgent = agentRaw === undefined || agentRaw === "SSH_AUTH_SOCK"
     ? process.env.SSH_AUTH_SOCK || undefined
-    : agentRaw.toLowerCase() === "none"
+    : asciiLower(agentRaw) === "none"
     ? undefined
     : agentRaw.startsWith("$")
     ? process.env[agentRaw.slice(1)] || undefined
@@ -197,16 +208,18 @@ function resolve(
     identityFiles,
     identitiesOnly: yesNo("IdentitiesOnly", get("identitiesonly"), false),
     identityAgent,
-    userKnownHostsFiles: files_("userknownhostsfile", [
-      "~/.ssh/known_hosts",
-      "~/.ssh/known_hosts2",
-    ]),
-    globalKnownHostsFiles: files_("globalknownhostsfile", [
-      "/etc/ssh/ssh_known_hosts",
-      "/etc/ssh/ssh_known_hosts2",
-    ]),
+    userKnownHostsFiles: knownHostsFiles(
+      "userknownhostsfile",
+      ["~/.ssh/known_hosts", "~/.ssh/known_hosts2"],
+      (f) => expandTokens(f, t, "UserKnownHostsFile"),
+    ),
+    globalKnownHostsFiles: knownHostsFiles(
+      "globalknownhostsfile",
+      ["/etc/ssh/ssh_known_hosts", "/etc/ssh/ssh_known_hosts2"],
+      expandTilde,
+    ),
     // ssh lower-cases the alias as it does HostName.
-    hostKeyAlias: get("hostkeyalias")?.toLowerCase(),
+    hostKeyAlias: mapDefined(get("hostkeyalias"), asciiLower),
     strictHostKeyChecking,
     hashKnownHosts: yesNo("HashKnownHosts", get("hashknownhosts"), false),
     connectTimeout: count("ConnectTimeout", get("connecttimeout"), undefined),
@@ -235,7 +248,7 @@ export function jumpSource(
 ): ConfigSource {
   return {
     configFile: source.configFile,
-    directives: source.directives.filter(([k]) => k.toLowerCase() === "addressfamily"),
+    directives: source.directives.filter(([k]) => asciiLower(k) === "addressfamily"),
     identityFiles: [],
     user: hop.user,
     port: hop.port === undefined ? undefined : String(hop.port),
