@@ -30,6 +30,22 @@ function servicePort(name: string): number | undefined {
   return undefined;
 }
 
+/** iscntrl(3) in the C locale. */
+function hasControl(s: string): boolean {
+  return [...s].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f);
+}
+
+/** readconf's ssh_valid_hostname: what a host given on ssh's command line may hold. */
+export function validCommandLineHost(s: string): boolean {
+  return !s.startsWith("-") && !/['`"$\\;&<>|(){},\s]/.test(s) && !hasControl(s);
+}
+
+/** readconf's ssh_valid_ruser: what a user given on ssh's command line may hold. */
+export function validCommandLineUser(s: string): boolean {
+  return !s.startsWith("-") && !/['`";&<>|(){}]/.test(s) && !hasControl(s) && !/\s-/.test(s) &&
+    !s.endsWith("\\");
+}
+
 /** One hop of ProxyJump or -J. */
 export interface JumpHop {
   user?: string;

@@ -88,7 +88,9 @@ function firstWord(s: string): { word?: string; rest?: string } {
  * line, as it ends ssh's C string; a line with a keyword and nothing after
  * it is an error wherever it stands.
  */
-export function splitConfigLine(raw: string): { keyword: string; args: string[] } | undefined {
+export function splitConfigLine(
+  raw: string,
+): { keyword: string; args: string[]; rest: string } | undefined {
   const nul = raw.indexOf("\0");
   const line = (nul < 0 ? raw : raw.slice(0, nul)).replace(/[ \t\r\n\f]+$/, "");
   if (line === "") return undefined;
@@ -98,7 +100,15 @@ export function splitConfigLine(raw: string): { keyword: string; args: string[] 
   const keyword = asciiLower(word);
   const args = rest?.replace(/^[ \t\r\n]+/, "") ?? "";
   if (args === "") throw new Error(`no argument after keyword "${keyword}"`);
-  return { keyword, args: splitArguments(args) };
+  return { keyword, args: splitArguments(args), rest: args };
+}
+
+/**
+ * ProxyJump's value as ssh reads it: the text after the keyword up to the
+ * first blank, quotes and all (not split into words as other options are).
+ */
+function firstBlankWord(rest: string): string {
+  return rest.trim().split(/[ \t\r\n]/)[0];
 }
 
 /** OpenSSH's argv_split with comments ending the line. */
@@ -190,6 +200,13 @@ class Evaluation {
         if (words.length !== 1 || negate) throw new Error(`${line}: \`all\` must stand alone`);
         continue;
       }
+      if (!["host", "originalhost", "user", "localuser"].includes(criterion)) {
+        // Before reading an argument: `final` and `canonical` take none.
+        throw new Error(
+          `${line}: Match ${criterion} is not supported by the built-in SSH transport; ` +
+            `use --transport openssh`,
+        );
+      }
       const arg = words[++i];
       if (arg === undefined) throw new Error(`${line}: ${criterion} needs a value`);
       const patterns = arg.split(",");
@@ -235,7 +252,8 @@ class Evaluation {
         throw new Error(`${where}: ${(e as Error).message}`);
       }
       if (!line) return;
-      const { keyword, args } = line;
+      const { keyword } = line;
+      const args = keyword === "proxyjump" ? [firstBlankWord(line.rest)] : line.args;
       if (this.start.keywords !== undefined && !this.start.keywords.has(keyword)) {
         if (this.ignoredUnknown(keyword)) return;
         throw new Error(`${where}: Bad configuration option: ${keyword}`);
@@ -267,7 +285,7 @@ class Evaluation {
 export function evaluateConfig(files: readonly ConfigText[], start: EvalStart): ConfigOptions {
   const e = new Evaluation(start);
   for (const [key, value] of start.commandLine) {
-    const args = splitArguments(value);
+    const args = asciiLower(key) === "proxyjump" ? [firstBlankWord(value)] : splitArguments(value);
     start.check?.(asciiLower(key), args, `-o ${key}`);
     e.set(asciiLower(key), args, `-o ${key}`);
   }
