@@ -38,7 +38,9 @@ export function parseNodePatterns(text: string, flag = "--on"): NodePattern[] {
   const words = text.split(",").map((w) => w.trim());
   if (words.some((w) => w === "")) {
     throw new UsageError(
-      `${flag} ${JSON.stringify(text)} has an empty entry (node names, globs and @tags are separated by ",")`,
+      `${flag} ${
+        JSON.stringify(text)
+      } has an empty entry (node names, globs and @tags are separated by ",")`,
     );
   }
   const unique = [...new Set(words)];
@@ -97,10 +99,8 @@ export function selectsNothing(
   const names = nodes.map((n) => n.name);
   const tags = [...new Set(nodes.flatMap((n) => n.tags))].sort();
   const list = (xs: string[]) =>
-    xs.length === 0
-      ? "none"
-      : xs.slice(0, 12).map((x) => JSON.stringify(x)).join(", ") +
-        (xs.length > 12 ? `, … (${xs.length} in all)` : "");
+    xs.length === 0 ? "none" : xs.slice(0, 12).map((x) => JSON.stringify(x)).join(", ") +
+      (xs.length > 12 ? `, … (${xs.length} in all)` : "");
   if (p.kind === "tag") {
     const hint = closest(p.tag, tags);
     return new ConfigError(

@@ -121,7 +121,11 @@ export const NodeSchema = z.looseObject({
   /** The node's wave in a rollout (src/deploy/waves.ts): smaller waves go first. */
   wave: z.int().min(0).max(MAX_WAVE).optional(),
   /** Words that select the node with `--on @tag` (src/config/node_selector.ts). */
-  tags: z.array(z.string().regex(TAG, { message: "a tag: a non-empty word without spaces or any of , ; @ * ?" })).optional(),
+  tags: z.array(
+    z.string().regex(TAG, {
+      message: "a tag: a non-empty word without spaces or any of , ; @ * ?",
+    }),
+  ).optional(),
 });
 
 export const DeploySchema = z.looseObject({
@@ -205,7 +209,9 @@ export function validateDeploy(
   // profilesOrder's names are checked in plan.ts, and only when the whole
   // node is deployed: deploy-rs reads the list only then.
   for (const [node, n] of Object.entries(config.nodes)) {
-    for (const [profile, p] of Object.entries(n.profiles)) misplacedNodeSetting(p, { node, profile });
+    for (const [profile, p] of Object.entries(n.profiles)) {
+      misplacedNodeSetting(p, { node, profile });
+    }
   }
   if (problems.length) {
     throw new ConfigError(problems.length === 1 ? problems[0] : problems.join("\n"));

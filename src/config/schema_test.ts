@@ -290,7 +290,9 @@ Deno.test("schema accepts a node's wave", () => {
 });
 
 Deno.test("schema accepts a node's tags", () => {
-  const { config, warnings } = validateDeploy(deployWith((d) => (d.nodes.web.tags = ["web", "eu-1"])));
+  const { config, warnings } = validateDeploy(
+    deployWith((d) => (d.nodes.web.tags = ["web", "eu-1"])),
+  );
   assert.deepEqual(config.nodes.web.tags, ["web", "eu-1"]);
   assert.deepEqual(warnings, []);
 });

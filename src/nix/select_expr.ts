@@ -4,11 +4,17 @@
  * derivation that builds it. The selection reaches Nix as JSON data.
  */
 import { nixJsonValue } from "./nix_string.ts";
+import type { NixNodeMatchers } from "../config/node_selector.ts";
 
 /** Which nodes to evaluate; `profiles: null` means all of the node's profiles. */
 export interface Selection {
   /** null: every node. */
   nodes: { name: string; profiles: string[] | null }[] | null;
+  /**
+   * `--on`: of those nodes, only the ones a name, a glob's regex or a tag
+   * selects (src/config/node_selector.ts), so that no other is evaluated.
+   */
+  on?: NixNodeMatchers;
 }
 
 /** What evaluating `selectExpression(sel) deploy` returns, as JSON. */
@@ -19,6 +25,8 @@ export interface SelectedDeploy {
   nodeNames?: string[];
   /** Every profile name of each selected node. */
   profileNames?: Record<string, string[]>;
+  /** With `on`: every node's tags (its strings; anything else counts as none). */
+  nodeTags?: Record<string, string[]>;
 }
 
 /** A Nix function `deploy: …` returning a {@link SelectedDeploy}. */
@@ -51,7 +59,16 @@ let
   requested = if sel.nodes == null
     then map (name: { inherit name; profiles = null; }) (builtins.attrNames nodes)
     else sel.nodes;
-  present = builtins.filter (r: nodes ? \${r.name}) requested;
+  on = sel.on or null;
+  # Only what can be read without failing: the schema checks the tags of selected nodes.
+  tagsOf = name:
+    let n = nodes.\${name}; t = if isAttrs n then n.tags or [ ] else [ ]; in
+    if builtins.isList t then builtins.filter builtins.isString t else [ ];
+  selected = name: on == null
+    || builtins.elem name on.names
+    || builtins.any (re: builtins.match re name != null) on.regexes
+    || builtins.any (tag: builtins.elem tag (tagsOf name)) on.tags;
+  present = builtins.filter (r: nodes ? \${r.name} && selected r.name) requested;
   profileNamesOf = name:
     let n = nodes.\${name}; in
     if isAttrs n && isAttrs (n.profiles or null) then builtins.attrNames n.profiles else [ ];
@@ -63,5 +80,7 @@ in
     };
     nodeNames = builtins.attrNames nodes;
     profileNames = builtins.listToAttrs (map (r: { name = r.name; value = profileNamesOf r.name; }) present);
-  }`;
+  } // (if on == null then { } else {
+    nodeTags = builtins.mapAttrs (name: _: tagsOf name) nodes;
+  })`;
 }

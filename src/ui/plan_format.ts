@@ -29,6 +29,7 @@ export function formatPlanToml(plans: readonly ProfilePlan[]): string {
       if (!empty) table[tomlKey(name)] ??= value;
     }
     table.wave = p.wave;
+    table.tags = p.tags ?? [];
     (doc[p.node] ??= {})[p.profile] = table;
   }
   return `${stringify(doc).trim()}\n`;
@@ -47,6 +48,8 @@ export interface PlanJson {
     profilePath: string | null;
     /** The node's wave in the rollout: smaller waves go first. */
     wave: number;
+    /** The node's tags (`--on @tag`). */
+    tags: string[];
     settings: ProfilePlan["settings"];
   }[];
 }
@@ -63,6 +66,7 @@ export function planToJson(plans: readonly ProfilePlan[]): PlanJson {
       drvPath: p.drvPath ?? null,
       profilePath: p.profilePath ?? null,
       wave: p.wave,
+      tags: p.tags ?? [],
       settings: p.settings,
     })),
   };
