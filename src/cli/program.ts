@@ -9,6 +9,7 @@ import { UsageError } from "../shared/errors.ts";
 import { shellSplit } from "../shared/shell_quote.ts";
 import { VERSION } from "../shared/version.ts";
 import { parseWaveSpec, type WaveSpec } from "../plan/waves.ts";
+import { type NodePattern, parseNodePatterns } from "../config/node_selector.ts";
 import { MAX_TIMEOUT_SECONDS } from "../shared/vocabulary.ts";
 import type { DeployFlags } from "./flags.ts";
 import {
@@ -24,7 +25,14 @@ import {
   TRANSPORTS,
 } from "../config/settings_table.ts";
 
-export type DeployCommandName = "deploy" | "plan" | "status" | "rollback" | "diff" | "check";
+export type DeployCommandName =
+  | "deploy"
+  | "plan"
+  | "status"
+  | "rollback"
+  | "diff"
+  | "check"
+  | "exec";
 
 export interface ParsedCommand {
   command: DeployCommandName;
@@ -76,8 +84,18 @@ Everything after \`--\` is passed to Nix's evaluation, check and build commands.
           ),
       );
     }
+    if (name === "exec") {
+      cmd.addOption(
+        new Option("--as <user>", "run the command as USER, through the node's sudo setting"),
+      );
+    }
     cmd.action((positional: string[], opts: Record<string, unknown>) => {
-      parsed = { command: name, flags: toFlags(positional, opts, extraNixArgs) };
+      parsed = {
+        command: name,
+        flags: name === "exec"
+          ? { ...toFlags(positional, opts, []), exec: execFlags(opts, extraNixArgs) }
+          : toFlags(positional, opts, extraNixArgs),
+      };
     });
   };
   define(program.argument("[targets...]", "what to deploy (default: .)"), "deploy");
@@ -106,6 +124,11 @@ Everything after \`--\` is passed to Nix's evaluation, check and build commands.
     "check",
     "run the profiles' health checks against what is deployed now; exit 1 if any fails",
   );
+  sub(
+    "exec",
+    "run the command after `--` on every selected node at once (by its shell, as sshUser or --as USER); " +
+      "exit 1 if it fails on any",
+  );
 
   try {
     program.parse(ours, { from: "user" });
@@ -127,6 +150,10 @@ function addDeployOptions(cmd: Command): void {
     "Selection and evaluation:",
     new Option("--targets <targets...>", "several targets (instead of the positional one)"),
     new Option("-f, --file <file>", "non-flake mode: targets are attributes of this Nix file"),
+    new Option(
+      "--on <nodes>",
+      "only these of the targets' nodes: names, globs ('web-*', ? one character) and @tags, comma-separated",
+    ).argParser(parseOn),
     new Option(
       "-s, --skip-checks",
       "skip `nix flake check` (or the checks attribute) before deploying",
@@ -236,6 +263,7 @@ function toFlags(
     boot: Boolean(o.boot),
     rollbackSucceeded: o.rollbackSucceeded as boolean,
     keepGoing: Boolean(o.keepGoing),
+    ...(o.on === undefined ? {} : { on: o.on as NodePattern[] }),
     ...(o.waves === undefined ? {} : { waves: o.waves as WaveSpec }),
     ...(o.wavePause === undefined ? {} : { wavePause: o.wavePause as number }),
     maxFailures: o.maxFailures as number,
@@ -348,6 +376,32 @@ function parseWaves(value: string): WaveSpec {
   } catch (e) {
     throw new InvalidArgumentError((e as Error).message.replace(/^--waves: /, ""));
   }
+}
+
+/** `--on`, with its own message in commander's words. */
+function parseOn(value: string): NodePattern[] {
+  try {
+    return parseNodePatterns(value);
+  } catch (e) {
+    throw new InvalidArgumentError((e as Error).message.replace(/^--on:? /, ""));
+  }
+}
+
+/** `deploy exec`: the command is everything after `--`. */
+function execFlags(
+  o: Record<string, unknown>,
+  command: string[],
+): NonNullable<DeployFlags["exec"]> {
+  if (command.length === 0 || command.every((w) => w.trim() === "")) {
+    throw new UsageError(
+      "deploy exec needs a command after --, e.g. deploy exec --on @web -- uptime",
+    );
+  }
+  const as = o.as as string | undefined;
+  if (as !== undefined && (as === "" || as.startsWith("-") || /\s/.test(as))) {
+    throw new UsageError(`--as ${JSON.stringify(as)} is not a user name`);
+  }
+  return { command, ...(as === undefined ? {} : { as }) };
 }
 
 /** A count that may be 0. */
