@@ -16,7 +16,6 @@ import {
   matchesNode,
   type NodePattern,
   parseNodePattern,
-  type SelectableNode,
   selectsNothing,
 } from "../config/node_selector.ts";
 
