@@ -10,6 +10,7 @@ import { shellSplit } from "../shared/shell_quote.ts";
 import { VERSION } from "../shared/version.ts";
 import { parseWaveSpec, type WaveSpec } from "../plan/waves.ts";
 import { type NodePattern, parseNodePatterns } from "../config/node_selector.ts";
+import { execFlags } from "./exec_flags.ts";
 import { MAX_TIMEOUT_SECONDS } from "../shared/vocabulary.ts";
 import type { DeployFlags } from "./flags.ts";
 import {
@@ -71,7 +72,8 @@ Targets:
   github:org/repo#node    any flake reference
   With -f FILE, targets are fragments (node, node.profile) inside the Nix file FILE.
 
-Everything after \`--\` is passed to Nix's evaluation, check and build commands.`,
+Everything after \`--\` is passed to Nix's evaluation, check and build commands
+(for \`deploy exec\`, it is the command).`,
     );
 
   const define = (cmd: Command, name: DeployCommandName) => {
@@ -385,23 +387,6 @@ function parseOn(value: string): NodePattern[] {
   } catch (e) {
     throw new InvalidArgumentError((e as Error).message.replace(/^--on:? /, ""));
   }
-}
-
-/** `deploy exec`: the command is everything after `--`. */
-function execFlags(
-  o: Record<string, unknown>,
-  command: string[],
-): NonNullable<DeployFlags["exec"]> {
-  if (command.length === 0 || command.every((w) => w.trim() === "")) {
-    throw new UsageError(
-      "deploy exec needs a command after --, e.g. deploy exec --on @web -- uptime",
-    );
-  }
-  const as = o.as as string | undefined;
-  if (as !== undefined && (as === "" || as.startsWith("-") || /\s/.test(as))) {
-    throw new UsageError(`--as ${JSON.stringify(as)} is not a user name`);
-  }
-  return { command, ...(as === undefined ? {} : { as }) };
 }
 
 /** A count that may be 0. */

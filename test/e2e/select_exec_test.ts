@@ -43,6 +43,14 @@ Deno.test("select and exec: --on @tag and globs in plan and deploy; exec on exac
   assert.deepEqual(await plannedNodes(dir, [".#n1", ".#n2", "--on", "@web"]), ["n1"]);
   const toml = await deployFleet(dir, ["plan", "--on", "@web"]);
   assert.match(toml.stdout, /^tags = \[ "web", "eu" \]$/m);
+  // --waves takes tags and globs too.
+  const waves = await deployFleet(dir, ["plan", "--json", "--waves", "@web; *"]);
+  assert.equal(waves.code, 0, waves.stderr);
+  assert.deepEqual(
+    (JSON.parse(waves.stdout) as { profiles: { node: string; wave: number }[] }).profiles
+      .map((p) => `${p.node}@${p.wave}`),
+    ["n1@0", "n2@1", "web3@0"],
+  );
   const typo = await deployFleet(dir, ["plan", "--on", "@wbe"]);
   assert.notEqual(typo.code, 0);
   assert.match(typo.stderr, /--on "@wbe" selects no node: .*did you mean "@web"\?/);
