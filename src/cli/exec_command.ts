@@ -15,13 +15,27 @@ import {
 } from "../ui/exec_format.ts";
 import { askHidden, passwordFromEnvironment } from "../ui/password.ts";
 import { showEscaped } from "../ui/host_text.ts";
+import { askYesNo } from "../ui/prompt.ts";
+import { CancelledError } from "../shared/errors.ts";
 import type { DeployFlags } from "./flags.ts";
 
 export async function execCommand(flags: DeployFlags): Promise<number> {
   const { command, as } = flags.exec!;
-  // Which hosts and how to reach them: the evaluation, not the pre-deploy checks.
-  const { plan, warnings } = await resolvePlan({ ...flags, skipChecks: true });
+  // Which hosts and how to reach them: the nodes' settings, not the
+  // pre-deploy checks nor the profiles' paths (a system's evaluation each).
+  const { plan, warnings } = await resolvePlan({ ...flags, skipChecks: true, paths: false });
   for (const w of warnings) process.stderr.write(`deploy: warning: ${showEscaped(w)}\n`);
+  if (flags.interactive) {
+    const nodes = [...new Set(plan.map((p) => p.node))];
+    process.stderr.write(
+      `The command ${JSON.stringify(command.join(" "))} is going to run${
+        as === undefined ? "" : ` as ${as}`
+      } on ${nodes.length} node${nodes.length === 1 ? "" : "s"}: ${nodes.join(", ")}\n`,
+    );
+    if (!await askYesNo("Are you sure you want to run it?")) {
+      throw new CancelledError("exec cancelled; nothing was run");
+    }
+  }
   const passwords = new Map<string, string>();
   for (const { node, user } of execPasswordNeeds(plan, as)) {
     passwords.set(

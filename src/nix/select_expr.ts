@@ -15,7 +15,16 @@ export interface Selection {
    * selects (src/config/node_selector.ts), so that no other is evaluated.
    */
   on?: NixNodeMatchers;
+  /**
+   * false: leave every profile's `path` unevaluated (it is a whole system's
+   * evaluation), for commands that only reach the hosts (`deploy exec`);
+   * each path is then {@link UNEVALUATED_PATH}.
+   */
+  paths?: false;
 }
+
+/** The `path` of a profile whose path was not evaluated (`paths: false`). */
+export const UNEVALUATED_PATH = "/nix/store/deploy-ts-path-not-evaluated";
 
 /** What evaluating `selectExpression(sel) deploy` returns, as JSON. */
 export interface SelectedDeploy {
@@ -42,9 +51,11 @@ let
       ctx = builtins.getContext s;
       drvs = builtins.filter (k: ctx.\${k} ? outputs) (builtins.attrNames ctx);
     in if builtins.length drvs == 1 then builtins.head drvs else null;
+  unevaluated = ${JSON.stringify(UNEVALUATED_PATH)};
   withDrv = p: path: drv: p // { inherit path; } // (if drv == null then { } else { drvPath = drv; });
   profileOut = p:
-    if !(isAttrs p) || !(p ? path) then p
+    if (sel.paths or true) == false then (if isAttrs p then p // { path = unevaluated; } else p)
+    else if !(isAttrs p) || !(p ? path) then p
     else if isAttrs p.path && p.path ? outPath then withDrv p p.path.outPath (p.path.drvPath or null)
     else if builtins.isString p.path then withDrv p p.path (drvOfString p.path)
     else p;

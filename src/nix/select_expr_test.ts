@@ -1,6 +1,11 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { type SelectedDeploy, selectExpression, type Selection } from "./select_expr.ts";
+import {
+  type SelectedDeploy,
+  selectExpression,
+  type Selection,
+  UNEVALUATED_PATH,
+} from "./select_expr.ts";
 import { nixMatchers, parseNodePatterns } from "../config/node_selector.ts";
 
 /** A deploy output whose profiles are plain strings (no build), and one node nobody may evaluate. */
@@ -67,5 +72,17 @@ Deno.test({
       on: nixMatchers(parseNodePatterns("web-*")),
     });
     assert.deepEqual(Object.keys((out.deploy as { nodes: object }).nodes), ["web-1"]);
+  },
+});
+
+Deno.test({
+  name: "select: paths: false leaves every profile's path unevaluated",
+  ignore: !hasNix,
+  fn() {
+    const out = select({ nodes: [{ name: "db", profiles: null }], paths: false });
+    const db = (out.deploy as { nodes: { db: { profiles: { system: { path: string } } } } }).nodes
+      .db;
+    assert.equal(db.profiles.system.path, UNEVALUATED_PATH);
+    assert.throws(() => select({ nodes: [{ name: "db", profiles: null }] }), /db was evaluated/);
   },
 });

@@ -30,6 +30,8 @@ export interface PlanRequest {
   skipChecks: boolean;
   /** `--on`: of the nodes the targets name, only those these select. */
   on?: NodePattern[];
+  /** false: the profiles' paths are not needed (`deploy exec`), so not evaluated. */
+  paths?: false;
 }
 
 export interface ResolvedPlan {
@@ -68,6 +70,7 @@ export async function resolvePlan(
   const options = { mode, extraArgs: request.extraNixArgs };
 
   const selections = selectionsByRepo(targets, request.on);
+  if (request.paths === false) { for (const s of selections.values()) s.paths = false; }
   if (!request.skipChecks) {
     for (const repo of selections.keys()) {
       hooks.onPhase?.("checking", repo);

@@ -95,7 +95,7 @@ Deno.test("select and exec: --on @tag and globs in plan and deploy; exec on exac
   assert.match(failing.stderr, /deploy: error: the command failed on 1 of 2 nodes: n1 \(exit 1\)/);
 });
 
-Deno.test("select and exec: --json lines, a host that cannot be reached is a failed node", async () => {
+Deno.test("select and exec: --json lines, an unreachable host fails its node; ssh2; -i", async () => {
   await using tb = await Testbed.up(1);
   const dir = fleetFlake(tb, {
     up: { hostname: "h1", settings: { tags: ["all"] }, profiles: { system: { message: "up" } } },
@@ -117,4 +117,26 @@ Deno.test("select and exec: --json lines, a host that cannot be reached is a fai
   assert.equal(byNode.gone.ok, false);
   assert.match(byNode.gone.error, /^no login: /);
   assert.match(r.stderr, /the command failed on 1 of 2 nodes: gone \(no login: /);
+
+  // The built-in transport too.
+  const ssh2 = await deployFleet(dir, [
+    "exec",
+    "--transport",
+    "ssh2",
+    "--on",
+    "up",
+    "--",
+    "id -un",
+  ]);
+  assert.equal(ssh2.code, 0, ssh2.stderr);
+  assert.equal(ssh2.stdout, "[up] root\n");
+
+  // -i answered no: nothing runs.
+  const no = await deployFleet(dir, ["exec", "-i", "--on", "up", "--", "touch /tmp/exec-ran"], {
+    input: "n\n",
+  });
+  assert.notEqual(no.code, 0);
+  assert.match(no.stderr, /The command "touch \/tmp\/exec-ran" is going to run on 1 node: up/);
+  assert.match(no.stderr, /exec cancelled; nothing was run/);
+  assert.equal((await tb.exec("h1", ["test", "-e", "/tmp/exec-ran"])).code, 1);
 });
