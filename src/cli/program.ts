@@ -71,6 +71,7 @@ Targets:
   '.#"dotted.name".system' quote names that contain dots (quote the whole argument for the shell)
   github:org/repo#node    any flake reference
   With -f FILE, targets are fragments (node, node.profile) inside the Nix file FILE.
+  --on 'web-*,@db'        of the targets' nodes, those a name, a glob or a tag selects
 
 Everything after \`--\` is passed to Nix's evaluation, check and build commands
 (for \`deploy exec\`, it is the command).`,
