@@ -12,8 +12,7 @@ import { VERSION } from "../shared/version.ts";
 import { closest } from "../config/suggest.ts";
 import { EXIT_CODE_TABLE } from "../shared/exit_codes.ts";
 import { parseWaveSpec, type WaveSpec } from "../plan/waves.ts";
-import { type NodePattern, parseNodePatterns } from "../config/node_selector.ts";
-import { execFlags } from "./exec_flags.ts";
+import { asOption, execFlags, onOption } from "./exec_flags.ts";
 import { MAX_TIMEOUT_SECONDS } from "../shared/vocabulary.ts";
 import type { DeployFlags } from "./flags.ts";
 import { helperCommandsText } from "../wire/usage.ts";
@@ -95,11 +94,7 @@ ${helperCommandsText()}`,
           ),
       );
     }
-    if (name === "exec") {
-      cmd.addOption(
-        new Option("--as <user>", "run the command as USER, through the node's sudo setting"),
-      );
-    }
+    if (name === "exec") cmd.addOption(asOption());
     cmd.action((positional: string[], opts: Record<string, unknown>) => {
       if (name === "deploy" && opts.file === undefined) refuseBareWords(positional);
       parsed = {
@@ -136,11 +131,7 @@ ${helperCommandsText()}`,
     "check",
     "run the profiles' health checks against what is deployed now; exit 1 if any fails",
   );
-  sub(
-    "exec",
-    "run the command after `--` on every selected node at once (by its shell, as sshUser or --as USER); " +
-      "exit 1 if it fails on any",
-  );
+  sub("exec", "run the command after `--` on every selected node, as sshUser or --as USER");
 
   try {
     program.parse(ours, { from: "user" });
@@ -165,10 +156,7 @@ function addDeployOptions(cmd: Command): void {
     "Selection and evaluation:",
     new Option("--targets <targets...>", "several targets (instead of the positional one)"),
     new Option("-f, --file <file>", "non-flake mode: targets are attributes of this Nix file"),
-    new Option(
-      "--on <nodes>",
-      "only these of the targets' nodes: names, globs ('web-*', ? one character) and @tags, comma-separated",
-    ).argParser(parseOn),
+    onOption(),
     new Option(
       "-s, --skip-checks",
       "skip `nix flake check` (or the checks attribute) before deploying",
@@ -297,7 +285,7 @@ function toFlags(
     boot: Boolean(o.boot),
     rollbackSucceeded: o.rollbackSucceeded as boolean,
     keepGoing: Boolean(o.keepGoing),
-    ...(o.on === undefined ? {} : { on: o.on as NodePattern[] }),
+    ...(o.on === undefined ? {} : { on: o.on as DeployFlags["on"] }),
     ...(o.waves === undefined ? {} : { waves: o.waves as WaveSpec }),
     ...(o.wavePause === undefined ? {} : { wavePause: o.wavePause as number }),
     maxFailures: o.maxFailures as number,
@@ -409,15 +397,6 @@ function parseWaves(value: string): WaveSpec {
     return parseWaveSpec(value);
   } catch (e) {
     throw new InvalidArgumentError((e as Error).message.replace(/^--waves: /, ""));
-  }
-}
-
-/** `--on`, with its own message in commander's words. */
-function parseOn(value: string): NodePattern[] {
-  try {
-    return parseNodePatterns(value);
-  } catch (e) {
-    throw new InvalidArgumentError((e as Error).message.replace(/^--on:? /, ""));
   }
 }
 
