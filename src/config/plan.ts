@@ -36,7 +36,7 @@ export interface EvaluatedRepo {
   config: DeployConfig;
   nodeNames: string[];
   profileNames: Record<string, string[]>;
-  /** With `--on`: every node's tags, as Nix found them, to select among nodes not evaluated. */
+  /** With `--on @tag`: every node's tags, as Nix found them, to select among nodes not evaluated. */
   nodeTags?: Record<string, string[]>;
 }
 

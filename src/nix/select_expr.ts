@@ -34,7 +34,7 @@ export interface SelectedDeploy {
   nodeNames?: string[];
   /** Every profile name of each selected node. */
   profileNames?: Record<string, string[]>;
-  /** With `on`: every node's tags (its strings; anything else counts as none). */
+  /** With `on` naming tags: every node's tags (its strings; anything else counts as none). */
   nodeTags?: Record<string, string[]>;
 }
 
@@ -91,7 +91,7 @@ in
     };
     nodeNames = builtins.attrNames nodes;
     profileNames = builtins.listToAttrs (map (r: { name = r.name; value = profileNamesOf r.name; }) present);
-  } // (if on == null then { } else {
+  } // (if on == null || on.tags == [ ] then { } else {
     nodeTags = builtins.mapAttrs (name: _: tagsOf name) nodes;
   })`;
 }

@@ -53,13 +53,16 @@ Deno.test({
 });
 
 Deno.test({
-  name: "select: with --on, every node's tags come back (strings only), without evaluating it",
+  name: "select: with --on @tag, every node's tags come back (strings only), without evaluating it",
   ignore: !hasNix,
   fn() {
     const out = select({ nodes: null, on: nixMatchers(parseNodePatterns("@eu")) });
     assert.deepEqual(out.nodeTags, { "a.b": [], db: [], "web-1": ["web", "eu"], "web-2": ["web"] });
     assert.deepEqual(out.nodeNames, ["a.b", "db", "web-1", "web-2"]);
     assert.equal(select({ nodes: [{ name: "web-1", profiles: null }] }).nodeTags, undefined);
+    // Without a tag to look for, no other node is read at all.
+    const byGlob = select({ nodes: null, on: nixMatchers(parseNodePatterns("web-*")) });
+    assert.equal(byGlob.nodeTags, undefined);
   },
 });
 
