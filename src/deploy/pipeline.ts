@@ -180,11 +180,31 @@ class Deployment {
         }
         if (this.o.wavePause) await (this.o.sleep ?? sleepSeconds)(this.o.wavePause);
       }
+      this.#sayWaiting(i);
       await mapLimit(
         groupByNode(wave),
         this.o.jobs,
         ({ profiles }) => this.deployNode(profiles, sessions, helper),
       );
+    }
+  }
+
+  /**
+   * Before wave `i` starts: its nodes past the first `jobs` wait for a slot,
+   * the later waves' for the wave before them. (A node that gets its slot
+   * says `connecting`; the next wave is told again when its turn comes.)
+   */
+  #sayWaiting(i: number): void {
+    const nodes = groupByNode(this.#waves[i]);
+    for (const { profiles } of nodes.slice(this.o.jobs)) {
+      for (const p of this.#pending(profiles)) {
+        this.#phase(p, "waiting", `for a --jobs slot (${this.o.jobs} at once)`);
+      }
+    }
+    for (const later of this.#waves.slice(i + 1)) {
+      for (const p of this.#pending(later)) {
+        this.#phase(p, "waiting", `for wave ${this.#waves[i][0].wave}`);
+      }
     }
   }
 
@@ -204,6 +224,11 @@ class Deployment {
     if (this.#stopped) return;
     const hosts = await this.#logIn(profiles, sessions);
     for (const [host, mine] of hosts) await this.#copy(host, mine, helper);
+    // A node's profiles activate one after another (profilesOrder).
+    const ready = this.#pending(profiles);
+    for (const [k, p] of ready.entries()) {
+      if (k > 0) this.#phase(p, "waiting", `for ${ready[k - 1].node}.${ready[k - 1].profile}`);
+    }
     for (const p of profiles) {
       if (!this.#isPending(p)) continue;
       if (this.#stopped) {
