@@ -263,6 +263,13 @@ Deno.test("status, diff and rollback on deployed profiles", async () => {
   const none = await deployCliIn(v2, ["rollback", "--to", "9", "."]);
   assert.equal(none.code, 1);
   assert.match(none.stderr, /there is no generation 9 \(generations: 1, 2\)/);
+
+  // --boot: the profile is set for the next boot, which status does not call up to date.
+  const v3 = flake("v3");
+  assert.equal((await deployFleet(v3, ["--boot"])).code, 0);
+  const boot = JSON.parse((await deployCliIn(v3, ["status", "--json", "."])).stdout).profiles[0];
+  assert.equal(boot.state, "set-for-boot", JSON.stringify(boot));
+  assert.match((await deployCliIn(v3, ["status", "."])).stdout, /set for the next boot/);
 });
 
 /** `deploy COMMAND …` in a flake's directory; options follow the command's name. */
