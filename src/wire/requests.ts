@@ -19,6 +19,22 @@ import { REQUEST_LINE_TAG } from "./request_line_codec.ts";
 export type { ProfileRef } from "./option_table.ts";
 export { REQUEST_LINE_TAG } from "./request_line_codec.ts";
 
+/** The profile a request is about (activate, revoke, query). */
+const PROFILE_ROW = {
+  kind: "profile",
+  help:
+    "the profile: by path, or a user's profile by name (resolved on the host as deploy-rs does)",
+} as const;
+
+/** Where a run's private directory is made (activate, revoke). */
+const TEMP_PATH_ROW = {
+  kind: "string",
+  flag: "temp-path",
+  metavar: "DIR",
+  default: "/tmp",
+  help: "where the run's private directory is made",
+} as const;
+
 /** What each helper subcommand takes, and what each option is for (the usage says it). */
 export const REQUESTS = {
   activate: defineRequest("activate", {
@@ -31,18 +47,8 @@ export const REQUESTS = {
       metavar: "CLOSURE",
       help: "the store path to activate",
     },
-    profile: {
-      kind: "profile",
-      help:
-        "the profile: by path, or a user's profile by name (resolved on the host as deploy-rs does)",
-    },
-    tempPath: {
-      kind: "string",
-      flag: "temp-path",
-      metavar: "DIR",
-      default: "/tmp",
-      help: "where the run's private directory is made",
-    },
+    profile: PROFILE_ROW,
+    tempPath: TEMP_PATH_ROW,
     confirmTimeout: {
       kind: "seconds",
       flag: "confirm-timeout",
@@ -135,18 +141,8 @@ export const REQUESTS = {
     summary: "Put a profile back on the generation it had before a run, and follow that to " +
       "its outcome, as JSON lines.",
   }, {
-    profile: {
-      kind: "profile",
-      help:
-        "the profile: by path, or a user's profile by name (resolved on the host as deploy-rs does)",
-    },
-    tempPath: {
-      kind: "string",
-      flag: "temp-path",
-      metavar: "DIR",
-      default: "/tmp",
-      help: "where the run's private directory is made",
-    },
+    profile: PROFILE_ROW,
+    tempPath: TEMP_PATH_ROW,
     toGeneration: {
       kind: "generation-or-none",
       flag: "to-generation",
@@ -184,11 +180,7 @@ export const REQUESTS = {
   query: defineRequest("query", {
     summary: "Print the profile's generations and the host's last record, as JSON.",
   }, {
-    profile: {
-      kind: "profile",
-      help:
-        "the profile: by path, or a user's profile by name (resolved on the host as deploy-rs does)",
-    },
+    profile: PROFILE_ROW,
   }),
   "check-health": defineRequest("check-health", {
     summary: "Run the host-side health checks once, now, as this user; prints the results as " +
