@@ -76,9 +76,10 @@ export function renderFrame(
   const running = count((r) => !FINAL.has(r.phase) && !PENDING.has(r.phase));
   const nodes = new Set(state.rows.map((r) => r.node)).size;
   const profiles = state.rows.length;
-  const header = `deploy-ts ${clock(now - state.startedAt)}  ${nodes} node${
-    nodes === 1 ? "" : "s"
-  }, ${profiles} profile${profiles === 1 ? "" : "s"}: ` +
+  const header =
+    `deploy-ts ${clock(now - state.startedAt)}  ${nodes} node${
+      nodes === 1 ? "" : "s"
+    }, ${profiles} profile${profiles === 1 ? "" : "s"}: ` +
     `${paint("32", `${done} done`)}, ${running} running, ${
       paint(failed ? "31" : undefined, `${failed} failed`)
     }`;
@@ -123,7 +124,8 @@ export function renderFrame(
  */
 function chooseRows(ordered: Row[], room: number, headed: boolean): Set<Row> {
   const cost = (rows: Row[]) =>
-    rows.length + (headed ? new Set(rows.filter((r) => r.wave !== undefined).map((r) => r.wave)).size : 0);
+    rows.length +
+    (headed ? new Set(rows.filter((r) => r.wave !== undefined).map((r) => r.wave)).size : 0);
   if (cost(ordered) <= room) return new Set(ordered);
   const byUrgency = ordered
     .map((r, i) => ({ r, i }))
