@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { progressView } from "./progress_view.ts";
 import type { DeployEvent, ProfileResult } from "../shared/events.ts";
-import { HEADER, Screen } from "../../test/support/screen.ts";
+import { assertFrameShown, Screen, shownLines } from "../../test/support/screen.ts";
 
 const time = "2030-01-01T00:00:00.000Z";
 const NODES = ["n1", "n2", "n3", "n4", "n5", "n6"];
@@ -71,34 +71,6 @@ const results: ProfileResult[] = NODES.flatMap((node) =>
   })
 );
 
-/** What a write of the view shows: its escapes and colours taken out, a line each. */
-function shownLines(chunk: string): string[] {
-  // deno-lint-ignore no-control-regex
-  const text = chunk.replace(/\x1b\[[0-9;]*[A-Za-z]|\r/g, "");
-  const lines = text.split("\n").map((l) => l.trimEnd());
-  if (lines.at(-1) === "") lines.pop();
-  return lines;
-}
-
-/**
- * After a frame: it fits (no line wrapped, nothing more went into the
- * scrollback than `scrolledOff`), the header is on the screen once, and the
- * screen holds exactly this frame, nothing of an earlier one.
- */
-function checkFrame(screen: Screen, chunk: string, scrolledOff: number, step: string) {
-  const why = `${step}\n${screen.dump()}`;
-  assert.deepEqual(screen.wrapped(), [], `no line wraps: ${why}`);
-  assert.equal(screen.scrolledOff, scrolledOff, `nothing went into the scrollback: ${why}`);
-  const visible = screen.visible();
-  assert.equal(visible.filter((l) => HEADER.test(l)).length, 1, `the header, once: ${why}`);
-  const frame = shownLines(chunk);
-  assert.ok(frame.length < screen.rows, `at most one line less than the screen: ${why}`);
-  const blank = Array(screen.rows - frame.length).fill("");
-  assert.deepEqual(visible, [...frame, ...blank], `the frame and nothing else: ${why}`);
-  const names = visible.map((l) => l.match(/^ {2}(n\d\.\w+) /)?.[1]).filter((n) => n);
-  assert.equal(new Set(names).size, names.length, `no row twice: ${why}`);
-}
-
 /**
  * Run the deployment through the view onto an 80×12 screen, `resizes` at
  * the given steps (the screen first, then the view is told, as SIGWINCH
@@ -131,7 +103,8 @@ async function run(resizes: Map<number, [number, number]> = new Map()) {
     frame();
     for (const chunk of writes.splice(0)) {
       await screen.write(chunk);
-      checkFrame(screen, chunk, scrolledOff, `step ${step} at ${size.cols}x${size.rows}`);
+      const where = `step ${step} at ${size.cols}x${size.rows}`;
+      assert.equal(assertFrameShown(screen, chunk, where, scrolledOff), 0, "from the top");
       frames++;
     }
     step++;

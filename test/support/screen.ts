@@ -3,6 +3,7 @@
  * what the live view writes, it shows what a person would see, and how many
  * lines went into its scrollback. For the live view's tests.
  */
+import assert from "node:assert/strict";
 import xterm from "@xterm/headless";
 
 /** The rows of the live view's header, as the screen shows it. */
@@ -97,4 +98,56 @@ export class Screen {
   dispose(): void {
     this.#term.dispose();
   }
+}
+
+/** What a write of the view shows: its escapes and colours taken out, a line each. */
+export function shownLines(chunk: string): string[] {
+  // deno-lint-ignore no-control-regex
+  const text = chunk.replace(/\x1b\[[0-9;]*[A-Za-z]|\r/g, "");
+  const lines = text.split("\n").map((l) => l.trimEnd());
+  if (lines.at(-1) === "") lines.pop();
+  return lines;
+}
+
+/**
+ * The view's output cut where each frame (or the summary in its place)
+ * begins: at the erase that starts it, with the move up before that.
+ */
+export function framesOf(out: string): string[] {
+  // deno-lint-ignore no-control-regex
+  return out.split(/(?=(?:\x1b\[\d+F|\x1b\[H|\r)?\x1b\[J)/);
+}
+
+/**
+ * After a frame (`chunk`, what the view wrote for it) reached the screen:
+ * no line wrapped, the header is on the screen once, and from it down the
+ * screen holds exactly this frame, nothing of an earlier one. `scrolledOff`:
+ * how many lines the scrollback must hold (what the terminal itself pushed
+ * there on a resize); without it, no line of the view may be there.
+ * Returns the header's line on the screen.
+ */
+export function assertFrameShown(
+  screen: Screen,
+  chunk: string,
+  where: string,
+  scrolledOff?: number,
+): number {
+  const why = `${where}\n${screen.dump()}`;
+  assert.deepEqual(screen.wrapped(), [], `no line wraps: ${why}`);
+  if (scrolledOff !== undefined) {
+    assert.equal(screen.scrolledOff, scrolledOff, `nothing went into the scrollback: ${why}`);
+  } else {
+    const gone = screen.text().slice(0, screen.scrolledOff);
+    assert.ok(!gone.some((l) => HEADER.test(l)), `no frame in the scrollback: ${why}`);
+  }
+  const visible = screen.visible();
+  const top = visible.findIndex((l) => HEADER.test(l));
+  assert.equal(visible.filter((l) => HEADER.test(l)).length, 1, `the header, once: ${why}`);
+  const frame = shownLines(chunk);
+  assert.ok(frame.length < screen.rows, `at most one line less than the screen: ${why}`);
+  const blank = Array(screen.rows - top - frame.length).fill("");
+  assert.deepEqual(visible.slice(top), [...frame, ...blank], `the frame and nothing else: ${why}`);
+  const names = visible.map((l) => l.match(/^ {2}(\S+\.\S+) {2}/)?.[1]).filter((n) => n);
+  assert.equal(new Set(names).size, names.length, `no row twice: ${why}`);
+  return top;
 }

@@ -17,16 +17,21 @@ export interface TerminalRun {
 /**
  * `deploy ARGS…` in a pseudo-terminal in `cwd`. The environment is this
  * one without NO_COLOR (scripts/test sets it) plus `env`. Whenever `prompt`
- * appears, `answer` is typed.
+ * appears, `answer` is typed. `size`: the terminal's columns and rows
+ * (script(1) run without a terminal of its own makes one of none).
  */
 export async function inTerminal(
   cwd: string,
   args: string[],
   env: Record<string, string> = {},
   reply?: { prompt: RegExp; answer: string },
+  size?: { cols: number; rows: number },
 ): Promise<TerminalRun> {
   const { NO_COLOR: _, ...inherited } = Deno.env.toObject();
-  const child = spawn("script", ["-qfec", shellQuoteArgv(cliArgv(args)), "/dev/null"], {
+  const command = size
+    ? `stty cols ${size.cols} rows ${size.rows} && exec ${shellQuoteArgv(cliArgv(args))}`
+    : shellQuoteArgv(cliArgv(args));
+  const child = spawn("script", ["-qfec", command, "/dev/null"], {
     cwd,
     env: { ...inherited, TERM: "xterm", ...env },
     stdio: ["pipe", "pipe", "pipe"],
