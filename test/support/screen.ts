@@ -111,11 +111,12 @@ export function shownLines(chunk: string): string[] {
 
 /**
  * The view's output cut where each frame (or the summary in its place)
- * begins: at the erase that starts it, with the move up before that.
+ * begins: at a move up or to the top, or at an erase to the end of the
+ * screen that follows none.
  */
 export function framesOf(out: string): string[] {
   // deno-lint-ignore no-control-regex
-  return out.split(/(?=(?:\x1b\[\d+F|\x1b\[H|\r)?\x1b\[J)/);
+  return out.split(/(?=\x1b\[\d+F|\x1b\[H)|(?<!\x1b\[\d+F|\x1b\[H)(?=\x1b\[J)/);
 }
 
 /**
