@@ -1,6 +1,7 @@
 /** Runs a parsed deployer command: the steps a person would follow, in order. */
 import process from "node:process";
 import { CancelledError } from "../shared/errors.ts";
+import { deploymentExitCode, EXIT_CODES } from "../shared/exit_codes.ts";
 import { observeCommands } from "../process/run.ts";
 import { shellQuoteArgv } from "../shared/shell_quote.ts";
 import { resolvePlan } from "../plan/resolve_plan.ts";
@@ -60,7 +61,8 @@ export async function runDeployCommand({ command, flags }: ParsedCommand): Promi
     observeCommands((argv) => process.stderr.write(`[debug] + ${shellQuoteArgv(argv)}\n`));
   }
   if (command === "plan") {
-    const plan = assignWaves(await planWithWarnings(flags), flags.waves);
+    // A plan deploys nothing: it needs the evaluation, not the pre-deploy checks.
+    const plan = assignWaves(await planWithWarnings(flags, "look"), flags.waves);
     process.stdout.write(
       flags.json ? `${JSON.stringify(planToJson(plan), null, 2)}\n` : formatPlanToml(plan),
     );
@@ -103,8 +105,9 @@ export async function runDeployCommand({ command, flags }: ParsedCommand): Promi
       ok,
       profiles: results,
       ...(flags.skipHealthChecks ? { healthChecksSkipped: true } : {}),
+      ...(command === "rollback" ? { rollback: true } : {}),
     });
-    return ok ? 0 : 1;
+    return deploymentExitCode(results);
   } catch (e) {
     if (e instanceof DeployError) emit({ type: "error", ...e.context, message: e.describe() });
     throw e;
@@ -123,14 +126,14 @@ async function inspect(command: "status" | "diff", flags: DeployFlags): Promise<
         ? `${JSON.stringify({ profiles: reports }, null, 2)}\n`
         : showEscaped(formatStatus(reports)),
     );
-    return reports.every((r) => !r.error) ? 0 : 1;
+    return reports.every((r) => !r.error) ? EXIT_CODES.ok : EXIT_CODES.failedUnchanged;
   }
   const diffs = await diffProfiles(o, flags.extraNixArgs);
   if (flags.json) process.stdout.write(`${JSON.stringify({ profiles: diffs }, null, 2)}\n`);
   else {
     for (const d of diffs) process.stdout.write(showEscaped(formatProfileDiff(d)));
   }
-  return diffs.every((d) => !d.error) ? 0 : 1;
+  return diffs.every((d) => !d.error) ? EXIT_CODES.ok : EXIT_CODES.failedUnchanged;
 }
 
 /** `deploy check`: run every selected profile's health checks once, now; deploy nothing. */
@@ -150,12 +153,12 @@ async function checkCommand(flags: DeployFlags): Promise<number> {
       ? `${JSON.stringify({ ok: reports.every((r) => r.ok), profiles: reports }, null, 2)}\n`
       : showEscaped(formatCheckReports(reports)),
   );
-  return reports.every((r) => r.ok) ? 0 : 1;
+  return reports.every((r) => r.ok) ? EXIT_CODES.ok : EXIT_CODES.failedUnchanged;
 }
 
 /**
- * The plan, its warnings said on stderr. Commands that only look at what
- * is deployed (`look`: status, diff, check) need the evaluation, not the
+ * The plan, its warnings said on stderr. Commands that deploy nothing
+ * (`look`: plan, status, diff, check) need the evaluation, not the
  * pre-deploy checks.
  */
 async function planWithWarnings(

@@ -1,12 +1,15 @@
 /**
  * Entry point of the one bundle: the deployer (`deploy …`) on the operator's
- * machine, and the helper (`deploy activate|wait|confirm|revoke …`) on hosts.
+ * machine, and the helper on hosts (`deploy COMMAND …` for each of
+ * HELPER_COMMANDS; `deploy COMMAND --help` prints the usage made from its
+ * option table, src/wire/usage.ts).
  * Heavy modules are imported only by the command that needs them, so that
  * `--help` and the helper start fast.
  */
 import { appendFileSync } from "node:fs";
 import process from "node:process";
 import { DeployError } from "../shared/errors.ts";
+import { EXIT_CODES } from "../shared/exit_codes.ts";
 import { showEscaped } from "../ui/host_text.ts";
 // Small (no zod, no commander): the subcommands that run on the target host.
 import { HELPER_COMMANDS } from "../wire/requests.ts";
@@ -53,6 +56,6 @@ export async function main(argv: readonly string[]): Promise<number> {
       return e.exitCode;
     }
     process.stderr.write(`deploy: internal error: ${(e as Error)?.stack ?? e}\n`);
-    return 70;
+    return EXIT_CODES.internal;
   }
 }

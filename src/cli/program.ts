@@ -1,16 +1,20 @@
 /**
  * The deployer's command line, built with commander: `deploy [targets]` and
  * `deploy plan [targets]`, with every deploy-rs flag. Helper subcommands
- * (`activate`, `wait`, `confirm`, `revoke`) never reach this file; `main`
- * dispatches them first so the on-host path stays small.
+ * (HELPER_COMMANDS, src/wire/requests.ts) never reach this file; `main`
+ * dispatches them first so the on-host path stays small. `--help` names
+ * them from that table (src/wire/usage.ts), which makes their own usage.
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { UsageError } from "../shared/errors.ts";
 import { shellSplit } from "../shared/shell_quote.ts";
 import { VERSION } from "../shared/version.ts";
+import { closest } from "../config/suggest.ts";
+import { EXIT_CODE_TABLE } from "../shared/exit_codes.ts";
 import { parseWaveSpec, type WaveSpec } from "../plan/waves.ts";
 import { MAX_TIMEOUT_SECONDS } from "../shared/vocabulary.ts";
 import type { DeployFlags } from "./flags.ts";
+import { helperCommandsText } from "../wire/usage.ts";
 import {
   type FlagGroup,
   type ProfileSettings,
@@ -47,11 +51,10 @@ export function parseDeployArgs(
     .description("Deploy Nix profiles to remote machines over SSH.")
     .version(VERSION, "-V, --version", "print the version")
     .helpOption("-h, --help", "print this help")
-    .configureOutput({ writeOut: output.out, writeErr: output.err })
+    .configureOutput({ writeOut: output.out, writeErr: output.err, outputError: () => {} })
     .exitOverride()
     // Options after `plan` belong to `plan` (both commands take the same ones).
     .enablePositionalOptions()
-    .showHelpAfterError("(run `deploy --help` for the flags)")
     .addHelpText(
       "after",
       `
@@ -63,7 +66,12 @@ Targets:
   github:org/repo#node    any flake reference
   With -f FILE, targets are fragments (node, node.profile) inside the Nix file FILE.
 
-Everything after \`--\` is passed to Nix's evaluation, check and build commands.`,
+Everything after \`--\` is passed to Nix's evaluation, check and build commands.
+
+Exit codes:
+${EXIT_CODE_TABLE.map(([code, what]) => `  ${String(code).padEnd(4)}${what}`).join("\n")}
+
+${helperCommandsText()}`,
     );
 
   const define = (cmd: Command, name: DeployCommandName) => {
@@ -77,6 +85,7 @@ Everything after \`--\` is passed to Nix's evaluation, check and build commands.
       );
     }
     cmd.action((positional: string[], opts: Record<string, unknown>) => {
+      if (name === "deploy" && opts.file === undefined) refuseBareWords(positional);
       parsed = { command: name, flags: toFlags(positional, opts, extraNixArgs) };
     });
   };
@@ -112,7 +121,10 @@ Everything after \`--\` is passed to Nix's evaluation, check and build commands.
   } catch (e) {
     if (e instanceof CommanderError) {
       if (e.code === "commander.helpDisplayed" || e.code === "commander.version") return undefined;
-      throw new UsageError(e.message.replace(/^error: /, ""));
+      // Said once, by main, with where to look.
+      throw new UsageError(
+        `${e.message.replace(/^error: /, "")} (run \`deploy --help\` for the flags)`,
+      );
     }
     throw e;
   }
@@ -180,6 +192,25 @@ function addDeployOptions(cmd: Command): void {
     new Option("--no-progress", "plain lines instead of the live view"),
     new Option("-d, --debug-logs", "print every external command with its argv"),
     new Option("--log-dir <dir>", "write a full log per node and profile into DIR"),
+  );
+}
+
+/** The deployer's subcommands, for "did you mean". */
+const SUBCOMMANDS = ["plan", "status", "rollback", "diff", "check", "validate"];
+
+/**
+ * A bare word (`deploy statu`) is most likely a mistyped subcommand; as a
+ * target, Nix would look it up in the global flake registry. Refused, with
+ * the spellings that mean a flake: `./dir`, `name#node`, `flake:name`.
+ */
+export function refuseBareWords(positional: readonly string[]): void {
+  const word = positional.find((w) => /^[A-Za-z][A-Za-z0-9_-]*$/.test(w));
+  if (word === undefined) return;
+  const near = closest(word, SUBCOMMANDS);
+  throw new UsageError(
+    `unknown command "${word}"${near ? ` (did you mean "${near}"?)` : ""}; a target is a flake ` +
+      `reference: write ./${word} for the flake in that directory, or flake:${word} for the ` +
+      `registry's`,
   );
 }
 

@@ -167,3 +167,25 @@ Deno.test("cli: a timeout flag of 0 parses, as deploy-rs's u16 does; the plan de
     65535,
   );
 });
+
+Deno.test("cli: a bare word is refused as an unknown command, with the nearest one", () => {
+  assert.throws(
+    () => parse("statu"),
+    (e: unknown) =>
+      e instanceof ConfigError &&
+      /unknown command "statu" \(did you mean "status"\?\)/.test(e.message) &&
+      /\.\/statu/.test(e.message) && e.exitCode === 2,
+  );
+  // Flake references and, with -f, node names stay targets.
+  assert.deepEqual(flags("./statu").targets, ["./statu"]);
+  assert.deepEqual(flags("flake:statu").targets, ["flake:statu"]);
+  assert.deepEqual(flags("statu#web").targets, ["statu#web"]);
+  assert.deepEqual(flags("-f", "fleet.nix", "web").targets, ["web"]);
+});
+
+Deno.test("cli: --help lists every exit code", () => {
+  const help = parse("--help").output;
+  for (const code of [0, 1, 2, 3, 4, 70, 130]) {
+    assert.match(help, new RegExp(`^  ${code} +\\S`, "m"), `exit code ${code}`);
+  }
+});

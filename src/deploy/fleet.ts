@@ -10,7 +10,7 @@ import type { DeployEventInput } from "../shared/events.ts";
 import type { Host } from "../host/host.ts";
 import { mapLimit } from "./limit.ts";
 import { groupByNode } from "../plan/node_groups.ts";
-import { deployerName } from "../host/remote_helper.ts";
+import { deployerName } from "../host/deployer_name.ts";
 import { helperHosts, type HostFactory, HostSessions } from "../host/sessions.ts";
 
 export interface OnHostsOptions {

@@ -23,10 +23,10 @@ import {
   isSuccess,
   type ProfileStatus,
 } from "../shared/vocabulary.ts";
-import { type Host, watchOf } from "../host/host.ts";
+import { type HelperOutcome, type Host, watchOf } from "../host/host.ts";
 import { KeyedQueue } from "./keyed_queue.ts";
 import { mapLimit } from "./limit.ts";
-import { deployerName, type HelperOutcome } from "../host/remote_helper.ts";
+import { deployerName } from "../host/deployer_name.ts";
 import { helperHosts, type HostFactory, HostSessions } from "../host/sessions.ts";
 import { planWaves, type WaveSpec } from "../plan/waves.ts";
 import { groupByNode } from "../plan/node_groups.ts";
@@ -254,7 +254,12 @@ class Deployment {
           newGeneration: before.newGeneration,
         };
         if (r.ok) this.#finish(p, "revoked", `${r.message} (because ${reason})`, kept);
-        else this.#finish(p, "failed", `revoking after ${reason} failed: ${r.message}`, kept);
+        else {
+          this.#finish(p, "failed", `revoking after ${reason} failed: ${r.message}`, {
+            ...kept,
+            hostLeft: "new-generation",
+          });
+        }
       }
     });
   }

@@ -11,7 +11,7 @@ import type { Host } from "../host/host.ts";
 import { type FailurePolicy, type PipelineOptions, runPipeline } from "./pipeline.ts";
 import { parseWaveSpec } from "../plan/waves.ts";
 import { DeployEventSchema } from "../shared/event_schema.ts";
-import type { HelperOutcome } from "../host/remote_helper.ts";
+import type { HelperOutcome } from "../host/host.ts";
 import type { ActivationGoal } from "../shared/vocabulary.ts";
 
 const profile = (node: string, name = "system", wave = 0): ProfilePlan =>

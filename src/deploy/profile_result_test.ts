@@ -40,3 +40,21 @@ Deno.test("failedResult: the profile failed with the error's message", () => {
     message: "cannot log in",
   });
 });
+
+Deno.test("resultOf: where a failed run left its host", () => {
+  const of = (outcome: string, newGeneration?: number | null, runDir?: string) =>
+    resultOf(
+      plan,
+      { outcome, message: "", newGeneration, runDir } as Parameters<typeof resultOf>[1],
+    )
+      .hostLeft;
+  assert.equal(of("lost", undefined, "/run/x"), "deciding");
+  // The helper never started (sudo refused it): nothing changed.
+  assert.equal(of("lost"), undefined);
+  // autoRollback off, or the rollback failed: the new generation stays.
+  assert.equal(of("failed", 4), "new-generation");
+  // Failed before a generation was set (the lock was held, the closure missing).
+  assert.equal(of("failed", null), undefined);
+  assert.equal(of("rolled-back", 4), undefined);
+  assert.equal(of("refused"), undefined);
+});

@@ -5,19 +5,8 @@
  * shell), and those others must not see as one request line on stdin
  * (request_line.ts); nothing here parses shell.
  *
- *   deploy activate CLOSURE (--profile-path P | --profile-user U --profile-name N)
- *          [--temp-path DIR] [--confirm-timeout S] [--activation-timeout S]
- *          [--magic-rollback] [--auto-rollback] [--dry-activate | --boot]
- *          [--generation G] [--deployer WHO] [--health-timeout S --health-interval S]
- *          (stdin: the request line, with the host's health checks)
- *   deploy wait RUN_DIR [--activation-timeout S]
- *   deploy confirm RUN_DIR            (the token on stdin)
- *   deploy revoke (--profile-path P | --profile-user U --profile-name N)
- *          --to-generation G|none [--expect-generation G|none] [--remove-generation G|none]
- *          [--boot] [--temp-path DIR] [--deployer WHO] [--activation-timeout S]
- *   deploy query (--profile-path P | --profile-user U --profile-name N)
- *   deploy check-health [--health-timeout S]   (stdin: the request line, with the checks)
- *   deploy run-job RUN_DIR            (internal: the detached worker, started by start.ts)
+ * Each command's usage is made from its option table (src/wire/usage.ts):
+ * `deploy COMMAND --help` prints it, before anything is read from stdin.
  *
  * Every command first rolls back a run of the profile whose worker died
  * before its outcome was final (recover.ts).
@@ -42,14 +31,20 @@ import {
 } from "../wire/requests.ts";
 import { RunDir } from "./run_dir.ts";
 import { startAndFollow } from "./start.ts";
-import { workerMain } from "./worker.ts";
+import { workerMain } from "./worker/worker_main.ts";
 import { describeProfile } from "./query.ts";
 import { recoverIfDead } from "./recover.ts";
 import { parseHostChecks, runCommandCheck } from "./health.ts";
 import { readRequestLine } from "./request_line.ts";
+import { helpRequested } from "../wire/usage.ts";
 
 /** Run one helper command (argv from the subcommand on); resolves to the exit code. */
 export async function helperMain(argv: readonly string[]): Promise<number> {
+  const usage = helpRequested(argv);
+  if (usage !== undefined) {
+    process.stdout.write(usage);
+    return 0;
+  }
   // What others must not read (health checks) comes on stdin, not argv.
   const line = readsRequestLine(argv[0]) ? readRequestLine() : undefined;
   const { command, request } = decodeRequest(argv, line);
@@ -148,7 +143,7 @@ async function activate(request: ActivateRequest): Promise<number> {
       healthTimeout: request.healthTimeout,
       healthInterval: request.healthInterval,
     }),
-  }, { issueToken: true });
+  });
 }
 
 /** `deploy check-health`: every check once, now (`deploy check` on the deployer). */
@@ -192,7 +187,7 @@ async function revoke(request: RevokeRequest): Promise<number> {
     boot: request.boot,
     deployer: deployerOf(request.deployer),
     activationTimeout: request.activationTimeout,
-  }, { issueToken: false });
+  });
 }
 
 function readStdin(): Promise<string> {

@@ -12,53 +12,15 @@ import { Buffer } from "node:buffer";
 import { basename, join } from "node:path";
 import process from "node:process";
 import { DeployError } from "../shared/errors.ts";
-import type { ActivationGoal } from "../shared/vocabulary.ts";
-import { DECLINE_PREFIX, OFFERED_TOKEN_FILE, type RunStatus } from "../wire/protocol.ts";
+import type { RunStatus } from "../wire/protocol.ts";
+import { decodeOffer, OFFERED_TOKEN_FILE } from "../wire/offer.ts";
+import { type Job, parseJob } from "./job.ts";
 import { readPrivate, replacePrivate, writePrivate } from "./private_file.ts";
 import { ensureSafeTempPath } from "./temp_path.ts";
 
 export const RUN_DIR_PREFIX = "deploy-ts-";
 
-/** What the detached worker is to do: activate a closure, or revoke back to a generation. */
-export type Job = ActivationJob | RevokeJob;
-
-export interface ActivationJob {
-  kind: "activate";
-  closure: string;
-  profilePath: string;
-  goal: ActivationGoal;
-  autoRollback: boolean;
-  magicRollback: boolean;
-  confirmTimeout: number;
-  /** Who deployed, for the host's record. */
-  deployer: string;
-  /** Switch to this existing generation (deploy rollback) instead of adding one. */
-  generation?: number;
-  /** Seconds the activation entry may run; the worker kills it after that and rolls back. */
-  activationTimeout?: number;
-  /** Host-side health checks, name → argv, run after activation as the profile's user. */
-  healthChecks?: Record<string, string[]>;
-  /**
-   * Set when the profile has health checks on either side: the seconds they
-   * may take, added to the confirmation window.
-   */
-  healthTimeout?: number;
-  healthInterval?: number;
-}
-
-export interface RevokeJob {
-  kind: "revoke";
-  profilePath: string;
-  /** The generation to return to; null: the profile did not exist before, remove it. */
-  toGeneration: number | null;
-  /** The generation this run created, to delete. */
-  removeGeneration: number | null;
-  boot: boolean;
-  deployer: string;
-  /** Revoke only while the profile is still on this generation (the one the run made). */
-  expectGeneration: number | null;
-  activationTimeout?: number;
-}
+export type { ActivationJob, Job, RevokeJob } from "./job.ts";
 
 export class RunDir {
   private constructor(readonly path: string) {}
@@ -114,8 +76,9 @@ export class RunDir {
   writeJob(job: Job): void {
     writePrivate(this.jobPath, JSON.stringify(job), { replace: true });
   }
+  /** The job, checked: a DeployError naming the field when job.json is not one this helper writes. */
   readJob(): Job {
-    return JSON.parse(readPrivate(this.jobPath));
+    return parseJob(readPrivate(this.jobPath), this.jobPath);
   }
 
   /** Write the status atomically, so a reader never sees half of it. */
@@ -166,13 +129,11 @@ export class RunDir {
       return { offer: "none" };
     }
     rmSync(this.offeredTokenPath, { force: true });
-    // One line (offerLine): the token, or `decline TOKEN REASON` when the
-    // deployer's own health checks failed.
-    const first = text.split("\n")[0];
-    const declined = first.startsWith(DECLINE_PREFIX);
-    const [token, ...reason] = declined ? first.slice(DECLINE_PREFIX.length).split(" ") : [first];
-    if (!token.trim() || !this.tokenMatches(token)) return { offer: "refused" };
-    if (declined) return { offer: "declined", reason: reason.join(" ").trim().slice(0, 1000) };
+    // The token, or a decline with it when the deployer's own health checks
+    // failed; anything else is refused like a wrong token.
+    const offer = decodeOffer(text);
+    if (!offer || !this.tokenMatches(offer.token)) return { offer: "refused" };
+    if (offer.kind === "decline") return { offer: "declined", reason: offer.reason };
     return { offer: this.takeCanary() ? "accepted" : "refused" };
   }
 

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { DECLINE_PREFIX, offerLine, offerTokenArgv } from "../wire/protocol.ts";
+import { encodeOffer, OFFER_LINE_TAG, offerTokenArgv } from "../wire/offer.ts";
 import { RunDir } from "./run_dir.ts";
 import { run as runCommand } from "../process/run.ts";
 
@@ -19,18 +19,24 @@ Deno.test("run dir: an offered token confirms; a decline with the token declines
     const run = RunDir.create(temp);
     const token = run.issueToken();
     run.createCanary();
-    assert.deepEqual(await offer(run, offerLine(`${DECLINE_PREFIX}${"0".repeat(64)} nope`)), {
-      offer: "refused",
-    });
-    assert.deepEqual(await offer(run, offerLine("not-the-token")), { offer: "refused" });
+    assert.deepEqual(
+      await offer(run, encodeOffer({ kind: "decline", token: "0".repeat(64), reason: "nope" })),
+      { offer: "refused" },
+    );
+    assert.deepEqual(await offer(run, `${OFFER_LINE_TAG}not-the-token\n`), { offer: "refused" });
     assert.equal(run.confirmation(), "pending");
     assert.deepEqual(
-      await offer(run, offerLine(`${DECLINE_PREFIX}${token} health check http failed:\nexit 3`)),
+      await offer(
+        run,
+        encodeOffer({ kind: "decline", token, reason: "health check http failed:\nexit 3" }),
+      ),
       { offer: "declined", reason: "health check http failed: exit 3" },
     );
     // Declining takes nothing: only the worker's own expiry ends the canary.
     assert.equal(run.confirmation(), "pending");
-    assert.deepEqual(await offer(run, offerLine(token)), { offer: "accepted" });
+    assert.deepEqual(await offer(run, encodeOffer({ kind: "confirm", token })), {
+      offer: "accepted",
+    });
     assert.equal(run.confirmation(), "confirmed");
   } finally {
     rmSync(temp, { recursive: true, force: true });
@@ -45,7 +51,9 @@ Deno.test("run dir: a sudo password line no sudo took never reaches the run dire
     run.createCanary();
     // What a sudo that needs no password leaves on the command's stdin.
     const argv = offerTokenArgv(run.path);
-    const r = await runCommand(argv, { input: `hunter2\n${offerLine(token)}` });
+    const r = await runCommand(argv, {
+      input: `hunter2\n${encodeOffer({ kind: "confirm", token })}`,
+    });
     assert.equal(r.code, 0, r.stderr);
     for (const f of readdirSync(run.path)) {
       assert.doesNotMatch(readFileSync(join(run.path, f), "utf8"), /hunter2/, f);

@@ -10,6 +10,7 @@ import { fileURLToPath } from "node:url";
 import process from "node:process";
 import { followRun, writeEvent } from "./follow.ts";
 import { encodeRequest } from "../wire/requests.ts";
+import type { ActivateRunEvent, RevokeRunEvent } from "../wire/protocol.ts";
 import { type Job, RunDir } from "./run_dir.ts";
 import { denoRuntime } from "../process/runtime.ts";
 
@@ -62,16 +63,21 @@ function findInPath(name: string): string | undefined {
   return undefined;
 }
 
+/**
+ * The run's first event. An activation is confirmed with a fresh token,
+ * issued here and sent only to the deployer; a revoke is never confirmed.
+ */
+function runEvent(job: Job, runDir: RunDir): ActivateRunEvent | RevokeRunEvent {
+  return job.kind === "activate"
+    ? { type: "run", runDir: runDir.path, token: runDir.issueToken() }
+    : { type: "run", runDir: runDir.path };
+}
+
 /** Start a job detached and follow it to its outcome; resolves to the exit code. */
-export async function startAndFollow(
-  tempPath: string,
-  job: Job,
-  options: { issueToken: boolean },
-): Promise<number> {
+export async function startAndFollow(tempPath: string, job: Job): Promise<number> {
   const runDir = RunDir.create(tempPath);
   runDir.writeJob(job);
-  const token = options.issueToken ? runDir.issueToken() : undefined;
-  writeEvent({ type: "run", runDir: runDir.path, ...(token ? { token } : {}) });
+  writeEvent(runEvent(job, runDir));
   const log = runDir.openLog();
   const { argv, viaSystemd } = detachedArgv(runDir);
   const child = spawn(argv[0], argv.slice(1), {

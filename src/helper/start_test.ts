@@ -21,7 +21,7 @@ Deno.test("start: a worker that cannot be started ends the run failed, saying wh
       boot: false,
       deployer: "test",
       expectGeneration: null,
-    }, { issueToken: false });
+    });
     assert.notEqual(code, 0);
   } finally {
     if (before === undefined) delete process.env.DEPLOY_TS_BIN;

@@ -8,6 +8,7 @@ import { z } from "zod";
 import { DeployError, type ErrorContext } from "../shared/errors.ts";
 import type { HelperEvent, RunStatus } from "../wire/protocol.ts";
 import type { ProfileDescription } from "../helper/query.ts";
+import type { CheckResult } from "../shared/health_checks.ts";
 import type { Same } from "../shared/type_check.ts";
 import { OUTCOMES, RUN_PHASES } from "../shared/vocabulary.ts";
 
@@ -63,6 +64,11 @@ const ProfileDescriptionSchema = z.object({
   recovered: z.string().nullable().optional(),
 });
 
+/** What `deploy check-health` prints: one result per host-side check. */
+const CheckResultsSchema = z.array(
+  z.object({ name: z.string(), ok: z.boolean(), output: z.string() }),
+);
+
 // The schemas and the helper's own types describe the same data.
 const _status: Same<z.infer<typeof RunStatusSchema>, RunStatus> = true;
 const _event: Same<z.infer<typeof HelperEventSchema>, HelperEvent> = true;
@@ -114,4 +120,25 @@ export function parseProfileDescription(stdout: string, context: ErrorContext): 
     );
   }
   return parsed.data;
+}
+
+/**
+ * The last line of `deploy check-health`'s stdout: each host-side check's
+ * result (command checks, the only kind the host runs).
+ */
+export function parseCheckResults(stdout: string, context: ErrorContext): CheckResult[] {
+  let json: unknown;
+  try {
+    json = JSON.parse(stdout.trim().split("\n").at(-1) ?? "");
+  } catch {
+    json = undefined;
+  }
+  const parsed = CheckResultsSchema.safeParse(json);
+  if (!parsed.success) {
+    throw new DeployError(
+      "the helper's health check results are not what deploy-ts expects",
+      context,
+    );
+  }
+  return parsed.data.map((x) => ({ name: x.name, kind: "command", ok: x.ok, output: x.output }));
 }

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { DeployError } from "../shared/errors.ts";
-import { parseHelperEvent, parseProfileDescription } from "./helper_output.ts";
+import { parseCheckResults, parseHelperEvent, parseProfileDescription } from "./helper_output.ts";
 
 const where = { node: "web", profile: "system" };
 const status = {
@@ -53,4 +53,30 @@ Deno.test("helper output: the profile description is checked, last line wins", (
     /malformed .* at generation/,
   );
   assert.throws(() => parseProfileDescription("Permission denied", where), /not JSON/);
+});
+
+Deno.test("helper output: check-health results are checked, last line wins, each a command check", () => {
+  assert.deepEqual(
+    parseCheckResults('noise\n[{"name":"api","ok":false,"output":"exit 3","extra":1}]\n', where),
+    [{ name: "api", kind: "command", ok: false, output: "exit 3" }],
+  );
+  assert.deepEqual(parseCheckResults("[]", where), []);
+  for (
+    const bad of [
+      "Permission denied",
+      '{"name":"api"}',
+      '[{"name":"api","ok":"yes","output":""}]',
+      "[null]",
+      "",
+    ]
+  ) {
+    assert.throws(
+      () => parseCheckResults(bad, where),
+      (e) =>
+        e instanceof DeployError &&
+        e.message === "the helper's health check results are not what deploy-ts expects" &&
+        e.context?.node === "web",
+      bad,
+    );
+  }
 });

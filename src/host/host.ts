@@ -1,30 +1,18 @@
 /**
  * A host as the deployment sees it: the verbs a person would use on it
  * (copy closures, build a derivation there, activate, revoke, look at a
- * profile), whatever carries them. `HelperHost` implements them once, over
- * any `Transport` and deploy-ts's own helper on the host; tests drive the
- * pipeline with a fake.
+ * profile), whatever carries them, and what those verbs take and give.
+ * `HelperHost` (helper_host.ts) implements them over any `Transport` and
+ * deploy-ts's own helper on the host; tests drive the pipeline with a fake.
  */
 import type { ProfilePlan } from "../config/plan.ts";
 import type { DeployEventInput } from "../shared/events.ts";
-import { DeployError } from "../shared/errors.ts";
-import { type CopyOptions, copyToHost } from "../nix/copy.ts";
+import type { CopyOptions } from "../nix/copy.ts";
 import type { StoreTarget } from "../nix/store_target.ts";
 import type { ProfileDescription } from "../helper/query.ts";
-import { lastLines } from "../process/run.ts";
-import type { Transport } from "../ssh/transport.ts";
 import type { CheckResult } from "../shared/health_checks.ts";
-import {
-  activateProfile,
-  type ActivationMode,
-  checkHealthOnHost,
-  type HelperContext,
-  type HelperOutcome,
-  queryProfile,
-  type RevokeGenerations,
-  revokeProfile,
-} from "./remote_helper.ts";
-import { needsPassword, sudoProbeArgv } from "./elevation.ts";
+import type { Outcome } from "../wire/protocol.ts";
+import type { ActivationGoal } from "../shared/vocabulary.ts";
 
 /** Where a profile's progress goes while the host works on it. */
 export interface ProfileWatch {
@@ -40,6 +28,38 @@ export function watchOf(p: ProfilePlan, emit?: (event: DeployEventInput) => void
     onPhase: (phase, message) =>
       emit?.({ type: "phase", node: p.node, profile: p.profile, phase, message }),
   };
+}
+
+/** What an activation is for, and (for `deploy rollback`) the generation it goes back to. */
+export interface ActivationMode {
+  goal: ActivationGoal;
+  /** `deploy rollback`: go back to this existing generation, whose closure is `closure`. */
+  generation?: number;
+  /** What to activate, when it is not the plan's `path` (a generation being gone back to). */
+  closure?: string;
+}
+
+/** How an activation or a revoke ended, as the deployer reports it. */
+export interface HelperOutcome {
+  outcome: Outcome | "lost";
+  ok: boolean;
+  message: string;
+  runDir?: string;
+  previousGeneration?: number | null;
+  newGeneration?: number | null;
+  /** newGeneration when this run created it (see RunStatus.createdGeneration). */
+  createdGeneration?: number | null;
+  /** The health check that kept failing, with its last output. */
+  failedCheck?: { name: string; output: string };
+}
+
+/** What a revoke goes back to, and what it may undo. */
+export interface RevokeGenerations {
+  previous: number | null;
+  /** The generation this run activated: revoke only while it is still active. */
+  activated: number | null;
+  /** The generation this run created, to delete; null when it existed before. */
+  created: number | null;
 }
 
 export interface Host {
@@ -71,122 +91,4 @@ export interface Host {
   /** The host's Nix store, for Nix commands that read it (closure sizes). */
   nixStore(): StoreTarget;
   close(): Promise<void>;
-}
-
-/** What every HelperHost of a run shares. */
-export interface HelperSetup {
-  /** The deploy-ts package, copied to each host. */
-  package: string;
-  /** Who is deploying, for the host's record. */
-  deployer: string;
-  /** Sudo passwords by node, for interactiveSudo. */
-  passwords: ReadonlyMap<string, string>;
-}
-
-/** The verbs over a transport and deploy-ts's helper package on the host. */
-export class HelperHost implements Host {
-  readonly destination: string;
-
-  constructor(
-    readonly transport: Transport,
-    readonly helper: HelperSetup,
-  ) {
-    this.destination = transport.destination;
-  }
-
-  open(): Promise<void> {
-    return this.transport.open();
-  }
-
-  copy(
-    paths: readonly string[],
-    options: Omit<CopyOptions, "context"> & { node: string },
-  ): Promise<void> {
-    const { node, ...rest } = options;
-    return copyToHost(this.transport.nixStore(), paths, { ...rest, context: { node } });
-  }
-
-  async realise(p: ProfilePlan, onLine?: (line: string) => void): Promise<void> {
-    const r = await this.transport.run(["nix-store", "--realise", p.drvPath!], {
-      onStderrLine: onLine,
-    });
-    if (r.code !== 0) {
-      throw new DeployError(`building on ${this.destination} failed:\n${lastLines(r.stderr, 20)}`, {
-        node: p.node,
-        profile: p.profile,
-      });
-    }
-  }
-
-  async activate(
-    p: ProfilePlan,
-    mode: ActivationMode,
-    watch: ProfileWatch,
-  ): Promise<HelperOutcome> {
-    return await activateProfile(p, await this.#context(p, watch), mode);
-  }
-
-  async revoke(
-    p: ProfilePlan,
-    generations: RevokeGenerations & { boot: boolean },
-    watch: ProfileWatch,
-  ): Promise<HelperOutcome> {
-    return await revokeProfile(p, await this.#context(p, watch), generations, generations.boot);
-  }
-
-  async query(p: ProfilePlan): Promise<ProfileDescription> {
-    return await queryProfile(p, await this.#context(p, { onLog: () => {}, onPhase: () => {} }));
-  }
-
-  async checkHealth(p: ProfilePlan, checks: Record<string, string[]>): Promise<CheckResult[]> {
-    return await checkHealthOnHost(
-      p,
-      await this.#context(p, { onLog: () => {}, onPhase: () => {} }),
-      checks,
-    );
-  }
-
-  nixStore(): StoreTarget {
-    return this.transport.nixStore();
-  }
-
-  close(): Promise<void> {
-    return this.transport.close();
-  }
-
-  /** Whether sudo asks for a password, by login, sudo command and target user. */
-  readonly #sudoAsks = new Map<string, Promise<boolean>>();
-
-  /**
-   * Whether sudo on this host asks for a password to run commands as the
-   * profile's user, asked once per login and target user (sudoProbeArgv).
-   * Anything but a clear "no" (exit 0) counts as asking: the password then
-   * goes to `sudo -S`, which reads it only when it authenticates.
-   */
-  #sudoAsksFor(p: ProfilePlan): Promise<boolean> {
-    const s = p.settings;
-    const key = JSON.stringify([s.sshUser, s.sudo, s.user]);
-    let asks = this.#sudoAsks.get(key);
-    if (!asks) {
-      asks = this.transport.run(sudoProbeArgv(s)).then((r) => r.code !== 0, () => true);
-      this.#sudoAsks.set(key, asks);
-    }
-    return asks;
-  }
-
-  /** The one place where a profile's helper context is put together. */
-  async #context(p: ProfilePlan, watch: ProfileWatch): Promise<HelperContext> {
-    const password = this.helper.passwords.get(p.node);
-    return {
-      transport: this.transport,
-      helper: this.helper.package,
-      deployer: this.helper.deployer,
-      // Only for a sudo that asks: one that does not would pass it to the command.
-      password: password !== undefined && needsPassword(p.settings) && await this.#sudoAsksFor(p)
-        ? password
-        : undefined,
-      onLog: watch.onLog,
-      onPhase: watch.onPhase,
-    };
-  }
 }

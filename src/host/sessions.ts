@@ -7,7 +7,8 @@ import type { ProfilePlan } from "../config/plan.ts";
 import { transportFor } from "../ssh/select.ts";
 import type { Transport } from "../ssh/transport.ts";
 import { onInterrupt } from "../process/cleanup.ts";
-import { HelperHost, type HelperSetup, type Host } from "./host.ts";
+import type { Host } from "./host.ts";
+import { HelperHost, type HelperSetup } from "./helper_host.ts";
 
 /** Makes the transport that reaches a profile's host. */
 export type Connect = (plan: ProfilePlan) => Transport;

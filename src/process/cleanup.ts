@@ -3,6 +3,7 @@
  * closing SSH masters, mostly. Registered while the resource is open.
  */
 import process from "node:process";
+import { EXIT_CODES } from "../shared/exit_codes.ts";
 
 const tasks = new Set<() => Promise<void>>();
 let installed = false;
@@ -15,7 +16,7 @@ export function onInterrupt(task: () => Promise<void>): () => void {
       process.once(signal, async () => {
         process.stderr.write(`\ndeploy: ${signal}: closing SSH connections\n`);
         await Promise.allSettled([...tasks].map((t) => t()));
-        process.exit(signal === "SIGINT" ? 130 : 143);
+        process.exit(signal === "SIGINT" ? EXIT_CODES.interrupted : 143);
       });
     }
   }

@@ -132,7 +132,9 @@ export function commandFailed(result: RunResult, context: ErrorContext = {}): Co
 
 /** The last `n` non-empty lines of some output. */
 export function lastLines(text: string, n: number): string {
-  return text.split("\n").filter((l) => l.trim() !== "").slice(-n).join("\n");
+  // ssh ends its lines with \r\n when it has a terminal: the \r is no part of the message.
+  return text.split("\n").map((l) => l.replace(/\r+$/, "")).filter((l) => l.trim() !== "")
+    .slice(-n).join("\n");
 }
 
 function mergeEnv(overrides: RunOptions["env"]): Record<string, string> {

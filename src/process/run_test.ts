@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { run, runChecked } from "./run.ts";
+import { lastLines, run, runChecked } from "./run.ts";
 import { CommandError } from "../shared/errors.ts";
 
 Deno.test("run passes argv without a shell: metacharacters arrive as data", async () => {
@@ -60,4 +60,9 @@ Deno.test("run: sudo passwords in this environment are not inherited by children
   } finally {
     Deno.env.delete("DEPLOY_TS_SUDO_PASSWORD_WEB");
   }
+});
+
+Deno.test("lastLines: the last non-empty lines, without the \\r ssh ends them with on a terminal", () => {
+  assert.equal(lastLines("a\r\n\r\nb\r\nc\r\n", 2), "b\nc");
+  assert.equal(lastLines("one\n\n", 5), "one");
 });

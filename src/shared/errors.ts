@@ -3,6 +3,7 @@
  * field it is about, so the message names them without the caller having to
  * remember to.
  */
+import { EXIT_CODES } from "./exit_codes.ts";
 
 /** Where in the fleet an error happened. */
 export interface ErrorContext {
@@ -25,7 +26,7 @@ export class DeployError extends Error {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.context = context;
-    this.exitCode = options?.exitCode ?? 1;
+    this.exitCode = options?.exitCode ?? EXIT_CODES.failedUnchanged;
   }
 
   /** The message prefixed with `node.profile (field)` where known. */
@@ -35,8 +36,12 @@ export class DeployError extends Error {
   }
 }
 
-/** The configuration (flake output, CLI flags) is wrong; no host was contacted. */
-export class ConfigError extends DeployError {}
+/** The configuration (flake output, CLI flags) is wrong; no host was contacted: exit code 2. */
+export class ConfigError extends DeployError {
+  constructor(message: string, context: ErrorContext = {}, options?: { cause?: unknown }) {
+    super(message, context, { ...options, exitCode: EXIT_CODES.badInput });
+  }
+}
 
 /** An external command failed. */
 export class CommandError extends DeployError {
@@ -61,12 +66,16 @@ export class CommandError extends DeployError {
 /** The command line itself is wrong (unknown flag, bad value, conflicting flags): exit code 2. */
 export class UsageError extends ConfigError {
   constructor(message: string, context: ErrorContext = {}) {
-    super(message, context, { exitCode: 2 });
+    super(message, context);
   }
 }
 
-/** The user declined the interactive prompt. */
-export class CancelledError extends DeployError {}
+/** The user declined the interactive prompt: exit code 4. */
+export class CancelledError extends DeployError {
+  constructor(message: string) {
+    super(message, {}, { exitCode: EXIT_CODES.cancelled });
+  }
+}
 
 /** `node.profile`, `node`, or `` plus ` (field)`, for messages. */
 export function describeContext(context: ErrorContext): string {

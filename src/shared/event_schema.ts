@@ -20,6 +20,7 @@ export const ProfileResultSchema = z.object({
   newGeneration: z.number().nullable().optional(),
   runDir: z.string().optional(),
   failedCheck: z.object({ name: z.string(), output: z.string() }).optional(),
+  hostLeft: z.enum(["deciding", "new-generation"]).optional(),
 });
 
 export const DeployEventSchema = z.discriminatedUnion("type", [
@@ -44,6 +45,7 @@ export const DeployEventSchema = z.discriminatedUnion("type", [
     ok: z.boolean(),
     profiles: z.array(ProfileResultSchema),
     healthChecksSkipped: z.boolean().optional(),
+    rollback: z.boolean().optional(),
   }),
 ]);
 

@@ -21,6 +21,12 @@ export interface ProfileResult {
   runDir?: string;
   /** The health check that kept failing, and the last it said. */
   failedCheck?: { name: string; output: string };
+  /**
+   * Set when the profile failed but its host is not back where it was:
+   * `deciding` (contact was lost after the switch: the host rolls back by
+   * itself unless confirmed), `new-generation` (putting it back failed).
+   */
+  hostLeft?: "deciding" | "new-generation";
 }
 
 export type DeployEvent =
@@ -52,6 +58,8 @@ export type DeployEvent =
     profiles: ProfileResult[];
     /** `--skip-health-checks` was given. */
     healthChecksSkipped?: boolean;
+    /** The run was `deploy rollback`: the profiles went back to an earlier generation. */
+    rollback?: boolean;
   };
 
 export type DeployEventInput =

@@ -6,10 +6,15 @@ import { stringify } from "smol-toml";
 import type { ProfilePlan } from "../config/plan.ts";
 import { SETTING_NAMES, tomlKey } from "../config/settings_table.ts";
 
-/** The plan as TOML, one table per `[node.profile]`. */
+/** The plan in the order it rolls out: by wave, the plan's own order within one. */
+function inWaveOrder(plans: readonly ProfilePlan[]): ProfilePlan[] {
+  return [...plans].sort((a, b) => a.wave - b.wave);
+}
+
+/** The plan as TOML, one table per `[node.profile]`, nodes in rollout order. */
 export function formatPlanToml(plans: readonly ProfilePlan[]): string {
   const doc: Record<string, Record<string, Record<string, unknown>>> = {};
-  for (const p of plans) {
+  for (const p of inWaveOrder(plans)) {
     const s = p.settings;
     const table: Record<string, unknown> = {
       user: s.user,
@@ -53,7 +58,7 @@ export interface PlanJson {
 
 export function planToJson(plans: readonly ProfilePlan[]): PlanJson {
   return {
-    profiles: plans.map((p) => ({
+    profiles: inWaveOrder(plans).map((p) => ({
       node: p.node,
       profile: p.profile,
       hostname: p.hostname,

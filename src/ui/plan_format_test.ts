@@ -59,3 +59,10 @@ Deno.test("plan JSON: every profile with node, profile, users, paths and all set
     settings: plan[1].settings,
   });
 });
+
+Deno.test("plan: nodes in rollout order, by wave, the plan's order within a wave", () => {
+  const node = (name: string, wave: number): ProfilePlan => ({ ...plan[0], node: name, wave });
+  const plans = [node("a", 1), node("b", 0), node("c", 1), node("d", 0)];
+  assert.deepEqual(planToJson(plans).profiles.map((p) => p.node), ["b", "d", "a", "c"]);
+  assert.deepEqual(Object.keys(parse(formatPlanToml(plans))), ["b", "d", "a", "c"]);
+});

@@ -13,9 +13,14 @@ const WORDS: Record<ProfileStatus, string> = {
   skipped: "skipped",
 };
 
+/** `1 profile`, `2 profiles`. */
+export function profilesCount(n: number): string {
+  return `${n} profile${n === 1 ? "" : "s"}`;
+}
+
 export function formatSummary(
   results: readonly ProfileResult[],
-  o: { healthChecksSkipped?: boolean } = {},
+  o: { healthChecksSkipped?: boolean; rollback?: boolean } = {},
 ): string {
   const names = results.map((r) => `${r.node}.${r.profile}`);
   const width = Math.max(...names.map((n) => n.length), 7);
@@ -24,9 +29,14 @@ export function formatSummary(
     return `  ${names[i].padEnd(width)}  ${WORDS[r.status].padEnd(13)}  ${first}`;
   });
   const ok = results.filter((r) => r.ok).length;
+  const done = o.rollback
+    ? "rolled back"
+    : results.length > 0 && results.every((r) => r.status === "dry-activated")
+    ? "dry-activated (nothing was changed)"
+    : "deployed";
   const verdict = ok === results.length
-    ? `${results.length} profile${results.length === 1 ? "" : "s"} deployed`
-    : `${ok} of ${results.length} profiles deployed; ${results.length - ok} not`;
+    ? `${profilesCount(results.length)} ${done}`
+    : `${ok} of ${profilesCount(results.length)} ${done}; ${results.length - ok} not`;
   const skipped = o.healthChecksSkipped
     ? "health checks were skipped (--skip-health-checks)\n"
     : "";

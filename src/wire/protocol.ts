@@ -4,6 +4,8 @@
  * so nothing an activation script prints can pass for an event.
  */
 import type { Outcome, RunPhase } from "../shared/vocabulary.ts";
+import { DeployError, type ErrorContext } from "../shared/errors.ts";
+import { isRunToken } from "./offer.ts";
 
 export type { Outcome, RunPhase } from "../shared/vocabulary.ts";
 
@@ -33,9 +35,27 @@ export interface RunStatus {
   failedCheck?: { name: string; output: string };
 }
 
+/**
+ * The first event of `activate` and `revoke`: the run's directory, as the
+ * deployer reads it from either. Which command printed it says whether it
+ * has a token: ActivateRunEvent, RevokeRunEvent.
+ */
+export interface RunEvent {
+  type: "run";
+  runDir: string;
+  token?: string;
+}
+/** The first event of `activate`: the run's directory, and the token that confirms the run. */
+export interface ActivateRunEvent extends RunEvent {
+  token: string;
+}
+/** The first event of `revoke`: the run's directory; a revoke is never confirmed, so no token. */
+export interface RevokeRunEvent extends RunEvent {
+  token?: never;
+}
+
 export type HelperEvent =
-  /** First event of `activate`: the run's directory, and the token that confirms it. */
-  | { type: "run"; runDir: string; token?: string }
+  | RunEvent
   | { type: "phase"; phase: RunPhase; status: RunStatus }
   | { type: "log"; line: string }
   | { type: "outcome"; outcome: Outcome; ok: boolean; message: string; status: RunStatus };
@@ -45,50 +65,22 @@ export function encodeEvent(event: HelperEvent): string {
 }
 
 /**
- * The file in a run directory where a fresh connection offers the run's
- * token; the waiting worker checks it. The run directory is the profile
- * user's, mode 0700: nobody else can offer anything.
+ * The run event of an `activate`, checked: without a token of the helper's
+ * shape nothing could confirm the run (it would roll back when its window
+ * closes), so the deployer refuses it at once, naming node and profile.
  */
-export const OFFERED_TOKEN_FILE = "offered-token";
-
-/**
- * Offered instead of the bare token when the deployer's own health checks
- * failed: `decline TOKEN REASON`, on one line. The worker then rolls back at
- * once instead of waiting for its window to close. Only the token's holder
- * can decline, and declining can only roll back.
- */
-export const DECLINE_PREFIX = "decline ";
-
-/**
- * Starts the offer's line on stdin; the offering shell writes only that
- * line (without the tag) and drops any other, such as a sudo password line
- * that no sudo took, so no such line ever reaches the run directory.
- */
-export const OFFER_LINE_TAG = "deploy-ts-offer ";
-
-/** The stdin of offerTokenArgv: the token, or `decline TOKEN REASON`, as one tagged line. */
-export function offerLine(offer: string): string {
-  return `${OFFER_LINE_TAG}${offer.replace(/[\r\n]+/g, " ")}\n`;
+export function activateRunEvent(event: RunEvent, context: ErrorContext): ActivateRunEvent {
+  const { token } = event;
+  if (token === undefined || !isRunToken(token)) {
+    throw new DeployError(
+      `the helper on the host started the activation without a token to confirm it (${
+        JSON.stringify(event).slice(0, 200)
+      })`,
+      context,
+    );
+  }
+  return { ...event, token };
 }
 
-/**
- * The command a fresh connection runs, as the profile's user, to offer the
- * token (read from stdin) to the worker: a shell, not a second start of the
- * helper. It reads line by line (the shell's `read` takes one byte at a time
- * from a pipe, so it takes nothing meant for another reader) and writes the
- * tagged line alone, under another name and then renamed, so the worker
- * never reads half a token. `printf` is the shell's own: the token is on no
- * command line.
- */
-export function offerTokenArgv(runDir: string): string[] {
-  const file = `"$1/${OFFERED_TOKEN_FILE}`;
-  return [
-    "sh",
-    "-c",
-    `umask 077 && while IFS= read -r line; do case "$line" in "${OFFER_LINE_TAG}"*) ` +
-    `printf '%s\\n' "\${line#${OFFER_LINE_TAG}}" > ${file}.new" && exec mv -f ${file}.new" ${file}"; esac; done; ` +
-    `echo "deploy-ts: no offer on stdin" >&2; exit 2`,
-    "deploy-ts-confirm",
-    runDir,
-  ];
-}
+// The offer moved to offer.ts; named here still for callers not yet moved there.
+export { DECLINE_PREFIX, OFFER_LINE_TAG, OFFERED_TOKEN_FILE, offerTokenArgv } from "./offer.ts";

@@ -17,7 +17,7 @@ import {
 import type { RequestInput } from "../../src/wire/requests.ts";
 import { shellQuoteArgv } from "../../src/shared/shell_quote.ts";
 import { run } from "../../src/process/run.ts";
-import { offerLine, offerTokenArgv } from "../../src/wire/protocol.ts";
+import { encodeOffer, offerTokenArgv } from "../../src/wire/offer.ts";
 
 interface ActivateOptions
   extends Pick<RequestInput<"activate">, "goal" | "activationTimeout" | "deployer"> {
@@ -369,7 +369,7 @@ Deno.test("helper: a token offered over a new connection confirms; a wrong one i
   // What the deployer's fresh connection runs: a shell, not another helper start.
   const offer = (t: string) =>
     run(["ssh", ...tb.sshOpts, "root@h1", shellQuoteArgv(offerTokenArgv(runDir))], {
-      input: offerLine(t),
+      input: encodeOffer({ kind: "confirm", token: t }),
     });
   assert.equal((await offer("0".repeat(64))).code, 0);
   await s.waitFor((e) => e.type === "log" && /offered and refused/.test(e.line));

@@ -12,6 +12,7 @@ import { DeployEventSchema } from "../../src/shared/event_schema.ts";
 import type { DeployEvent } from "../../src/shared/events.ts";
 import { deployCli } from "../support/cli.ts";
 import {
+  activations,
   deployFleet,
   fleetFlake,
   type FleetNode,
@@ -69,7 +70,8 @@ Deno.test("json: the event stream of a successful, a rolled-back and a failed de
   assert.ok(good.every((e) => !Number.isNaN(Date.parse(e.time))));
 
   const bad = await deployFleet(fleetFlake(tb, nodes("v2", true)), ["--json", "--keep-going"]);
-  assert.equal(bad.code, 1);
+  // web keeps v2 and db.app stays on its new generation (autoRollback off): hosts changed.
+  assert.equal(bad.code, 3, bad.stderr);
   const es = events(bad.stdout);
   const last = es.at(-1)!;
   assert.ok(last.type === "summary" && !last.ok);
@@ -103,7 +105,7 @@ Deno.test("json: a run that cannot start ends with an error event naming what is
   await using tb = await Testbed.up(1);
   const dir = fleetFlake(tb, { web: { hostname: "h1", profiles: { system: { message: "x" } } } });
   const r = await deployFleet(dir, ["--json", ".#wbe"]);
-  assert.equal(r.code, 1);
+  assert.equal(r.code, 2, "an unknown node is a configuration error");
   const last = events(r.stdout).at(-1)!;
   assert.equal(last.type, "error");
   assert.ok(
@@ -180,6 +182,13 @@ Deno.test("terminal view: -i asks first, and the view starts only after the answ
   const firstFrame = r.out.indexOf("deploy-ts 0:");
   assert.ok(asked >= 0 && firstFrame > asked, "the prompt comes before the live view");
   assert.match(r.out, /1 profile deployed/);
+
+  // Answered no: exit code 4, and the host was never contacted.
+  const before = await activations(tb, "h1");
+  const no = await inTerminal(dir, ["-s", "-i", "."], {}, { prompt: /Are you sure/, answer: "no" });
+  assert.equal(no.code, 4, no.out);
+  assert.match(no.out, /deployment cancelled; nothing was changed/);
+  assert.deepEqual(await activations(tb, "h1"), before);
 });
 
 Deno.test("status, diff and rollback on deployed profiles", async () => {

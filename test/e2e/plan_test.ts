@@ -187,14 +187,14 @@ Deno.test("plan: bad input gets a clear message and a non-zero exit", async () =
       }; confirmTimeout = "30"; }; }; }; }`,
   });
   const r = await deployCli(["plan", "-s", bad]);
-  assert.equal(r.code, 1);
+  assert.equal(r.code, 2, "a wrong type is a configuration error");
   assert.match(
     r.stderr,
     /web\.system \(field confirmTimeout\): expected a whole number of seconds \(0 or more\), found the string "30"/,
   );
   const broken = writeTree({ "flake.nix": `{ outputs = { self }: { deploy = ; }; }` });
   const b = await deployCli(["plan", "-s", broken]);
-  assert.equal(b.code, 1);
+  assert.equal(b.code, 2, "a flake that does not evaluate is a configuration error");
   assert.match(
     b.stderr,
     /evaluating the deploy output of .* failed \(nix eval\):\n.*syntax error/s,
@@ -232,7 +232,7 @@ Deno.test("plan: deploy-rs's options-overriding flake (0 timeouts, null settings
   assert.equal(p.settings.fastConnection, false);
   // Without the flag, the 0 that applies is refused, naming where it came from.
   const r = await deployCli(["plan", "-s", `${dir}#server-override`, ...flags.slice(0, -2)]);
-  assert.equal(r.code, 1);
+  assert.equal(r.code, 2);
   assert.match(
     r.stderr,
     /server-override\.system \(field activationTimeout\): 0 \(from the node \(nodes\.server-override\)\) is 0 seconds/,

@@ -24,3 +24,11 @@ Deno.test("host patterns: a matching negation vetoes the list, alone it matches 
   assert.ok(!patternListMatches(["*.example.com", "!db.example.com"], "db.example.com"));
   assert.ok(!patternListMatches(["!db.example.com"], "web.example.com"));
 });
+
+Deno.test("host patterns: lower-casing is ASCII only, as match.c's tolower in the C locale (attack 2)", () => {
+  // ssh-keygen -F key finds a known_hosts entry `KEY` but not `\u212Aey`
+  // (KELVIN SIGN, which JavaScript lower-cases to an ASCII k).
+  assert.ok(wildcardMatches("KEY", "key", { lowerPattern: true }));
+  assert.ok(!wildcardMatches("\u212Aey", "key", { lowerPattern: true }));
+  assert.ok(!wildcardMatches("\u212A*", "key", { lowerPattern: true }));
+});

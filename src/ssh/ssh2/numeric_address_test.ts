@@ -49,6 +49,13 @@ const NAMES = [
   "FE80::ZZ",
   "Web.Example.COM",
   "web",
+  // Attack (issue 18, second round): ssh replaces the name by getnameinfo's
+  // form only when they differ other than in case (strcasecmp), so an
+  // address already canonical but for capitals keeps them, and known_hosts
+  // patterns (lower-cased) never name it.
+  "2001:DB8::1",
+  "::FFFF:1.2.3.4",
+  "FE80::1",
 ];
 
 for (const family of [0, 4, 6] as const) {

@@ -3,13 +3,15 @@
  * (`ssh -G`) for a table of ssh_config cases, where `ssh` exists.
  */
 import assert from "node:assert/strict";
-import { chmodSync, chownSync, mkdtempSync, writeFileSync } from "node:fs";
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir, userInfo } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
+import process from "node:process";
 import { run } from "../../process/run.ts";
 import { DeployError } from "../../shared/errors.ts";
 import {
   configText,
+  jumpSource,
   parseJump,
   parseSshOpts,
   type ResolvedHost,
@@ -35,6 +37,8 @@ interface Case {
   /** File modes and owners (uid) to set, by name in the case's directory. */
   modes?: Record<string, number>;
   owners?: Record<string, number>;
+  /** Environment variables set while both read the case (CASEDIR expanded in values). */
+  env?: Record<string, string>;
 }
 
 const CASES: Case[] = [
@@ -508,6 +512,177 @@ Match host web user root
     destination: "root@web",
     bothRefuse: /empty Host pattern/,
   },
+  // Issue 18 attack (second round): each row below is a difference from
+  // ssh -G (OpenSSH 9.2p1 Debian-2+deb12u10) found against 8579a48/f542f03.
+  {
+    name:
+      "attack 2: GlobalKnownHostsFile is not %-expanded by ssh (it reads the file named /etc/ssh/kh/%h)",
+    config: "Host web\n  GlobalKnownHostsFile /etc/ssh/kh/%h\n  StrictHostKeyChecking yes\n",
+    destination: "root@web",
+  },
+  {
+    name: "attack 2: GlobalKnownHostsFile ${VAR} is not expanded by ssh",
+    config: "Host web\n  GlobalKnownHostsFile ${ATTACK_KH}/pins\n",
+    env: { ATTACK_KH: "/etc/ssh" },
+    destination: "root@web",
+  },
+  {
+    name:
+      "attack 2: UserKnownHostsFile ${VAR} whose value starts with ~: ssh expands ~ first, so reads ./~/...",
+    config: "Host web\n  UserKnownHostsFile ${ATTACK_KH}\n",
+    env: { ATTACK_KH: "~/.ssh/fleet_known_hosts" },
+    destination: "root@web",
+  },
+  {
+    name: "attack 2: UserKnownHostsFile ~%u/kh: ssh's tilde comes first and fails (no user %u)",
+    config: "Host web\n  UserKnownHostsFile ~%u/kh\n",
+    destination: "root@web",
+    bothRefuse: /%u/,
+  },
+  {
+    name: "attack 2: UserKnownHostsFile none with another file is refused by ssh",
+    config: "Host web\n  UserKnownHostsFile none CASEDIR/kh\n",
+    destination: "root@web",
+    bothRefuse: /none/,
+  },
+  {
+    name: "attack 2: Include ~/... globs with $HOME (GLOB_TILDE), not the password database's home",
+    config: "Include ~/pins\n",
+    files: { pins: "Host web\n  StrictHostKeyChecking yes\n  UserKnownHostsFile /etc/pinned\n" },
+    env: { HOME: "CASEDIR" },
+    destination: "root@web",
+  },
+  {
+    name: "attack 2: a relative Include of a user file is $HOME/.ssh/..., as glob's ~ is $HOME",
+    config: "Include pins\n",
+    files: {
+      ".ssh/pins": "Host web\n  StrictHostKeyChecking yes\n  UserKnownHostsFile /etc/pinned\n",
+    },
+    env: { HOME: "CASEDIR" },
+    destination: "root@web",
+  },
+  {
+    name: "attack 2: a backslash in an Include path is glob's escape (p\\ins is the file pins)",
+    config: "Include CASEDIR/p\\ins\n",
+    files: { pins: "Host web\n  StrictHostKeyChecking yes\n  UserKnownHostsFile /etc/pinned\n" },
+    destination: "root@web",
+  },
+  {
+    name: "attack 2: -F ~/... is not ~-expanded by ssh (it cannot open the file)",
+    config: "",
+    files: { other: "Host *\n  StrictHostKeyChecking no\n" },
+    sshOpts: ["-F", "~/../CASEDIR/other"],
+    destination: "root@web",
+    bothRefuse: /can't open/i,
+  },
+  {
+    name: "attack 2: ProxyJump's value ends at the first blank for ssh (a b is the hop a)",
+    config: "Host web\n  ProxyJump a b\n",
+    destination: "root@web",
+  },
+  {
+    name: "attack 2: ProxyJump b: 2222 is the hop b (no port) for ssh",
+    config: "Host web\n  ProxyJump b: 2222\n",
+    destination: "root@web",
+  },
+  {
+    name: "attack 2: HostKeyAlias with two words is refused by ssh (extra arguments)",
+    config: "Host web\n  HostKeyAlias a b\n",
+    destination: "root@web",
+    bothRefuse: /HostKeyAlias|extra/i,
+  },
+  {
+    name: "attack 2: HostName with two words is refused by ssh (extra arguments)",
+    config: "Host web\n  HostName 10.0.0.1 10.0.0.2\n",
+    destination: "root@web",
+    bothRefuse: /HostName|extra/i,
+  },
+  {
+    name:
+      "attack 2: a bad StrictHostKeyChecking value in a block that does not apply is refused by ssh",
+    config: "Host other\n  StrictHostKeyChecking bogus\n",
+    destination: "root@web",
+    bothRefuse: /bogus|StrictHostKeyChecking/i,
+  },
+  {
+    name: "attack 2: an unknown keyword in a block that does not apply is refused by ssh",
+    config: "Host other\n  NoSuchOption yes\n",
+    destination: "root@web",
+    bothRefuse: /nosuchoption/i,
+  },
+  {
+    name: "attack 2: -J with shell metacharacters in the user is refused by ssh (Debian deb12u10)",
+    config: "",
+    sshOpts: ["-J", "u;x@h"],
+    destination: "root@web",
+    bothRefuse: /u;x/,
+  },
+  {
+    name:
+      'attack 2: a quoted keyword ("Host" *) is a Host line to ssh (strdelim), so the pins below apply',
+    config:
+      'Host nothing\n"Host" *\n  StrictHostKeyChecking yes\n  UserKnownHostsFile /etc/pinned\n',
+    destination: "root@web",
+  },
+  {
+    name: "attack 2: a form feed is no blank to ssh: Host \\f* names no host web",
+    config: "Host \f*\n  StrictHostKeyChecking no\n",
+    destination: "root@web",
+  },
+  {
+    name: "attack 2: Host\\f* is an unknown keyword to ssh, which refuses the file",
+    config: "Host other\nHost\f*\n  StrictHostKeyChecking no\n",
+    destination: "root@web",
+    bothRefuse: /host/i,
+  },
+  {
+    name: "attack 2: a NUL ends ssh's line (Host web\\0x is Host web), so the pins below apply",
+    config: "Host web\u0000x\n  StrictHostKeyChecking yes\n  UserKnownHostsFile /etc/pinned\n",
+    destination: "root@web",
+  },
+  {
+    name:
+      "attack 2: ssh lower-cases ASCII only: HostKeyAlias \u212AEY-alias (Kelvin sign) is not key-alias",
+    config: "Host web\n  HostKeyAlias \u212AEY-alias\n",
+    destination: "root@web",
+  },
+  {
+    name: "attack 2: ssh lower-cases ASCII only: HostName \u212Aey.example is not key.example",
+    config: "Host web\n  HostName \u212Aey.example\n",
+    destination: "root@web",
+  },
+  {
+    name: "attack 2: Match host \u212A* (Kelvin sign) does not name key for ssh",
+    config: "Match host \u212A*\n  StrictHostKeyChecking no\n",
+    destination: "root@key",
+  },
+  {
+    name: "attack 2: a ProxyJump to the destination itself is a loop ssh refuses",
+    config: "Host web\n  ProxyJump web\n",
+    destination: "root@web",
+    bothRefuse: /loop/,
+  },
+  {
+    name: "attack 2: AddressFamily with an unknown value is refused by ssh (ours reads it as any)",
+    config: "Host web\n  AddressFamily bogus\n",
+    destination: "root@web",
+    bothRefuse: /AddressFamily|bogus/i,
+  },
+  {
+    name:
+      "attack 2: Match final in an include that does not apply still makes ssh read the files again, Match host then seeing 127.0.0.1",
+    config:
+      "Host nothing\n  Include CASEDIR/final\nMatch host 127.0.0.1\n  StrictHostKeyChecking yes\n  UserKnownHostsFile /etc/pinned\n",
+    files: { final: "Match final\n  Port 2999\n" },
+    destination: "root@127.1",
+  },
+  {
+    name:
+      "attack 2: Match final in an include that does not apply: the second pass's Match host sees the lower-cased name",
+    config: "Host nothing\n  Include CASEDIR/final\nMatch host web\n  StrictHostKeyChecking yes\n",
+    files: { final: "Match final\n  Port 2999\n" },
+    destination: "root@WEB",
+  },
   {
     name: "no config at all: the defaults",
     config: "",
@@ -538,6 +713,7 @@ async function openssh(c: Case, config: string): Promise<Partial<ResolvedHost>> 
       "%h",
       one("hostname") ?? host,
     );
+  const tildeOnly = (p: string) => p.replace(/^~\//, `${homedir()}/`);
   const none = (files: string[]) => files.length === 1 && files[0] === "none" ? [] : files;
   const strict = one("stricthostkeychecking");
   return {
@@ -546,11 +722,15 @@ async function openssh(c: Case, config: string): Promise<Partial<ResolvedHost>> 
     user: one("user"),
     identityFiles: all("identityfile").map(tilde),
     identitiesOnly: one("identitiesonly") === "yes",
-    userKnownHostsFiles: none((one("userknownhostsfile") ?? "").split(" ").filter((x) => x !== ""))
-      .map(tilde),
+    // ssh -G prints UserKnownHostsFile already expanded (~, then % tokens
+    // and ${VAR}); GlobalKnownHostsFile as written, which ssh later expands
+    // for `~` only (ssh.c: tilde_expand_paths, no % or ${} expansion).
+    userKnownHostsFiles: none(
+      (one("userknownhostsfile") ?? "").split(" ").filter((x) => x !== ""),
+    ),
     globalKnownHostsFiles: none(
       (one("globalknownhostsfile") ?? "").split(" ").filter((x) => x !== ""),
-    ).map(tilde),
+    ).map(tildeOnly),
     hostKeyAlias: one("hostkeyalias"),
     hashKnownHosts: one("hashknownhosts") === "yes",
     strictHostKeyChecking: strict === "true"
@@ -574,6 +754,7 @@ for (const c of CASES) {
     fn: async () => {
       const caseDir = mkdtempSync(join(dir, "case-"));
       for (const [name, text] of Object.entries(c.files ?? {})) {
+        mkdirSync(dirname(join(caseDir, name)), { recursive: true });
         writeFileSync(join(caseDir, name), text);
       }
       for (const [name, mode] of Object.entries(c.modes ?? {})) {
@@ -592,33 +773,50 @@ for (const c of CASES) {
       const sshOpts = (c.sshOpts ?? []).map((o) =>
         o === "KEYFILE" ? join(caseDir, "key") : o.replaceAll("CASEDIR", caseDir)
       );
-      const [user, host] = splitDestination(c.destination);
-      const resolved = () =>
-        resolveHost(parseSshOpts(["-F", config, ...sshOpts], { node: "n" }), host, user, {
-          node: "n",
-        });
-      const refusal = c.refused ?? c.bothRefuse;
-      if (refusal) {
-        assert.throws(
-          resolved,
-          (e: unknown) => e instanceof DeployError && refusal.test(e.message),
-        );
+      const saved: Record<string, string | undefined> = {};
+      for (const [k, v] of Object.entries(c.env ?? {})) {
+        saved[k] = process.env[k];
+        process.env[k] = v.replaceAll("CASEDIR", caseDir);
       }
-      if (c.bothRefuse) {
-        const r = await run(["ssh", "-G", "-F", config, ...sshOpts, "--", c.destination]);
-        assert.notEqual(r.code, 0, `ssh -G took it:\n${r.stdout}`);
+      try {
+        await checkCase(c, config, sshOpts);
+      } finally {
+        for (const [k, v] of Object.entries(saved)) {
+          if (v === undefined) delete process.env[k];
+          else process.env[k] = v;
+        }
       }
-      if (refusal) return;
-      const ours = resolved();
-      const theirs = await openssh({ ...c, sshOpts }, config);
-      const picked: Record<string, unknown> = Object.fromEntries(
-        Object.keys(theirs).map((k) => [k, ours[k as keyof ResolvedHost]]),
-      );
-      // Hops compared as what they mean (ssh -G reformats the last one).
-      picked.proxyJump = ours.proxyJump.map(parseJump);
-      assert.deepEqual(picked, { ...theirs, proxyJump: theirs.proxyJump!.map(parseJump) });
     },
   });
+}
+
+async function checkCase(c: Case, config: string, sshOpts: string[]) {
+  const [user, host] = splitDestination(c.destination);
+  const resolved = () =>
+    resolveHost(parseSshOpts(["-F", config, ...sshOpts], { node: "n" }), host, user, {
+      node: "n",
+    });
+  // ssh's refusal first: a row whose ssh takes the input fails as such.
+  if (c.bothRefuse) {
+    const r = await run(["ssh", "-G", "-F", config, ...sshOpts, "--", c.destination]);
+    assert.notEqual(r.code, 0, `ssh -G took it:\n${r.stdout}`);
+  }
+  const refusal = c.refused ?? c.bothRefuse;
+  if (refusal) {
+    assert.throws(
+      resolved,
+      (e: unknown) => e instanceof DeployError && refusal.test(e.message),
+    );
+  }
+  if (refusal) return;
+  const ours = resolved();
+  const theirs = await openssh({ ...c, sshOpts }, config);
+  const picked: Record<string, unknown> = Object.fromEntries(
+    Object.keys(theirs).map((k) => [k, ours[k as keyof ResolvedHost]]),
+  );
+  // Hops compared as what they mean (ssh -G reformats the last one).
+  picked.proxyJump = ours.proxyJump.map(parseJump);
+  assert.deepEqual(picked, { ...theirs, proxyJump: theirs.proxyJump!.map(parseJump) });
 }
 
 Deno.test("ssh2 config: an option the transport cannot honour is an error naming it and the node", () => {
@@ -668,3 +866,106 @@ Deno.test("ssh2 config: ~/.ssh/config (checked) is refused when others may write
   assert.equal(configText(file, true, true).text, "Host *\n  Port 2222\n");
   assert.equal(configText(join(dir, "absent"), true, true).text, "");
 });
+
+/**
+ * The last ProxyJump hop as ssh resolves it: ssh runs itself as the jump's
+ * ProxyCommand with only `-l user`, `-p port`, `-J earlier hops` and the
+ * `-F` file (ssh.c, "Setting implicit ProxyCommand from ProxyJump"); no -o,
+ * -4 or -6 of the destination's command line reaches it.
+ */
+const JUMP_CASES: { name: string; config: string; sshOpts?: string[]; destination: string }[] = [
+  {
+    name: "the last hop with its user and port, the earlier hops as its -J",
+    config: `Host web
+  ProxyJump ops@b:2200,c
+Host b
+  HostName 10.0.0.9
+Host c
+  User cu
+  UserKnownHostsFile /etc/kh_c
+  StrictHostKeyChecking yes
+`,
+    destination: "root@web",
+  },
+  {
+    name: "attack 2: -4 does not reach the jump's ssh (::ffff:10.0.0.1 stays IPv6 there)",
+    config: "",
+    sshOpts: ["-4", "-J", "[::ffff:10.0.0.1]"],
+    destination: "root@web",
+  },
+  {
+    name:
+      "attack 2: -o AddressFamily=inet6 does not reach the jump's ssh (127.1 is 127.0.0.1 there)",
+    config: "",
+    sshOpts: ["-o", "AddressFamily=inet6", "-J", "127.1"],
+    destination: "root@web",
+  },
+  {
+    name:
+      "attack 2: ssh expands %h in ProxyJump (bastion-%h is bastion-web, not a host matching bastion-*)",
+    config: `Host web
+  ProxyJump bastion-%h
+Host bastion-web
+  HostName 10.0.0.7
+Host bastion-*
+  HostName 10.0.0.99
+`,
+    destination: "root@web",
+  },
+];
+
+for (const c of JUMP_CASES) {
+  Deno.test({
+    name: `ssh2 config: a jump host resolves as ssh's own jump: ${c.name}`,
+    ignore: !hasSsh,
+    fn: async () => {
+      const caseDir = mkdtempSync(join(dir, "case-"));
+      const config = join(caseDir, "config");
+      writeFileSync(config, c.config);
+      const sshOpts = c.sshOpts ?? [];
+      const [user, host] = splitDestination(c.destination);
+      const source = parseSshOpts(["-F", config, ...sshOpts], { node: "n" });
+      const resolved = resolveHost(source, host, user, { node: "n" });
+      const hops = resolved.proxyJump;
+      const hop = parseJump(hops[hops.length - 1]);
+      const jump = resolveHost(jumpSource(source, hop, hops.slice(0, -1)), hop.host, undefined, {
+        node: "n",
+      });
+      // ssh's own hops: what -G prints, split as parse_jump splits it.
+      const g = await run(["ssh", "-G", "-F", config, ...sshOpts, "--", c.destination]);
+      assert.equal(g.code, 0, g.stderr);
+      const line = /^proxyjump (.*)$/m.exec(g.stdout)![1];
+      // ssh percent-expands the ProxyCommand it builds (sshconnect.c:
+      // expand_proxy_command: %h %k %n %p %r of the destination).
+      const outer = (k: string) => new RegExp(`^${k} (.*)$`, "m").exec(g.stdout)?.[1];
+      const tokens: Record<string, string> = {
+        h: outer("hostname")!,
+        k: outer("hostkeyalias") ?? host,
+        n: host,
+        p: outer("port")!,
+        r: outer("user")!,
+        "%": "%",
+      };
+      const expand = (v: string) => v.replace(/%([hknpr%])/g, (_, t: string) => tokens[t]);
+      const comma = line.lastIndexOf(",");
+      const last = parseJump(line.slice(comma + 1));
+      const inner = [
+        ...(last.user === undefined ? [] : ["-l", expand(last.user)]),
+        ...(last.port === undefined ? [] : ["-p", String(last.port)]),
+        ...(comma < 0 ? [] : ["-J", expand(line.slice(0, comma))]),
+      ];
+      last.host = expand(last.host);
+      const theirs = await openssh({
+        name: c.name,
+        config: "",
+        sshOpts: inner,
+        destination: last.host,
+      }, config);
+      const picked: Record<string, unknown> = Object.fromEntries(
+        Object.keys(theirs).map((k) => [k, jump[k as keyof ResolvedHost]]),
+      );
+      picked.proxyJump = jump.proxyJump.map(parseJump);
+      assert.deepEqual(picked, { ...theirs, proxyJump: theirs.proxyJump!.map(parseJump) });
+    },
+  });
+}

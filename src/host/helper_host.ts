@@ -1,0 +1,286 @@
+/**
+ * The Host verbs over a transport and deploy-ts's helper package on the
+ * host, each in full here: activate (following the run, reattaching with
+ * `deploy wait` when the session drops, and without magic rollback the
+ * deployer's checks afterwards), revoke, query and check-health, as the
+ * profile's user with the sudo password only for a sudo that asks for it.
+ */
+import type { ProfilePlan } from "../config/plan.ts";
+import { DeployError } from "../shared/errors.ts";
+import { type CopyOptions, copyToHost } from "../nix/copy.ts";
+import type { StoreTarget } from "../nix/store_target.ts";
+import type { ProfileDescription } from "../helper/query.ts";
+import { lastLines, type RunResult } from "../process/run.ts";
+import type { Transport } from "../ssh/transport.ts";
+import { type CheckResult, describeFailure, type HealthChecks } from "../shared/health_checks.ts";
+import type {
+  ActivationMode,
+  HelperOutcome,
+  Host,
+  ProfileWatch,
+  RevokeGenerations,
+} from "./host.ts";
+import {
+  activateCommand,
+  checkHealthCommand,
+  type CommandContext,
+  queryCommand,
+  revokeCommand,
+  waitCommand,
+} from "./helper_commands.ts";
+import { type FollowContext, RunFollower } from "./run_follower.ts";
+import { activationChecks, deployerChecks } from "./health_gate.ts";
+import { checkHealthLimitMs } from "./deadlines.ts";
+import { parseCheckResults, parseProfileDescription } from "./helper_output.ts";
+import { needsPassword, sudoProbeArgv } from "./elevation.ts";
+
+/** What every HelperHost of a run shares. */
+export interface HelperSetup {
+  /** The deploy-ts package, copied to each host. */
+  package: string;
+  /** Who is deploying, for the host's record. */
+  deployer: string;
+  /** Sudo passwords by node, for interactiveSudo. */
+  passwords: ReadonlyMap<string, string>;
+}
+
+/** How many times a dropped activation session is followed again with `deploy wait`. */
+const REATTACH_ATTEMPTS = 5;
+
+/** The verbs over a transport and deploy-ts's helper package on the host. */
+export class HelperHost implements Host {
+  readonly destination: string;
+
+  constructor(
+    readonly transport: Transport,
+    readonly helper: HelperSetup,
+  ) {
+    this.destination = transport.destination;
+  }
+
+  open(): Promise<void> {
+    return this.transport.open();
+  }
+
+  copy(
+    paths: readonly string[],
+    options: Omit<CopyOptions, "context"> & { node: string },
+  ): Promise<void> {
+    const { node, ...rest } = options;
+    return copyToHost(this.transport.nixStore(), paths, { ...rest, context: { node } });
+  }
+
+  async realise(p: ProfilePlan, onLine?: (line: string) => void): Promise<void> {
+    const r = await this.transport.run(["nix-store", "--realise", p.drvPath!], {
+      onStderrLine: onLine,
+    });
+    if (r.code !== 0) {
+      throw new DeployError(`building on ${this.destination} failed:\n${lastLines(r.stderr, 20)}`, {
+        node: p.node,
+        profile: p.profile,
+      });
+    }
+  }
+
+  async activate(
+    p: ProfilePlan,
+    mode: ActivationMode,
+    watch: ProfileWatch,
+  ): Promise<HelperOutcome> {
+    const ctx = await this.#followContext(p, watch);
+    const checks = activationChecks(p, mode);
+    const follower = new RunFollower(p, ctx, checks);
+    ctx.onPhase("activating");
+    const activate = activateCommand(p, ctx, mode);
+    let session: RunResult = await follower.bounded(this.transport.run(activate.argv, {
+      input: activate.input,
+      onStdoutLine: follower.onLine,
+      onStderrLine: (l) => l.trim() && ctx.onLog(l, "ssh"),
+      signal: follower.giveUp.signal,
+    }));
+    // A dropped connection does not stop the run on the host: reattach and follow it.
+    for (
+      let attempt = 1;
+      !follower.outcome && follower.runDir && !follower.giveUp.signal.aborted &&
+      attempt <= REATTACH_ATTEMPTS;
+      attempt++
+    ) {
+      ctx.onLog(
+        `the SSH session ended (${session.code}); reattaching to ${follower.runDir} (attempt ${attempt})`,
+        "ssh",
+      );
+      await new Promise((r) => setTimeout(r, 1000 * attempt));
+      const wait = waitCommand(p, ctx, follower.runDir);
+      session = await follower.bounded(this.transport.runFresh(
+        wait.argv,
+        { input: wait.input, onStdoutLine: follower.onLine, signal: follower.giveUp.signal },
+      ));
+    }
+    await follower.confirmation;
+    follower.stop();
+    const outcome = follower.activationOutcome(session);
+    // Without magic rollback nothing waits for the deployer's checks: they run
+    // now, and a failure rolls back explicitly (autoRollback).
+    if (outcome.outcome === "activated" && !p.settings.magicRollback) {
+      return await this.#checkAfterActivation(p, ctx, checks, outcome);
+    }
+    return outcome;
+  }
+
+  async #checkAfterActivation(
+    p: ProfilePlan,
+    ctx: FollowContext,
+    checks: HealthChecks,
+    activated: HelperOutcome,
+  ): Promise<HelperOutcome> {
+    const failed = await deployerChecks(p, ctx.onLog, checks);
+    if (!failed) return activated;
+    const why = describeFailure(failed, p.settings.healthTimeout);
+    const failedCheck = { name: failed.name, output: failed.output };
+    if (!p.settings.autoRollback) {
+      return {
+        ...activated,
+        outcome: "failed",
+        ok: false,
+        message:
+          `${why}; autoRollback is off, so generation ${activated.newGeneration} stays active`,
+        failedCheck,
+      };
+    }
+    ctx.onPhase("activating", "rolling back: a health check failed");
+    const back = await this.#revoke(p, ctx, {
+      previous: activated.previousGeneration ?? null,
+      activated: activated.newGeneration ?? null,
+      created: activated.createdGeneration ?? null,
+    }, false);
+    return {
+      ...activated,
+      outcome: back.ok ? "rolled-back" : "failed",
+      ok: false,
+      message: back.ok ? `${why}; ${back.message}` : `${why}; rolling back failed: ${back.message}`,
+      failedCheck,
+    };
+  }
+
+  async revoke(
+    p: ProfilePlan,
+    generations: RevokeGenerations & { boot: boolean },
+    watch: ProfileWatch,
+  ): Promise<HelperOutcome> {
+    return await this.#revoke(
+      p,
+      await this.#followContext(p, watch),
+      generations,
+      generations.boot,
+    );
+  }
+
+  async #revoke(
+    p: ProfilePlan,
+    ctx: FollowContext,
+    generations: RevokeGenerations,
+    boot: boolean,
+  ): Promise<HelperOutcome> {
+    const follower = new RunFollower(p, ctx);
+    const revoke = revokeCommand(p, ctx, generations, boot);
+    const r = await this.transport.run(revoke.argv, {
+      input: revoke.input,
+      onStdoutLine: follower.onLine,
+    });
+    const o = follower.outcome;
+    if (!o) {
+      return { outcome: "lost", ok: false, message: `revoking failed: ${lastLines(r.stderr, 5)}` };
+    }
+    return { outcome: o.outcome, ok: o.ok, message: o.message, runDir: follower.runDir };
+  }
+
+  async query(p: ProfilePlan): Promise<ProfileDescription> {
+    const query = queryCommand(p, await this.#commandContext(p));
+    const r = await this.transport.run(query.argv, { input: query.input });
+    if (r.code !== 0) {
+      throw new DeployError(
+        `querying the profile failed: ${lastLines(r.stderr, 5) || `exit ${r.code}`}`,
+        { node: p.node, profile: p.profile },
+      );
+    }
+    return parseProfileDescription(r.stdout, { node: p.node, profile: p.profile });
+  }
+
+  /** `limitMs`: how long to wait for the host's answer (checkHealthLimitMs unless a test says). */
+  async checkHealth(
+    p: ProfilePlan,
+    checks: Record<string, string[]>,
+    limitMs = checkHealthLimitMs(p, checks),
+  ): Promise<CheckResult[]> {
+    const check = checkHealthCommand(p, await this.#commandContext(p), checks);
+    const limit = AbortSignal.timeout(limitMs);
+    const r = await this.transport.run(check.argv, { input: check.input, signal: limit });
+    const where = { node: p.node, profile: p.profile };
+    if (limit.aborted) {
+      throw new DeployError(
+        `the host gave no answer to its health checks within ${Math.round(limitMs / 1000)}s`,
+        where,
+      );
+    }
+    if (r.code !== 0) {
+      throw new DeployError(
+        `running the health checks on the host failed: ${
+          lastLines(r.stderr, 5) || `exit ${r.code}`
+        }`,
+        where,
+      );
+    }
+    return parseCheckResults(r.stdout, where);
+  }
+
+  nixStore(): StoreTarget {
+    return this.transport.nixStore();
+  }
+
+  close(): Promise<void> {
+    return this.transport.close();
+  }
+
+  /** Whether sudo asks for a password, by login, sudo command and target user. */
+  readonly #sudoAsks = new Map<string, Promise<boolean>>();
+
+  /**
+   * Whether sudo on this host asks for a password to run commands as the
+   * profile's user, asked once per login and target user (sudoProbeArgv).
+   * Anything but a clear "no" (exit 0) counts as asking: the password then
+   * goes to `sudo -S`, which reads it only when it authenticates.
+   */
+  #sudoAsksFor(p: ProfilePlan): Promise<boolean> {
+    const s = p.settings;
+    const key = JSON.stringify([s.sshUser, s.sudo, s.user]);
+    let asks = this.#sudoAsks.get(key);
+    if (!asks) {
+      asks = this.transport.run(sudoProbeArgv(s)).then((r) => r.code !== 0, () => true);
+      this.#sudoAsks.set(key, asks);
+    }
+    return asks;
+  }
+
+  /** The one place where what a profile's commands are built from is put together. */
+  async #commandContext(p: ProfilePlan): Promise<CommandContext> {
+    const password = this.helper.passwords.get(p.node);
+    return {
+      helper: this.helper.package,
+      deployer: this.helper.deployer,
+      // Only for a sudo that asks: one that does not would pass it to the command.
+      password: password !== undefined && needsPassword(p.settings) && await this.#sudoAsksFor(p)
+        ? password
+        : undefined,
+    };
+  }
+
+  /** What following a profile's run needs: its commands, this transport, and the watch. */
+  async #followContext(p: ProfilePlan, watch: ProfileWatch): Promise<FollowContext> {
+    return {
+      ...await this.#commandContext(p),
+      transport: this.transport,
+      onLog: watch.onLog,
+      onPhase: watch.onPhase,
+    };
+  }
+}

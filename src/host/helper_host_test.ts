@@ -1,0 +1,156 @@
+import assert from "node:assert/strict";
+import { HelperHost } from "./helper_host.ts";
+import { checkHealthLimitMs } from "./deadlines.ts";
+import type { RunOptions, RunResult } from "../process/run.ts";
+import type { Transport } from "../ssh/transport.ts";
+import type { ProfilePlan } from "../config/plan.ts";
+import { DEFAULTS } from "../config/settings.ts";
+
+const QUERY_OUT =
+  '{"profilePath":"/p","generation":null,"closure":null,"generations":[],"record":null}\n';
+
+/** A host whose sudo asks (probe exit 1) or not (exit 0); records every command. */
+function host(sudoAsks: boolean) {
+  const seen: { argv: readonly string[]; input?: string }[] = [];
+  const answer = (argv: readonly string[], o: RunOptions = {}): Promise<RunResult> => {
+    seen.push({ argv, input: o.input });
+    const probe = argv.at(-1) === "true";
+    return Promise.resolve({
+      argv,
+      code: probe && sudoAsks ? 1 : 0,
+      signal: null,
+      stdout: probe ? "" : QUERY_OUT,
+      stderr: probe && sudoAsks ? "sudo: a password is required\n" : "",
+      timedOut: false,
+    });
+  };
+  const transport: Transport = {
+    destination: "deploy@web",
+    open: () => Promise.resolve(),
+    run: answer,
+    runFresh: answer,
+    nixStore: () => ({ uri: "ssh://x", env: {}, destination: "x" }),
+    close: () => Promise.resolve(),
+  };
+  const h = new HelperHost(transport, {
+    package: "/nix/store/xyz-deploy-ts",
+    deployer: "ops@laptop",
+    passwords: new Map([["web", "hunter2"]]),
+  });
+  return { h, seen };
+}
+
+const plan = (user: string): ProfilePlan => ({
+  repo: ".",
+  node: "web",
+  profile: user,
+  hostname: "web",
+  path: "/nix/store/abc-app",
+  wave: 0,
+  settings: { ...DEFAULTS, sshUser: "deploy", user, interactiveSudo: true },
+});
+
+Deno.test("sudo password: a sudo that does not ask (NOPASSWD, root) gets none, and runs with -n", async () => {
+  const { h, seen } = host(false);
+  await h.query(plan("alice"));
+  await h.query(plan("alice"));
+  // Asked once per login and target user, with -k (no cached credential) and -n (never reads).
+  assert.deepEqual(seen[0].argv, ["sudo", "-k", "-n", "-u", "alice", "true"]);
+  assert.equal(seen[0].input, undefined);
+  assert.equal(seen.filter((c) => c.argv.at(-1) === "true").length, 1);
+  for (const c of seen.slice(1)) {
+    assert.deepEqual(c.argv.slice(0, 4), ["sudo", "-n", "-u", "alice"]);
+    assert.equal(c.input, undefined, "no password for a sudo that does not ask");
+  }
+});
+
+Deno.test("sudo password: a sudo that asks gets it on stdin (sudo -k -S), asked once per target user", async () => {
+  const { h, seen } = host(true);
+  await h.query(plan("alice"));
+  await h.query(plan("alice"));
+  await h.query(plan("bob"));
+  const probes = seen.filter((c) => c.argv.at(-1) === "true");
+  assert.deepEqual(probes.map((c) => c.argv.at(-2)), ["alice", "bob"]);
+  const commands = seen.filter((c) => c.argv.at(-1) !== "true");
+  assert.equal(commands.length, 3);
+  for (const c of commands) {
+    assert.deepEqual(c.argv.slice(0, 5), ["sudo", "-k", "-S", "-p", ""]);
+    assert.equal(c.input, "hunter2\n");
+  }
+  // A profile of the SSH user itself: no probe, no sudo, no password.
+  await h.query(plan("deploy"));
+  assert.equal(seen.at(-1)!.argv[0], "/nix/store/xyz-deploy-ts/bin/deploy");
+  assert.equal(seen.at(-1)!.input, undefined);
+});
+
+/** A transport that records what each command got on stdin, and answers like a helper. */
+function recordingTransport(
+  stdin: (string | undefined)[],
+  argvs: (readonly string[])[] = [],
+  stdout = QUERY_OUT,
+): Transport {
+  const answer = (argv: readonly string[], o: RunOptions = {}): Promise<RunResult> => {
+    stdin.push(o.input);
+    argvs.push(argv);
+    return Promise.resolve({
+      argv,
+      code: 0,
+      signal: null,
+      // By default what `deploy query` prints for a profile that does not exist yet.
+      stdout,
+      stderr: "",
+      timedOut: false,
+    });
+  };
+  return {
+    destination: "deploy@web",
+    open: () => Promise.resolve(),
+    run: answer,
+    runFresh: answer,
+    nixStore: () => ({ uri: "ssh://x", env: {}, destination: "x" }),
+    close: () => Promise.resolve(),
+  };
+}
+
+const setup = { package: "/h", deployer: "ops@laptop", passwords: new Map<string, string>() };
+
+const checkPlan: ProfilePlan = {
+  ...plan("alice"),
+  profile: "my app",
+  settings: { ...DEFAULTS, sshUser: "deploy", user: "alice", sshOpts: [] },
+};
+
+Deno.test("health checks: on stdin in the request line, never on argv (check-health)", async () => {
+  const secret = ["curl", "-H", "Authorization: Bearer s3cret", "http://localhost/"];
+  const stdin: (string | undefined)[] = [];
+  const argvs: (readonly string[])[] = [];
+  const transport = recordingTransport(stdin, argvs, '[{"name":"api","ok":true,"output":""}]\n');
+  await new HelperHost(transport, setup).checkHealth(checkPlan, { api: secret });
+  assert.ok(!argvs[0].some((w) => w.includes("s3cret")), argvs[0].join(" "));
+  assert.match(stdin[0]!, /s3cret/);
+});
+
+Deno.test("deploy check gives up on a host that never answers, at its limit, naming the profile", async () => {
+  const hanging: Transport = {
+    ...recordingTransport([]),
+    run: (argv, o: RunOptions = {}) =>
+      new Promise((resolve) =>
+        o.signal?.addEventListener(
+          "abort",
+          () => resolve({ argv, code: 255, signal: null, stdout: "", stderr: "", timedOut: false }),
+        )
+      ),
+  };
+  await assert.rejects(
+    new HelperHost(hanging, setup).checkHealth(checkPlan, { api: ["true"] }, 50),
+    (e: Error & { context?: { node?: string } }) =>
+      /no answer to its health checks within 0s/.test(e.message) &&
+      e.context?.node === checkPlan.node,
+  );
+  // The default limit: healthTimeout per check, and a margin for the login.
+  const two = { a: ["true"], b: ["true"] };
+  assert.equal(
+    checkHealthLimitMs(checkPlan, two),
+    (checkPlan.settings.healthTimeout * 2 + 15) * 1000,
+  );
+});
