@@ -9,6 +9,7 @@
  */
 import { type EventPhase, FINAL_PHASES } from "../shared/vocabulary.ts";
 import { fitLine } from "./text_width.ts";
+import { profilesCount } from "./summary.ts";
 
 export interface Row {
   node: string;
@@ -75,11 +76,10 @@ export function renderFrame(
   const failed = count((r) => r.phase === "failed" || r.phase === "rolled-back");
   const running = count((r) => !FINAL.has(r.phase) && !PENDING.has(r.phase));
   const nodes = new Set(state.rows.map((r) => r.node)).size;
-  const profiles = state.rows.length;
   const header =
-    `deploy-ts ${clock(now - state.startedAt)}  ${nodes} node${
-      nodes === 1 ? "" : "s"
-    }, ${profiles} profile${profiles === 1 ? "" : "s"}: ` +
+    `deploy-ts ${clock(now - state.startedAt)}  ${nodes} node${nodes === 1 ? "" : "s"}, ${
+      profilesCount(state.rows.length)
+    }: ` +
     `${paint("32", `${done} done`)}, ${running} running, ${
       paint(failed ? "31" : undefined, `${failed} failed`)
     }`;
