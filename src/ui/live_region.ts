@@ -56,7 +56,8 @@ export class LiveRegion {
     const before = this.#size;
     const resized = before !== undefined &&
       (before.width !== size.width || before.height !== size.height);
-    if (this.#drawn.length === 0) return resized && this.#spilled ? "\x1b[H\x1b[J" : "\x1b[J";
+    // Nothing of ours on the screen (the first frame, or one below a prompt).
+    if (this.#drawn.length === 0) return "\x1b[J";
     if (!resized) return `${up(this.#drawn.length)}\x1b[J`;
     // The rows the old lines take at the new width, once the terminal rewrapped them.
     const rows = this.#drawn.reduce((n, w) => n + Math.max(1, Math.ceil(w / size.width)), 0);

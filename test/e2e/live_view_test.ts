@@ -2,15 +2,16 @@
  * The live view as a person sees it: the real deployer in a pseudo-terminal
  * of 80×12 (script(1)), deploying 6 nodes × 2 profiles to testbed hosts,
  * its output replayed frame by frame on a real terminal emulator (a
- * headless xterm.js).
+ * headless xterm.js), once as it is and once resized mid-run.
  */
 import assert from "node:assert/strict";
 import { fleetFlake } from "../support/fleet.ts";
 import { Testbed } from "../support/testbed.ts";
-import { inTerminal } from "../support/terminal.ts";
+import { inTerminal, type TerminalSize } from "../support/terminal.ts";
 import { assertFrameShown, framesOf, HEADER, Screen, shownLines } from "../support/screen.ts";
 
-Deno.test("live view in an 80x12 terminal: 12 profiles, every frame fits, no ghost row, the summary alone at the end", async () => {
+/** 6 nodes × 2 profiles, system before app; n3's app fails. Deployed with --keep-going, 3 at a time. */
+async function deployIn80x12(resize?: TerminalSize & { afterSeconds: number }) {
   await using tb = await Testbed.up(6);
   const dir = fleetFlake(
     tb,
@@ -27,33 +28,46 @@ Deno.test("live view in an 80x12 terminal: 12 profiles, every frame fits, no gho
     }])),
   );
   const run = await inTerminal(dir, ["-s", "--jobs", "3", "--keep-going", "."], {}, undefined, {
-    cols: 80,
-    rows: 12,
+    size: { cols: 80, rows: 12 },
+    resize,
   });
   // --keep-going: the other hosts are on their new generations (exit code 3).
   assert.equal(run.code, 3, run.out);
+  return run.out;
+}
 
+/**
+ * Replay `out` on an 80×12 screen, checking every frame; a `resize` is
+ * applied where the view redraws from the top of the screen (its answer to
+ * SIGWINCH), as if the terminal had been resized just before.
+ */
+async function replay(out: string, resize?: TerminalSize) {
   const screen = new Screen(80, 12, { pty: true });
   let frames = 0;
-  const chunks = framesOf(run.out);
+  // What the terminal itself pushed into the scrollback on the resize (not the view).
+  let scrolledOff: number | undefined;
+  const chunks = framesOf(out);
   const summary = chunks.pop() ?? "";
   for (const chunk of chunks) {
+    if (resize && scrolledOff === undefined && chunk.startsWith("\x1b[H")) {
+      screen.resize(resize.cols, resize.rows);
+      scrolledOff = screen.scrolledOff;
+    }
     await screen.write(chunk);
     // What comes before the first frame (Deno's own erases) is no frame.
     if (!HEADER.test(shownLines(chunk)[0] ?? "")) continue;
-    assertFrameShown(screen, chunk, `frame ${++frames}`);
+    assertFrameShown(screen, chunk, `frame ${++frames}`, scrolledOff);
   }
   assert.ok(frames >= 10, `${frames} frames`);
-  assert.match(run.out, /deploy-ts \d+:\d\d {2}6 nodes, 12 profiles: /);
-  assert.match(run.out, /… \d+ more: /, "rows that do not fit are counted");
+  if (resize) assert.notEqual(scrolledOff, undefined, "the view redrew on the resize");
 
   // The summary takes the last frame's place: no frame is left, on the screen or above it.
   await screen.write(summary);
-  const text = screen.text();
+  const text = screen.text(scrolledOff);
   assert.deepEqual(text.filter((l) => HEADER.test(l)), [], screen.dump());
   const summaryLines = shownLines(summary);
   assert.deepEqual(text.slice(-summaryLines.length), summaryLines, screen.dump());
-  assert.match(summary, /n3\.app +rolled back/);
+  assert.match(summary, /n3\.app +(rolled back|revoked)/);
   assert.match(summary, /11 of 12 profiles deployed/);
   assert.match(summary, /the-app-on-h3-broke/);
   for (const node of ["n1", "n2", "n3", "n4", "n5", "n6"]) {
@@ -63,4 +77,16 @@ Deno.test("live view in an 80x12 terminal: 12 profiles, every frame fits, no gho
     }
   }
   screen.dispose();
+}
+
+Deno.test("live view in an 80x12 terminal: 12 profiles, every frame fits, no ghost row, the summary alone at the end", async () => {
+  const out = await deployIn80x12();
+  assert.match(out, /deploy-ts \d+:\d\d {2}6 nodes, 12 profiles: /);
+  assert.match(out, /… \d+ more: /, "rows that do not fit are counted");
+  await replay(out);
+});
+
+Deno.test("live view resized mid-run to 60x10: redrawn at the new size at once, cleanly", async () => {
+  const out = await deployIn80x12({ cols: 60, rows: 10, afterSeconds: 3 });
+  await replay(out, { cols: 60, rows: 10 });
 });

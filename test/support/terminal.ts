@@ -14,23 +14,37 @@ export interface TerminalRun {
   answered: number;
 }
 
+/** The terminal's columns and rows. */
+export interface TerminalSize {
+  cols: number;
+  rows: number;
+}
+
 /**
  * `deploy ARGS…` in a pseudo-terminal in `cwd`. The environment is this
  * one without NO_COLOR (scripts/test sets it) plus `env`. Whenever `prompt`
  * appears, `answer` is typed. `size`: the terminal's columns and rows
- * (script(1) run without a terminal of its own makes one of none).
+ * (script(1) run without a terminal of its own makes one of none); `resize`:
+ * changed to that size `afterSeconds` in (the deployer gets SIGWINCH).
  */
 export async function inTerminal(
   cwd: string,
   args: string[],
   env: Record<string, string> = {},
   reply?: { prompt: RegExp; answer: string },
-  size?: { cols: number; rows: number },
+  o: { size?: TerminalSize; resize?: TerminalSize & { afterSeconds: number } } = {},
 ): Promise<TerminalRun> {
   const { NO_COLOR: _, ...inherited } = Deno.env.toObject();
-  const command = size
-    ? `stty cols ${size.cols} rows ${size.rows} && exec ${shellQuoteArgv(cliArgv(args))}`
-    : shellQuoteArgv(cliArgv(args));
+  const stty = (s: TerminalSize) => `stty cols ${s.cols} rows ${s.rows}`;
+  const deploy = shellQuoteArgv(cliArgv(args));
+  const command = o.size || o.resize
+    ? [
+      o.size ? `${stty(o.size)} || exit 1; ` : "",
+      // A background job's standard input is /dev/null: the terminal is named.
+      o.resize ? `{ sleep ${o.resize.afterSeconds}; ${stty(o.resize)} </dev/tty; } & ` : "",
+      `exec ${deploy}`,
+    ].join("")
+    : deploy;
   const child = spawn("script", ["-qfec", command, "/dev/null"], {
     cwd,
     env: { ...inherited, TERM: "xterm", ...env },
