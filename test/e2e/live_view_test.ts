@@ -7,19 +7,25 @@
 import assert from "node:assert/strict";
 import { fleetFlake } from "../support/fleet.ts";
 import { Testbed } from "../support/testbed.ts";
+import { join } from "node:path";
 import { inTerminal, type TerminalSize } from "../support/terminal.ts";
 import { assertFrameShown, framesOf, HEADER, Screen, shownLines } from "../support/screen.ts";
 
-/** 6 nodes × 2 profiles, system before app; n3's app fails. Deployed with --keep-going, 3 at a time. */
-async function deployIn80x12(resize?: TerminalSize & { afterSeconds: number }) {
+/**
+ * 6 nodes × 2 profiles, system before app; n3's app fails. Deployed with
+ * --keep-going, 3 at a time. `resizes`: one dimension of the terminal
+ * after another, from when h1's system activates on.
+ */
+async function deployIn80x12(resizes: ({ cols: number } | { rows: number })[] = []) {
   await using tb = await Testbed.up(6);
+  const activating = join(tb.dir, "h1-activating");
   const dir = fleetFlake(
     tb,
     Object.fromEntries(tb.hosts.map((h, i) => [`n${i + 1}`, {
       hostname: h,
       profilesOrder: ["system", "app"],
       profiles: {
-        system: { message: `sys-${h}`, sleep: 1 },
+        system: { message: `sys-${h}`, sleep: 1, script: h === "h1" ? `touch ${activating}` : "" },
         app: {
           message: `app-${h}`,
           ...(h === "h3" ? { exitCode: 3, script: "echo the-app-on-h3-broke" } : {}),
@@ -29,7 +35,7 @@ async function deployIn80x12(resize?: TerminalSize & { afterSeconds: number }) {
   );
   const run = await inTerminal(dir, ["-s", "--jobs", "3", "--keep-going", "."], {}, undefined, {
     size: { cols: 80, rows: 12 },
-    resize,
+    resizes: resizes.length ? { after: activating, steps: resizes } : undefined,
   });
   // --keep-going: the other hosts are on their new generations (exit code 3).
   assert.equal(run.code, 3, run.out);
@@ -37,29 +43,37 @@ async function deployIn80x12(resize?: TerminalSize & { afterSeconds: number }) {
 }
 
 /**
- * Replay `out` on an 80×12 screen, checking every frame; a `resize` is
- * applied where the view redraws from the top of the screen (its answer to
- * SIGWINCH), as if the terminal had been resized just before.
+ * Replay `out` on an 80×12 screen, checking every frame. The screen takes
+ * each size of `sizes` where the view redraws from the top of the screen
+ * (its answer to a resize), as if the terminal had been resized just before.
  */
-async function replay(out: string, resize?: TerminalSize) {
+async function replay(out: string, sizes: TerminalSize[] = []) {
   const screen = new Screen(80, 12, { pty: true });
   let frames = 0;
-  // What the terminal itself pushed into the scrollback on the resize (not the view).
+  let resized = 0;
+  // What the terminal itself pushed into the scrollback on a resize (not the view).
   let scrolledOff: number | undefined;
   const chunks = framesOf(out);
   const summary = chunks.pop() ?? "";
   for (const chunk of chunks) {
-    if (resize && scrolledOff === undefined && chunk.startsWith("\x1b[H")) {
-      screen.resize(resize.cols, resize.rows);
+    if (chunk.startsWith("\x1b[H")) {
+      const size = sizes[resized++];
+      assert.ok(size, `a redraw from the top without a resize: frame ${frames + 1}`);
+      screen.resize(size.cols, size.rows);
       scrolledOff = screen.scrolledOff;
     }
     await screen.write(chunk);
     // What comes before the first frame (Deno's own erases) is no frame.
     if (!HEADER.test(shownLines(chunk)[0] ?? "")) continue;
-    assertFrameShown(screen, chunk, `frame ${++frames}`, scrolledOff);
+    assertFrameShown(
+      screen,
+      chunk,
+      `frame ${++frames} at ${screen.cols}x${screen.rows}`,
+      scrolledOff,
+    );
   }
   assert.ok(frames >= 10, `${frames} frames`);
-  if (resize) assert.notEqual(scrolledOff, undefined, "the view redrew on the resize");
+  assert.equal(resized, sizes.length, "the view redrew on each resize");
 
   // The summary takes the last frame's place: no frame is left, on the screen or above it.
   await screen.write(summary);
@@ -86,7 +100,7 @@ Deno.test("live view in an 80x12 terminal: 12 profiles, every frame fits, no gho
   await replay(out);
 });
 
-Deno.test("live view resized mid-run to 60x10: redrawn at the new size at once, cleanly", async () => {
-  const out = await deployIn80x12({ cols: 60, rows: 10, afterSeconds: 3 });
-  await replay(out, { cols: 60, rows: 10 });
+Deno.test("live view resized mid-run, lower then narrower: redrawn at the new size at once, cleanly", async () => {
+  const out = await deployIn80x12([{ rows: 9 }, { cols: 60 }]);
+  await replay(out, [{ cols: 80, rows: 9 }, { cols: 60, rows: 9 }]);
 });

@@ -21,27 +21,43 @@ export interface TerminalSize {
 }
 
 /**
+ * Resizes of the terminal during a run, one dimension at a time (stty sets
+ * each with its own ioctl: two at once would be two resizes, racing), a
+ * second apart, the first once `after` exists.
+ */
+export interface Resizes {
+  after: string;
+  steps: ({ cols: number } | { rows: number })[];
+}
+
+/**
  * `deploy ARGS…` in a pseudo-terminal in `cwd`. The environment is this
  * one without NO_COLOR (scripts/test sets it) plus `env`. Whenever `prompt`
  * appears, `answer` is typed. `size`: the terminal's columns and rows
- * (script(1) run without a terminal of its own makes one of none); `resize`:
- * changed to that size `afterSeconds` in (the deployer gets SIGWINCH).
+ * (script(1) run without a terminal of its own makes one of none);
+ * `resizes`: changes of it during the run (the deployer gets SIGWINCH).
  */
 export async function inTerminal(
   cwd: string,
   args: string[],
   env: Record<string, string> = {},
   reply?: { prompt: RegExp; answer: string },
-  o: { size?: TerminalSize; resize?: TerminalSize & { afterSeconds: number } } = {},
+  o: { size?: TerminalSize; resizes?: Resizes } = {},
 ): Promise<TerminalRun> {
   const { NO_COLOR: _, ...inherited } = Deno.env.toObject();
-  const stty = (s: TerminalSize) => `stty cols ${s.cols} rows ${s.rows}`;
   const deploy = shellQuoteArgv(cliArgv(args));
-  const command = o.size || o.resize
+  const steps = (o.resizes?.steps ?? []).map((s) =>
+    // A background job's standard input is /dev/null: the terminal is named.
+    "cols" in s ? `stty cols ${s.cols} </dev/tty` : `stty rows ${s.rows} </dev/tty`
+  );
+  const command = o.size || o.resizes
     ? [
-      o.size ? `${stty(o.size)} || exit 1; ` : "",
-      // A background job's standard input is /dev/null: the terminal is named.
-      o.resize ? `{ sleep ${o.resize.afterSeconds}; ${stty(o.resize)} </dev/tty; } & ` : "",
+      o.size ? `stty cols ${o.size.cols} rows ${o.size.rows} || exit 1; ` : "",
+      o.resizes
+        ? `{ while [ ! -e ${shellQuoteArgv([o.resizes.after])} ]; do sleep 0.1; done; ${
+          steps.join("; sleep 1; ")
+        }; } & `
+        : "",
       `exec ${deploy}`,
     ].join("")
     : deploy;
