@@ -14,8 +14,6 @@ import { FINAL_PHASES } from "../shared/vocabulary.ts";
 import { renderFrame, type Row, type ViewState } from "./progress_frame.ts";
 import { LiveRegion } from "./live_region.ts";
 
-export { renderFrame, type ViewState } from "./progress_frame.ts";
-
 /** One line of text from elsewhere, safe to draw in a row (tabs would shift the layout). */
 const cell = (s: string) => showEscaped(s).replaceAll("\t", " ");
 
