@@ -129,9 +129,7 @@ if (import.meta.main) {
       long++;
     }
   }
-  // Until issue 19's splits land, ./scripts/test passes --lengths-warn: the
-  // arrow is enforced, the length limit reported.
-  if (violations.length || (long && !process.argv.includes("--lengths-warn"))) process.exit(1);
+  if (violations.length || long) process.exit(1);
   console.log(
     `layers: ${graph.size} files, every import down the arrow, ` +
       (long ? `${long} over ${limit} lines` : `none over ${limit} lines`),

@@ -33,6 +33,7 @@ import type { ParsedCommand } from "./program.ts";
 import { setPassphrasePrompt } from "../ssh/ssh2/ssh2_auth.ts";
 import { checkProfiles, formatCheckReports } from "../deploy/health_report.ts";
 import { hostSideChecks } from "../shared/health_checks.ts";
+import { execCommand } from "./exec_command.ts";
 
 /** The renderings of the event stream this run asked for. */
 export function reporterFor(flags: Pick<DeployFlags, "json" | "progress" | "logDir">): Reporter {
@@ -71,6 +72,7 @@ export async function runDeployCommand({ command, flags }: ParsedCommand): Promi
 
   if (command === "status" || command === "diff") return await inspect(command, flags);
   if (command === "check") return await checkCommand(flags);
+  if (command === "exec") return await execCommand(flags);
 
   const emit = emitter(reporterFor(flags));
   try {

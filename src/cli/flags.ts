@@ -4,6 +4,7 @@
  */
 import type { SettingOverrides } from "../config/settings_table.ts";
 import type { WaveSpec } from "../plan/waves.ts";
+import type { NodePattern } from "../config/node_selector.ts";
 
 /** Everything the deployer's commands take. */
 export interface DeployFlags {
@@ -14,6 +15,8 @@ export interface DeployFlags {
   /** Everything after `--`, appended to Nix's evaluation, check and build calls. */
   extraNixArgs: string[];
   overrides: SettingOverrides;
+  /** `--on web-*,@db`: of the targets' nodes, only those these select. */
+  on?: NodePattern[];
   /** `--hostname`: replaces the hostname of the (single) selected node. */
   hostname?: string;
   checksigs: boolean;
@@ -40,4 +43,6 @@ export interface DeployFlags {
   progress: boolean;
   /** `deploy rollback --to N`. */
   rollbackTo?: number;
+  /** `deploy exec [--as USER] -- CMD…`: the command's words, for the remote shell. */
+  exec?: { command: string[]; as?: string };
 }

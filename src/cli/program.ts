@@ -12,6 +12,7 @@ import { VERSION } from "../shared/version.ts";
 import { closest } from "../config/suggest.ts";
 import { EXIT_CODE_TABLE } from "../shared/exit_codes.ts";
 import { parseWaveSpec, type WaveSpec } from "../plan/waves.ts";
+import { asOption, execFlags, onOption } from "./exec_flags.ts";
 import { MAX_TIMEOUT_SECONDS } from "../shared/vocabulary.ts";
 import type { DeployFlags } from "./flags.ts";
 import { helperCommandsText } from "../wire/usage.ts";
@@ -28,7 +29,14 @@ import {
   TRANSPORTS,
 } from "../config/settings_table.ts";
 
-export type DeployCommandName = "deploy" | "plan" | "status" | "rollback" | "diff" | "check";
+export type DeployCommandName =
+  | "deploy"
+  | "plan"
+  | "status"
+  | "rollback"
+  | "diff"
+  | "check"
+  | "exec";
 
 export interface ParsedCommand {
   command: DeployCommandName;
@@ -65,8 +73,10 @@ Targets:
   '.#"dotted.name".system' quote names that contain dots (quote the whole argument for the shell)
   github:org/repo#node    any flake reference
   With -f FILE, targets are fragments (node, node.profile) inside the Nix file FILE.
+  --on 'web-*,@db'        of the targets' nodes, those a name, a glob or a tag selects
 
-Everything after \`--\` is passed to Nix's evaluation, check and build commands.
+Everything after \`--\` is passed to Nix's evaluation, check and build commands
+(for \`deploy exec\`, it is the command).
 
 Exit codes:
 ${EXIT_CODE_TABLE.map(([code, what]) => `  ${String(code).padEnd(4)}${what}`).join("\n")}
@@ -84,9 +94,15 @@ ${helperCommandsText()}`,
           ),
       );
     }
+    if (name === "exec") cmd.addOption(asOption());
     cmd.action((positional: string[], opts: Record<string, unknown>) => {
       if (name === "deploy" && opts.file === undefined) refuseBareWords(positional);
-      parsed = { command: name, flags: toFlags(positional, opts, extraNixArgs) };
+      parsed = {
+        command: name,
+        flags: name === "exec"
+          ? { ...toFlags(positional, opts, []), exec: execFlags(opts, extraNixArgs) }
+          : toFlags(positional, opts, extraNixArgs),
+      };
     });
   };
   define(program.argument("[targets...]", "what to deploy (default: .)"), "deploy");
@@ -115,6 +131,7 @@ ${helperCommandsText()}`,
     "check",
     "run the profiles' health checks against what is deployed now; exit 1 if any fails",
   );
+  sub("exec", "run the command after `--` on every selected node, as sshUser or --as USER");
 
   try {
     program.parse(ours, { from: "user" });
@@ -139,6 +156,7 @@ function addDeployOptions(cmd: Command): void {
     "Selection and evaluation:",
     new Option("--targets <targets...>", "several targets (instead of the positional one)"),
     new Option("-f, --file <file>", "non-flake mode: targets are attributes of this Nix file"),
+    onOption(),
     new Option(
       "-s, --skip-checks",
       "skip `nix flake check` (or the checks attribute) before deploying",
@@ -196,7 +214,7 @@ function addDeployOptions(cmd: Command): void {
 }
 
 /** The deployer's subcommands, for "did you mean". */
-const SUBCOMMANDS = ["plan", "status", "rollback", "diff", "check", "validate"];
+const SUBCOMMANDS = ["plan", "status", "rollback", "diff", "check", "exec", "validate"];
 
 /**
  * A bare word (`deploy statu`) is most likely a mistyped subcommand; as a
@@ -267,6 +285,7 @@ function toFlags(
     boot: Boolean(o.boot),
     rollbackSucceeded: o.rollbackSucceeded as boolean,
     keepGoing: Boolean(o.keepGoing),
+    ...(o.on === undefined ? {} : { on: o.on as DeployFlags["on"] }),
     ...(o.waves === undefined ? {} : { waves: o.waves as WaveSpec }),
     ...(o.wavePause === undefined ? {} : { wavePause: o.wavePause as number }),
     maxFailures: o.maxFailures as number,

@@ -168,6 +168,31 @@ Deno.test("cli: a timeout flag of 0 parses, as deploy-rs's u16 does; the plan de
   );
 });
 
+Deno.test("cli: --on takes names, globs and @tags, comma-separated, on every command", () => {
+  for (const cmd of [[], ["plan"], ["status"], ["diff"], ["rollback"], ["check"]]) {
+    assert.deepEqual(flags(...cmd, "--on", "db,web-*,@eu").on, [
+      { kind: "name", name: "db" },
+      { kind: "glob", glob: "web-*" },
+      { kind: "tag", tag: "eu" },
+    ]);
+  }
+  assert.equal(flags(".").on, undefined);
+  assert.throws(() => parse("--on", "a,,b"), /--on.*has an empty entry/);
+  assert.throws(() => parse("--on", "@"), /"@" is not a tag/);
+});
+
+Deno.test("cli: exec takes the command after --, and --as", () => {
+  const { parsed } = parse("exec", "--on", "@web", "--as", "postgres", "--", "psql", "-c", "x");
+  assert.equal(parsed!.command, "exec");
+  assert.deepEqual(parsed!.flags.exec, { command: ["psql", "-c", "x"], as: "postgres" });
+  assert.deepEqual(parsed!.flags.extraNixArgs, []);
+  assert.deepEqual(parsed!.flags.targets, ["."]);
+  assert.deepEqual(flags("exec", ".#a", "--", "uptime").exec, { command: ["uptime"] });
+  assert.throws(() => parse("exec", "--on", "@web"), /deploy exec needs a command after --/);
+  assert.throws(() => parse("exec", "--as", "-x", "--", "id"), /is not a user name/);
+  assert.throws(() => parse("--as", "root", "--", "id"), /unknown option '--as'/);
+});
+
 Deno.test("cli: a bare word is refused as an unknown command, with the nearest one", () => {
   assert.throws(
     () => parse("statu"),

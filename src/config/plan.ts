@@ -8,6 +8,7 @@ import type { DeployConfig } from "./schema.ts";
 import { mergeSettings, type ProfileSettings, type SettingOverrides } from "./settings.ts";
 import { closest } from "./suggest.ts";
 import type { Target } from "./target.ts";
+import { matchesAny, type NodePattern, selectsNothing } from "./node_selector.ts";
 
 /** One profile to deploy, fully resolved. */
 export interface ProfilePlan {
@@ -25,6 +26,8 @@ export interface ProfilePlan {
   profilePath?: string;
   /** The node's wave in a rollout: its `wave`, or its place in `--waves` (src/deploy/waves.ts). */
   wave: number;
+  /** The node's `tags` (for `--on @tag` and `--waves`); buildPlan always sets it. */
+  tags?: string[];
   settings: ProfileSettings;
 }
 
@@ -33,6 +36,8 @@ export interface EvaluatedRepo {
   config: DeployConfig;
   nodeNames: string[];
   profileNames: Record<string, string[]>;
+  /** With `--on @tag`: every node's tags, as Nix found them, to select among nodes not evaluated. */
+  nodeTags?: Record<string, string[]>;
 }
 
 export interface PlanInput {
@@ -41,6 +46,8 @@ export interface PlanInput {
   overrides: SettingOverrides;
   hostname?: string;
   localUser: string;
+  /** `--on`: only the nodes these select, among those the targets name. */
+  on?: NodePattern[];
 }
 
 /**
@@ -52,10 +59,22 @@ export interface PlanInput {
 export function buildPlan(input: PlanInput): ProfilePlan[] {
   const plans: ProfilePlan[] = [];
   const seen = new Set<string>();
+  const on = input.on;
+  // Every node the targets name, for `--on` entries that select none of them.
+  const candidates = new Map<string, { name: string; tags: string[] }>();
+  const unmatched = new Set(on ?? []);
   for (const target of input.targets) {
     const repo = input.repos.get(target.repo);
     if (!repo) throw new Error(`internal: ${target.repo} was not evaluated`);
-    const nodes = target.node === undefined ? [...repo.nodeNames].sort() : [target.node];
+    const named = target.node === undefined ? [...repo.nodeNames].sort() : [target.node];
+    const nodes = on === undefined ? named : named.filter((name) => {
+      // An unknown name stays, to be refused below as without --on.
+      if (!repo.nodeNames.includes(name)) return true;
+      const node = { name, tags: repo.nodeTags?.[name] ?? [] };
+      candidates.set(name, node);
+      for (const p of unmatched) if (matchesAny([p], node)) unmatched.delete(p);
+      return matchesAny(on, node);
+    });
     for (const node of nodes) {
       const n = repo.config.nodes[node];
       if (!n) throw unknownName("node", node, repo.nodeNames, target.repo);
@@ -75,7 +94,7 @@ export function buildPlan(input: PlanInput): ProfilePlan[] {
         if (seen.has(key)) continue;
         seen.add(key);
         const { nodes: _nodes, ...deploySettings } = repo.config;
-        const { hostname: _h, profiles: _p, profilesOrder: _o, wave, ...nodeSettings } = n;
+        const { hostname: _h, profiles: _p, profilesOrder: _o, wave, tags, ...nodeSettings } = n;
         const { path, drvPath, profilePath, ...profileSettings } = p;
         plans.push({
           repo: target.repo,
@@ -86,6 +105,7 @@ export function buildPlan(input: PlanInput): ProfilePlan[] {
           ...(drvPath === undefined ? {} : { drvPath }),
           ...(profilePath === undefined ? {} : { profilePath }),
           wave: wave ?? 0,
+          tags: tags ?? [],
           settings: mergeSettings(
             { profile: profileSettings, node: nodeSettings, deploy: deploySettings },
             input.overrides,
@@ -96,6 +116,7 @@ export function buildPlan(input: PlanInput): ProfilePlan[] {
       }
     }
   }
+  for (const p of unmatched) throw selectsNothing(p, [...candidates.values()]);
   if (input.hostname !== undefined) {
     const nodes = [...new Set(plans.map((p) => p.node))];
     if (nodes.length > 1) {

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { buildPlan, type EvaluatedRepo, orderedProfiles } from "./plan.ts";
 import { parseFlakeTarget } from "./target.ts";
 import type { DeployConfig } from "./schema.ts";
+import { parseNodePatterns } from "./node_selector.ts";
 
 const S = (n: string) => `/nix/store/${n.padEnd(32, "0")}-p`;
 
@@ -12,6 +13,7 @@ function repo(config: DeployConfig): EvaluatedRepo {
     profileNames: Object.fromEntries(
       Object.entries(config.nodes).map(([k, v]) => [k, Object.keys(v.profiles)]),
     ),
+    nodeTags: Object.fromEntries(Object.entries(config.nodes).map(([k, v]) => [k, v.tags ?? []])),
   };
 }
 
@@ -21,6 +23,7 @@ const FLEET = repo({
   nodes: {
     web: {
       hostname: "web.example.com",
+      tags: ["front", "eu"],
       profilesOrder: ["system"],
       profiles: {
         zeta: { path: S("z"), user: "alice" },
@@ -31,19 +34,21 @@ const FLEET = repo({
     "db.internal": {
       hostname: "db",
       sshOpts: ["-p", "2222"],
+      tags: ["eu"],
       profiles: { system: { path: S("d") } },
     },
     cache: { hostname: "cache", wave: 2, profiles: { system: { path: S("c") } } },
   },
 });
 
-const plan = (targets: string[], extra: { hostname?: string } = {}) =>
+const plan = (targets: string[], extra: { hostname?: string; on?: string } = {}) =>
   buildPlan({
     targets: targets.map(parseFlakeTarget),
     repos: new Map([[".", FLEET]]),
     overrides: {},
     localUser: "operator",
-    ...extra,
+    ...(extra.hostname === undefined ? {} : { hostname: extra.hostname }),
+    ...(extra.on === undefined ? {} : { on: parseNodePatterns(extra.on) }),
   });
 const names = (targets: string[]) => plan(targets).map((p) => `${p.node}.${p.profile}`);
 
@@ -135,4 +140,34 @@ Deno.test("plan: each profile carries its node's wave, 0 when the node has none"
     "web.app": 0,
     "web.zeta": 0,
   });
+});
+
+Deno.test("plan: each profile carries its node's tags, none when the node has none", () => {
+  const tags = Object.fromEntries(plan(["."]).map((p) => [`${p.node}.${p.profile}`, p.tags]));
+  assert.deepEqual(tags["web.app"], ["front", "eu"]);
+  assert.deepEqual(tags["db.internal.system"], ["eu"]);
+  assert.deepEqual(tags["cache.system"], []);
+});
+
+Deno.test("plan: --on keeps the nodes it selects among those the targets name", () => {
+  const on = (targets: string[], on: string) => [
+    ...new Set(plan(targets, { on }).map((p) => p.node)),
+  ];
+  assert.deepEqual(on(["."], "@eu"), ["db.internal", "web"]);
+  assert.deepEqual(on(["."], "c*,@front"), ["cache", "web"]);
+  assert.deepEqual(on([".#web.app", ".#cache"], "@eu"), ["web"]);
+  assert.deepEqual(plan([".#web.app"], { on: "w?b" }).map((p) => p.profile), ["app"]);
+});
+
+Deno.test("plan: an --on entry that selects none of the targets' nodes is an error", () => {
+  assert.throws(
+    () => plan(["."], { on: "@eu,@frnot" }),
+    /--on "@frnot" selects no node.*did you mean "@front"\?/,
+  );
+  assert.throws(
+    () => plan([".#cache"], { on: "@eu" }),
+    /^ConfigError: --on "@eu" selects no node: no selected node has the tag "eu" \(tags: none\)$/,
+  );
+  // An unknown node named by a target is refused as without --on.
+  assert.throws(() => plan([".#wbe"], { on: "*" }), /no node named "wbe"/);
 });

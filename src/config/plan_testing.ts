@@ -4,7 +4,7 @@ import { DEFAULTS } from "./settings.ts";
 
 export function planOf(
   node: string,
-  o: { profile?: string; wave?: number } = {},
+  o: { profile?: string; wave?: number; tags?: string[] } = {},
 ): ProfilePlan {
   const profile = o.profile ?? "system";
   return {
@@ -14,6 +14,7 @@ export function planOf(
     hostname: node,
     path: `/nix/store/${node}-${profile}`,
     wave: o.wave ?? 0,
+    tags: o.tags ?? [],
     settings: { ...DEFAULTS, sshUser: "root", user: "root" },
   };
 }

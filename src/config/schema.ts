@@ -24,6 +24,12 @@ import {
 /** The largest `wave` a node may have: plenty, and still a safe integer. */
 export const MAX_WAVE = 1_000_000;
 
+/**
+ * A tag is a word that `--on @tag` can name: not empty, and none of the
+ * characters that separate or match in a selection (space, `,` `;` `@` `*` `?`).
+ */
+export const TAG = /^[^\s,;@*?]+$/;
+
 const ONE_OF = `exactly one of ${HEALTH_CHECK_KINDS.join(", ")}`;
 
 /** One health check: exactly one of command, http, tcp (src/health_checks.ts). */
@@ -114,6 +120,12 @@ export const NodeSchema = z.looseObject({
   profilesOrder: z.array(z.string()).optional(),
   /** The node's wave in a rollout (src/deploy/waves.ts): smaller waves go first. */
   wave: z.int().min(0).max(MAX_WAVE).optional(),
+  /** Words that select the node with `--on @tag` (src/config/node_selector.ts). */
+  tags: z.array(
+    z.string().regex(TAG, {
+      message: "a tag: a non-empty word without spaces or any of , ; @ * ?",
+    }),
+  ).optional(),
 });
 
 export const DeploySchema = z.looseObject({
@@ -142,12 +154,14 @@ const EXPECTED: Record<string, string> = {
   profiles: "an attribute set of profiles",
   profilesOrder: "a list of profile names",
   wave: "a whole number of 0 or more (the node's wave in a rollout)",
+  tags: "a list of tags, each a non-empty word without spaces or any of , ; @ * ?",
   nodes: "an attribute set of nodes",
 };
 
 const GENERIC_KEYS: string[] = SETTING_NAMES;
 const DEPLOY_KEYS = new Set([...GENERIC_KEYS, "nodes"]);
-const NODE_KEYS = new Set([...GENERIC_KEYS, "hostname", "profiles", "profilesOrder", "wave"]);
+const NODE_ONLY = ["wave", "tags"] as const;
+const NODE_KEYS = new Set([...GENERIC_KEYS, "hostname", "profiles", "profilesOrder", ...NODE_ONLY]);
 const PROFILE_KEYS = new Set([...GENERIC_KEYS, "path", "profilePath", "drvPath"]);
 
 export interface ValidatedDeploy {
@@ -177,22 +191,27 @@ export function validateDeploy(
   const config = parsed.data;
   const problems: string[] = [];
   // A wave ignored on a profile would deploy that node in the first wave,
-  // ahead of the canaries it was meant to wait for: refuse it.
-  const misplacedWave = (obj: Record<string, unknown>, context: ErrorContext) => {
-    if (!("wave" in obj)) return;
-    problems.push(
-      `${
-        describeContext({ ...context, field: "wave" })
-      }: wave is a node setting; it belongs to a node (nodes.<name>.wave), not ${
-        context.profile === undefined ? "to the top level of deploy" : "to a profile"
-      }`,
-    );
+  // ahead of the canaries it was meant to wait for; tags ignored there would
+  // leave the node out of `--on @tag`: refuse both.
+  const misplacedNodeSetting = (obj: Record<string, unknown>, context: ErrorContext) => {
+    for (const field of NODE_ONLY) {
+      if (!(field in obj)) continue;
+      problems.push(
+        `${
+          describeContext({ ...context, field })
+        }: ${field} is a node setting; it belongs to a node (nodes.<name>.${field}), not ${
+          context.profile === undefined ? "to the top level of deploy" : "to a profile"
+        }`,
+      );
+    }
   };
-  misplacedWave(config, {});
+  misplacedNodeSetting(config, {});
   // profilesOrder's names are checked in plan.ts, and only when the whole
   // node is deployed: deploy-rs reads the list only then.
   for (const [node, n] of Object.entries(config.nodes)) {
-    for (const [profile, p] of Object.entries(n.profiles)) misplacedWave(p, { node, profile });
+    for (const [profile, p] of Object.entries(n.profiles)) {
+      misplacedNodeSetting(p, { node, profile });
+    }
   }
   if (problems.length) {
     throw new ConfigError(problems.length === 1 ? problems[0] : problems.join("\n"));

@@ -172,6 +172,31 @@ const MALFORMED: [string, (d: Loose) => void, RegExp][] = [
     /^web \(field wave\): expected a whole number of 0 or more.*found the number 1\.5 \(not whole\)$/,
   ],
   [
+    "tags not a list",
+    (d) => (d.nodes.web.tags = "web"),
+    /^web \(field tags\): expected a list of tags, each a non-empty word without spaces or any of , ; @ \* \?, found the string "web"$/,
+  ],
+  [
+    "a tag with a space",
+    (d) => (d.nodes.web.tags = ["web", "front end"]),
+    /^web \(field tags\[1\]\): expected a tag: a non-empty word without spaces.*, found the string "front end"$/,
+  ],
+  [
+    "an empty tag",
+    (d) => (d.nodes.web.tags = [""]),
+    /^web \(field tags\[0\]\): expected a tag: .*, found the string ""$/,
+  ],
+  [
+    "tags on a profile",
+    (d) => (d.nodes.web.profiles.app.tags = ["web"]),
+    /^web\.app \(field tags\): tags is a node setting; it belongs to a node \(nodes\.<name>\.tags\), not to a profile$/,
+  ],
+  [
+    "tags at the top level",
+    (d) => (d.tags = ["web"]),
+    /^field tags: tags is a node setting; it belongs to a node \(nodes\.<name>\.tags\), not to the top level of deploy$/,
+  ],
+  [
     "wave on a profile",
     (d) => (d.nodes.web.profiles.app.wave = 1),
     /^web\.app \(field wave\): wave is a node setting; it belongs to a node \(nodes\.<name>\.wave\), not to a profile$/,
@@ -262,6 +287,14 @@ Deno.test("schema accepts a valid output and warns about unknown keys with the c
 Deno.test("schema accepts a node's wave", () => {
   const { config } = validateDeploy(deployWith((d) => (d.nodes.web.wave = 2)));
   assert.equal(config.nodes.web.wave, 2);
+});
+
+Deno.test("schema accepts a node's tags", () => {
+  const { config, warnings } = validateDeploy(
+    deployWith((d) => (d.nodes.web.tags = ["web", "eu-1"])),
+  );
+  assert.deepEqual(config.nodes.web.tags, ["web", "eu-1"]);
+  assert.deepEqual(warnings, []);
 });
 
 Deno.test("describeValue names values the way Nix code shows them", () => {

@@ -14,6 +14,7 @@ import { runChecks } from "../nix/checks.ts";
 import { type EvalMode, evaluateDeploy } from "../nix/evaluate.ts";
 import { flakesEnabled } from "../nix/features.ts";
 import type { Selection } from "../nix/select_expr.ts";
+import { nixMatchers, type NodePattern } from "../config/node_selector.ts";
 
 /** What to plan: the targets and how to read them. */
 export interface PlanRequest {
@@ -27,6 +28,10 @@ export interface PlanRequest {
   /** Replaces the hostname of the (single) selected node. */
   hostname?: string;
   skipChecks: boolean;
+  /** `--on`: of the nodes the targets name, only those these select. */
+  on?: NodePattern[];
+  /** false: the profiles' paths are not needed (`deploy exec`), so not evaluated. */
+  paths?: false;
 }
 
 export interface ResolvedPlan {
@@ -64,7 +69,8 @@ export async function resolvePlan(
   }
   const options = { mode, extraArgs: request.extraNixArgs };
 
-  const selections = selectionsByRepo(targets);
+  const selections = selectionsByRepo(targets, request.on);
+  if (request.paths === false) { for (const s of selections.values()) s.paths = false; }
   if (!request.skipChecks) {
     for (const repo of selections.keys()) {
       hooks.onPhase?.("checking", repo);
@@ -81,6 +87,7 @@ export async function resolvePlan(
       config: validated.config,
       nodeNames: selected.nodeNames ?? [],
       profileNames: selected.profileNames ?? {},
+      ...(selected.nodeTags === undefined ? {} : { nodeTags: selected.nodeTags }),
     });
   }));
   const plan = buildPlan({
@@ -89,6 +96,7 @@ export async function resolvePlan(
     overrides: request.overrides,
     hostname: request.hostname,
     localUser: userInfo().username,
+    ...(request.on === undefined ? {} : { on: request.on }),
   });
   const sharing = [
     ...new Set(plan.flatMap((p) => stripConnectionSharing(p.settings.sshOpts).removed)),
@@ -110,9 +118,12 @@ export async function resolvePlan(
 
 /**
  * One selection per distinct repo, so each is checked and evaluated once:
- * the union of what its targets name.
+ * the union of what its targets name, narrowed by `--on`.
  */
-export function selectionsByRepo(targets: readonly Target[]): Map<string, Selection> {
+export function selectionsByRepo(
+  targets: readonly Target[],
+  on?: readonly NodePattern[],
+): Map<string, Selection> {
   const byRepo = new Map<string, Map<string, Set<string> | null> | null>();
   for (const t of targets) {
     if (!byRepo.has(t.repo)) byRepo.set(t.repo, new Map());
@@ -136,6 +147,7 @@ export function selectionsByRepo(targets: readonly Target[]): Map<string, Select
             name,
             profiles: profiles === null ? null : [...profiles].sort(),
           })),
+        ...(on === undefined ? {} : { on: nixMatchers(on) }),
       },
     ]),
   );

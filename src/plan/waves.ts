@@ -4,13 +4,22 @@
  * generation reaches the canaries and stops there.
  *
  * The waves come from the nodes' `wave` setting, or from `--waves`, which
- * names the nodes of each wave ("web1; web2,web3; *").
+ * names the nodes of each wave ("web1; web2,web3; *"), or selects them as
+ * `--on` does ("@canary; web-*; *"): a node named by its name goes to that
+ * wave, any other to the first wave whose glob or tag selects it, and what
+ * is left to the wave of `*`.
  */
 import type { ProfilePlan } from "../config/plan.ts";
 import { closest } from "../config/suggest.ts";
 import { UsageError } from "../shared/errors.ts";
+import {
+  matchesNode,
+  type NodePattern,
+  parseNodePattern,
+  selectsNothing,
+} from "../config/node_selector.ts";
 
-/** `--waves` as parsed: each wave's node names; `*` stands for every node not named elsewhere. */
+/** `--waves` as parsed: each wave's entries (names, globs, @tags); `*` stands for every node not put elsewhere. */
 export type WaveSpec = string[][];
 
 export const EVERY_OTHER_NODE = "*";
@@ -29,6 +38,7 @@ export function parseWaveSpec(text: string): WaveSpec {
       );
     }
     for (const name of wave) {
+      if (name !== EVERY_OTHER_NODE) parseNodePattern(name, "--waves");
       if (seen.has(name)) {
         throw new UsageError(
           name === EVERY_OTHER_NODE
@@ -60,23 +70,44 @@ export function planWaves(plan: readonly ProfilePlan[], spec?: WaveSpec): Profil
     const numbers = [...new Set(plan.map((p) => p.wave))].sort((a, b) => a - b);
     return numbers.map((n) => plan.filter((p) => p.wave === n));
   }
-  const nodes = [...new Set(plan.map((p) => p.node))];
-  const named = new Set(spec.flat());
-  for (const name of named) {
-    if (name === EVERY_OTHER_NODE || nodes.includes(name)) continue;
-    const hint = closest(name, nodes);
-    throw new UsageError(
-      `--waves names the node ${JSON.stringify(name)}, which is not among the selected nodes (${
-        nodes.map((n) => JSON.stringify(n)).join(", ")
-      })${hint ? `; did you mean ${JSON.stringify(hint)}?` : ""}`,
-    );
+  const nodes = [
+    ...new Map(plan.map((p) => [p.node, { name: p.node, tags: p.tags ?? [] }])).values(),
+  ];
+  const names = nodes.map((n) => n.name);
+  const entries: { wave: number; pattern: NodePattern }[] = spec.flatMap((wave, i) =>
+    wave.filter((e) => e !== EVERY_OTHER_NODE).map((e) => ({
+      wave: i,
+      pattern: parseNodePattern(e, "--waves"),
+    }))
+  );
+  for (const { pattern } of entries) {
+    if (pattern.kind === "name") {
+      if (names.includes(pattern.name)) continue;
+      const hint = closest(pattern.name, names);
+      throw new UsageError(
+        `--waves names the node ${
+          JSON.stringify(pattern.name)
+        }, which is not among the selected nodes (${
+          names.map((n) => JSON.stringify(n)).join(", ")
+        })${hint ? `; did you mean ${JSON.stringify(hint)}?` : ""}`,
+      );
+    }
+    if (!nodes.some((n) => matchesNode(pattern, n))) {
+      throw new UsageError(selectsNothing(pattern, nodes, "--waves").message);
+    }
   }
   const waveOf = new Map<string, number>();
-  for (const [i, wave] of spec.entries()) {
-    for (const name of wave) if (name !== EVERY_OTHER_NODE) waveOf.set(name, i);
+  // Names first, whichever wave they are in; then globs and tags, first wave first.
+  for (const { wave, pattern } of entries) {
+    if (pattern.kind === "name") waveOf.set(pattern.name, wave);
+  }
+  for (const { wave, pattern } of entries) {
+    for (const node of nodes) {
+      if (!waveOf.has(node.name) && matchesNode(pattern, node)) waveOf.set(node.name, wave);
+    }
   }
   const rest = spec.findIndex((w) => w.includes(EVERY_OTHER_NODE));
-  for (const node of nodes) {
+  for (const { name: node } of nodes) {
     if (waveOf.has(node)) continue;
     if (rest < 0) {
       throw new UsageError(

@@ -78,3 +78,36 @@ Deno.test("waves: assignWaves keeps the plan's order and gives each profile its 
   );
   assert.deepEqual(assignWaves(plan), plan);
 });
+
+Deno.test("waves: --waves entries may be @tags and globs; names win, then the first wave that selects", () => {
+  const plan = [
+    planOf("web-1", { tags: ["web", "canary"] }),
+    planOf("web-2", { tags: ["web"] }),
+    planOf("web-3", { tags: ["web"] }),
+    planOf("db", { tags: ["db"] }),
+    planOf("cache"),
+  ];
+  assert.deepEqual(shape(planWaves(plan, parseWaveSpec("@canary; web-*; *"))), [
+    ["web-1.system@0"],
+    ["web-2.system@1", "web-3.system@1"],
+    ["db.system@2", "cache.system@2"],
+  ]);
+  // A node named by its name goes to that wave, even after a glob that selects it.
+  assert.deepEqual(shape(planWaves(plan, parseWaveSpec("web-?,@db; cache, web-3"))), [
+    ["web-1.system@0", "web-2.system@0", "db.system@0"],
+    ["web-3.system@1", "cache.system@1"],
+  ]);
+});
+
+Deno.test("waves: a --waves glob or tag that selects none of the selected nodes is an error", () => {
+  const plan = [planOf("web-1", { tags: ["web"] }), planOf("db")];
+  assert.throws(
+    () => planWaves(plan, parseWaveSpec("@wbe; *")),
+    (e: unknown) =>
+      e instanceof UsageError &&
+      e.message ===
+        '--waves "@wbe" selects no node: no selected node has the tag "wbe" (tags: "web"); did you mean "@web"?',
+  );
+  assert.throws(() => planWaves(plan, parseWaveSpec("x*; *")), /--waves "x\*" selects no node/);
+  assert.throws(() => parseWaveSpec("@; *"), /--waves: "@" is not a tag/);
+});

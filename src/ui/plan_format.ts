@@ -34,6 +34,7 @@ export function formatPlanToml(plans: readonly ProfilePlan[]): string {
       if (!empty) table[tomlKey(name)] ??= value;
     }
     table.wave = p.wave;
+    table.tags = p.tags ?? [];
     (doc[p.node] ??= {})[p.profile] = table;
   }
   return `${stringify(doc).trim()}\n`;
@@ -52,6 +53,8 @@ export interface PlanJson {
     profilePath: string | null;
     /** The node's wave in the rollout: smaller waves go first. */
     wave: number;
+    /** The node's tags (`--on @tag`). */
+    tags: string[];
     settings: ProfilePlan["settings"];
   }[];
 }
@@ -68,6 +71,7 @@ export function planToJson(plans: readonly ProfilePlan[]): PlanJson {
       drvPath: p.drvPath ?? null,
       profilePath: p.profilePath ?? null,
       wave: p.wave,
+      tags: p.tags ?? [],
       settings: p.settings,
     })),
   };

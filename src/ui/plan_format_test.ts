@@ -23,6 +23,7 @@ const plan: ProfilePlan[] = [
     path: "/nix/store/b-app",
     profilePath: "/home/alice/.local/state/nix/profiles/app",
     wave: 1,
+    tags: ["db", "eu"],
     settings: { ...DEFAULTS, sshUser: "deploy", user: "alice", sshOpts: [] },
   },
 ];
@@ -41,6 +42,8 @@ Deno.test("plan TOML: one table per node.profile with deploy-rs's keys, dotted n
   assert.ok(!("health_checks" in system), "no empty table for a profile without health checks");
   assert.equal(system.wave, 0);
   assert.equal(doc["db.internal"].app.wave, 1);
+  assert.deepEqual(system.tags, []);
+  assert.deepEqual(doc["db.internal"].app.tags, ["db", "eu"]);
   assert.equal(doc["db.internal"].app.profile_path, "/home/alice/.local/state/nix/profiles/app");
 });
 
@@ -56,6 +59,7 @@ Deno.test("plan JSON: every profile with node, profile, users, paths and all set
     drvPath: null,
     profilePath: "/home/alice/.local/state/nix/profiles/app",
     wave: 1,
+    tags: ["db", "eu"],
     settings: plan[1].settings,
   });
 });

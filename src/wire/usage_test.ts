@@ -62,3 +62,13 @@ Deno.test("usage: the deployer's --help names every helper command", () => {
   for (const command of Object.keys(REQUESTS)) assert.ok(text.includes(command), command);
   assert.ok(helperCommandsText().split("\n").every((line) => line.length <= 80));
 });
+
+Deno.test("usage: the README's helper section shows each command's synopsis as generated", () => {
+  const readme = Deno.readTextFileSync(new URL("../../README.md", import.meta.url));
+  for (const codec of CODECS) {
+    const usage = usageOf(codec);
+    // The synopsis: from `Usage:` to the first blank line.
+    const synopsis = usage.slice(0, usage.indexOf("\n\n"));
+    assert.ok(readme.includes(synopsis), `README lacks:\n${synopsis}`);
+  }
+});

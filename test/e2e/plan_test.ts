@@ -124,25 +124,28 @@ Deno.test("plan: --file mode and a flake-compat default.nix without flakes give 
   assert.equal(r.stderr.match(/flakes are not enabled/g)?.length, 1, r.stderr);
 });
 
-Deno.test("plan: several targets on one flake are checked and evaluated once", async () => {
+Deno.test("deploy: several targets on one flake are checked and evaluated once; plan checks nothing", async () => {
   const dir = flakeDir();
-  const r = await deployCli([
-    "plan",
-    "-d",
-    "--targets",
-    `${dir}#web.app`,
-    `${dir}#"db.internal"`,
-    `${dir}#web`,
-  ]);
+  const targets = ["--targets", `${dir}#web.app`, `${dir}#"db.internal"`, `${dir}#web`];
+  const nixCalls = (stderr: string) =>
+    stderr.split("\n").filter((l) => l.startsWith("[debug] + nix"));
+  // Answered no at -i: checked and evaluated, and no host contacted.
+  const d = await deployCli(["-i", "-d", ...targets], { input: "no\n" });
+  assert.equal(d.code, 4, d.stderr);
+  assert.equal(nixCalls(d.stderr).filter((l) => / flake check /.test(l)).length, 1, d.stderr);
+  assert.equal(
+    nixCalls(d.stderr).filter((l) => / eval --json .*#deploy/.test(l)).length,
+    1,
+    d.stderr,
+  );
+  const r = await deployCli(["plan", "-d", ...targets]);
   assert.equal(r.code, 0, r.stderr);
-  const nixCalls = r.stderr.split("\n").filter((l) => l.startsWith("[debug] + nix"));
-  assert.equal(nixCalls.filter((l) => / flake check /.test(l)).length, 1, r.stderr);
-  assert.equal(nixCalls.filter((l) => / eval --json .*#deploy/.test(l)).length, 1, r.stderr);
+  assert.equal(nixCalls(r.stderr).filter((l) => / flake check /.test(l)).length, 0, r.stderr);
   const doc = parse(r.stdout) as Record<string, Record<string, unknown>>;
   assert.deepEqual(Object.keys(doc), ["web", "db.internal"]);
 });
 
-Deno.test("plan: a failing check stops the run and shows its output", async () => {
+Deno.test("deploy: a failing check stops the run before any host and shows its output", async () => {
   const failing = `builtins.derivation {
     name = "failing-check"; system = "x86_64-linux"; builder = "/bin/sh";
     args = [ "-c" "echo the-check-said-no >&2; exit 1" ];
@@ -153,12 +156,17 @@ Deno.test("plan: a failing check stops the run and shows its output", async () =
       checks.x86_64-linux.nope = ${failing};
     }; }`,
   });
-  const r = await deployCli(["plan", dir]);
+  const r = await deployCli(["-i", dir], { input: "yes\n" });
   assert.notEqual(r.code, 0);
   assert.match(r.stderr, /the checks of .* failed \(skip them with --skip-checks\)/);
   assert.match(r.stderr, /the-check-said-no/);
-  const skipped = await deployCli(["plan", "-s", dir]);
-  assert.equal(skipped.code, 0, skipped.stderr);
+  assert.doesNotMatch(r.stderr, /Are you sure/, "stopped before asking, so before any host");
+  // -s skips them: the run gets as far as asking.
+  const skipped = await deployCli(["-i", "-s", dir], { input: "no\n" });
+  assert.equal(skipped.code, 4, skipped.stderr);
+  // plan only plans: it runs no check.
+  const planned = await deployCli(["plan", dir]);
+  assert.equal(planned.code, 0, planned.stderr);
 });
 
 Deno.test("plan: bad input gets a clear message and a non-zero exit", async () => {

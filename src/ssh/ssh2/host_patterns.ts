@@ -7,6 +7,15 @@
  * matches no lower-case pattern.
  */
 
+/**
+ * Lower case as ssh's tolower(3) in the C locale: ASCII letters only. The
+ * JavaScript one would turn the Kelvin sign into `k`, naming a host or key
+ * ssh never names.
+ */
+export function asciiLower(s: string): string {
+  return s.replace(/[A-Z]+/g, (m) => m.toLowerCase());
+}
+
 export interface PatternCase {
   /** Lower-case the pattern before matching (OpenSSH's `dolower`). */
   lowerPattern?: boolean;
@@ -14,7 +23,7 @@ export interface PatternCase {
 
 /** Whether one pattern (no negation) matches the whole name. */
 export function wildcardMatches(pattern: string, name: string, c: PatternCase = {}): boolean {
-  const p = c.lowerPattern ? pattern.toLowerCase() : pattern;
+  const p = c.lowerPattern ? asciiLower(pattern) : pattern;
   const re = p.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".");
   return new RegExp(`^${re}$`, "s").test(name);
 }

@@ -3,6 +3,7 @@
  * parse_user_host_port, parse_ssh_uri), so a value ssh refuses is refused
  * here too, and one it reads is read to the same user, host and port.
  */
+import { asciiLower } from "./host_patterns.ts";
 import { existsSync, readFileSync } from "node:fs";
 
 /** A port number or a service name from /etc/services (tcp); undefined when ssh would refuse it. */
@@ -27,6 +28,22 @@ function servicePort(name: string): number | undefined {
     }
   }
   return undefined;
+}
+
+/** iscntrl(3) in the C locale. */
+function hasControl(s: string): boolean {
+  return [...s].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f);
+}
+
+/** readconf's ssh_valid_hostname: what a host given on ssh's command line may hold. */
+export function validCommandLineHost(s: string): boolean {
+  return !s.startsWith("-") && !/['`"$\\;&<>|(){},\s]/.test(s) && !hasControl(s);
+}
+
+/** readconf's ssh_valid_ruser: what a user given on ssh's command line may hold. */
+export function validCommandLineUser(s: string): boolean {
+  return !s.startsWith("-") && !/['`";&<>|(){}]/.test(s) && !hasControl(s) && !/\s-/.test(s) &&
+    !s.endsWith("\\");
 }
 
 /** One hop of ProxyJump or -J. */
@@ -140,7 +157,7 @@ export function parseJump(spec: string): JumpHop {
  */
 export function jumpHops(value: string): string[] {
   const cut = value.split("#")[0].replace(/[ \t\r\n]+$/, "");
-  if (value.toLowerCase() === "none") return [];
+  if (asciiLower(value) === "none") return [];
   const hops = cut.split(",");
   for (const hop of hops) {
     try {

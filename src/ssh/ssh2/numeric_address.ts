@@ -13,6 +13,7 @@
  * prints (lower-case, the longest run of two or more zero groups as `::`,
  * an IPv4 tail for `::a.b.c.d` and `::ffff:a.b.c.d`).
  */
+import { asciiLower } from "./host_patterns.ts";
 
 /** As ssh's is_addr_fast: names ssh does not lower-case even when they are not addresses. */
 function looksNumeric(name: string): boolean {
@@ -116,6 +117,16 @@ export function formatIPv6(g: number[]): string {
  * depends on the interfaces of the machine.
  */
 export function canonicalHostName(name: string, family: 0 | 4 | 6): string {
+  const address = numericAddress(name, family);
+  if (address === undefined) return looksNumeric(name) ? name : asciiLower(name);
+  // ssh replaces the name only when it differs beyond case (strcasecmp): an
+  // address already canonical but for capitals keeps them, and so matches no
+  // known_hosts entry.
+  return asciiLower(address) === asciiLower(name) ? name : address;
+}
+
+/** The address's canonical text, or undefined when `name` is no address of those families. */
+function numericAddress(name: string, family: 0 | 4 | 6): string | undefined {
   if (family !== 6) {
     const v4 = parseIPv4(name);
     if (v4) return v4.join(".");
@@ -132,5 +143,5 @@ export function canonicalHostName(name: string, family: 0 | 4 | 6): string {
   if (v6 && v6.slice(0, 6).join() === "0,0,0,0,0,65535") {
     return [v6[6] >> 8, v6[6] & 0xff, v6[7] >> 8, v6[7] & 0xff].join(".");
   }
-  return looksNumeric(name) ? name : name.toLowerCase();
+  return undefined;
 }

@@ -3,6 +3,7 @@
  * nothing it does, and the rest, refused by name: an option silently
  * ignored could change which host is reached or which key is trusted.
  */
+import { asciiLower } from "./host_patterns.ts";
 import type { ConfigOptions } from "./ssh_config_eval.ts";
 
 /**
@@ -14,6 +15,7 @@ import type { ConfigOptions } from "./ssh_config_eval.ts";
  * authentication methods it does not use (it offers keys only).
  */
 const HARMLESS = new Set([
+  "ignoreunknown",
   "loglevel",
   "visualhostkey",
   "updatehostkeys",
@@ -102,7 +104,7 @@ export function refuseUnsupported(computed: Readonly<ConfigOptions>): void {
     if (HONOURED.has(key)) continue;
     const allowed = HARMLESS_VALUES[key];
     const v = value.join(" ");
-    if (allowed ? allowed.includes(v.toLowerCase()) : HARMLESS.has(key)) continue;
+    if (allowed ? allowed.includes(asciiLower(v)) : HARMLESS.has(key)) continue;
     throw new Error(
       `the option ${key} (${JSON.stringify(v)}) is not supported by the built-in ` +
         `SSH transport; remove it for this host or use --transport openssh`,

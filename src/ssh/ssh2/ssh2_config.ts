@@ -6,18 +6,35 @@
  * the defaults and `%` tokens, writes the host name as ssh does, and lets
  * option_policy.ts refuse what the transport cannot honour.
  */
+import { asciiLower } from "./host_patterns.ts";
 import { userInfo } from "node:os";
 import process from "node:process";
 import { configFiles, includedFiles } from "./config_files.ts";
-import { jumpHops, sshPort } from "./jump_hop.ts";
+import {
+  jumpHops,
+  parseJump,
+  sshPort,
+  validCommandLineHost,
+  validCommandLineUser,
+} from "./jump_hop.ts";
+import {
+  addressFamily,
+  checkOptionLine,
+  seconds,
+  type StrictHostKeyChecking,
+  strictHostKeyChecking,
+  wholeNumber,
+  yesNo,
+} from "./option_values.ts";
 import { canonicalHostName } from "./numeric_address.ts";
 import { refuseUnsupported } from "./option_policy.ts";
 import { evaluateConfig } from "./ssh_config_eval.ts";
+import { SSH_CONFIG_KEYWORDS } from "./ssh_keywords.ts";
 import type { ConfigSource } from "./ssh_opts.ts";
-import { expandTokens } from "./ssh_tokens.ts";
+import { expandTilde, expandTokens } from "./ssh_tokens.ts";
 import { DeployError, type ErrorContext } from "../../shared/errors.ts";
 
-export type StrictHostKeyChecking = "yes" | "ask" | "accept-new" | "no";
+export type { StrictHostKeyChecking } from "./option_values.ts";
 
 /** Everything the built-in transport needs to reach one host. */
 export interface ResolvedHost {
@@ -52,27 +69,15 @@ export { parseJump } from "./jump_hop.ts";
 export { type ConfigSource, parseSshOpts } from "./ssh_opts.ts";
 export { configText } from "./config_files.ts";
 
+function mapDefined<T, R>(v: T | undefined, f: (v: T) => R): R | undefined {
+  return v === undefined ? undefined : f(v);
+}
+
 function asList(v: string[] | undefined): string[] {
   return v ?? [];
 }
 function asString(v: string[] | undefined): string | undefined {
   return v?.join(" ");
-}
-
-function yesNo(option: string, v: string | undefined, dflt: boolean): boolean {
-  if (v === undefined) return dflt;
-  const l = v.toLowerCase();
-  if (l === "yes" || l === "true") return true;
-  if (l === "no" || l === "false") return false;
-  throw new Error(`${option}: expected yes or no, found ${JSON.stringify(v)}`);
-}
-
-function count(option: string, v: string | undefined, dflt: number | undefined) {
-  if (v === undefined || v.toLowerCase() === "none") return dflt;
-  if (!/^[0-9]+$/.test(v)) {
-    throw new Error(`${option}: expected a whole number, found ${JSON.stringify(v)}`);
-  }
-  return Number(v);
 }
 
 const DEFAULT_IDENTITIES = [
@@ -107,20 +112,6 @@ export function resolveHost(
   }
 }
 
-/** What ssh checks on every line, also in blocks that do not apply. */
-function checkLine(keyword: string, args: string[], where: string): void {
-  if (keyword === "port" && args[0] !== undefined && sshPort(args[0]) === undefined) {
-    throw new Error(`${where}: Bad port '${args[0]}'`);
-  }
-  if (keyword === "proxyjump" && args[0] !== undefined) {
-    try {
-      jumpHops(args[0]);
-    } catch (e) {
-      throw new Error(`${where}: ${(e as Error).message}`);
-    }
-  }
-}
-
 function resolve(
   source: ConfigSource,
   alias: string,
@@ -131,6 +122,13 @@ function resolve(
   // `-o User`, then user@host; otherwise the local user until a `User` line):
   // `Match user` is decided against it, not against whoever runs deploy-ts.
   const loginUser = source.user ?? destinationUser;
+  // As ssh checks what its command line puts into `%` tokens.
+  if (loginUser !== undefined && !validCommandLineUser(loginUser)) {
+    throw new Error(`the user ${JSON.stringify(loginUser)} contains characters ssh refuses`);
+  }
+  if (!validCommandLineHost(alias)) {
+    throw new Error(`the host name ${JSON.stringify(alias)} contains characters ssh refuses`);
+  }
   const computed = evaluateConfig(files, {
     originalHost: alias,
     user: loginUser,
@@ -138,7 +136,8 @@ function resolve(
     // Command-line options first: the first value of an option wins.
     commandLine: source.directives,
     include: includedFiles,
-    check: checkLine,
+    keywords: SSH_CONFIG_KEYWORDS,
+    check: checkOptionLine,
   });
   refuseUnsupported(computed);
   const get = (k: string) => asString(computed[k]);
@@ -152,42 +151,36 @@ function resolve(
   if (/%[^h%]/.test(hostnameRaw.replace(/%%/g, ""))) {
     throw new Error(`HostName ${hostnameRaw}: only the tokens %h and %% are allowed in HostName`);
   }
-  const family = (get("addressfamily") ?? "any").toLowerCase();
-  const familyNumber = family === "inet" ? 4 : family === "inet6" ? 6 : 0;
+  const familyNumber = addressFamily(get("addressfamily"));
   const hostname = canonicalHostName(
     hostnameRaw.replace(/%([h%])/g, (_, c: string) => c === "h" ? alias : "%"),
     familyNumber,
   );
   const t = { hostname, alias, port, user };
-  const files_ = (k: string, dflt: string[]) => {
+  // ssh expands tokens in UserKnownHostsFile, only `~` in GlobalKnownHostsFile.
+  const knownHostsFiles = (k: string, dflt: string[], expand: (f: string) => string) => {
     const list = asList(computed[k]);
-    if (list.length === 1 && list[0].toLowerCase() === "none") return [];
-    return (list.length ? list : dflt).map((f) => expandTokens(f, t, k));
+    if (list.some((f) => asciiLower(f) === "none")) {
+      if (list.length === 1) return [];
+      throw new Error(`${k}: none cannot stand beside other files`);
+    }
+    return (list.length ? list : dflt).map(expand);
   };
   const given = [...source.identityFiles, ...asList(computed.identityfile)];
   const identityFiles = (given.length ? given : DEFAULT_IDENTITIES.map((f) => `~/.ssh/${f}`))
     .map((f) => expandTokens(f, t, "IdentityFile"));
-  const strict = (get("stricthostkeychecking") ?? "ask").toLowerCase();
-  const strictHostKeyChecking: StrictHostKeyChecking = strict === "yes" || strict === "true"
-    ? "yes"
-    : strict === "no" || strict === "false" || strict === "off"
-    ? "no"
-    : strict === "accept-new"
-    ? "accept-new"
-    : strict === "ask"
-    ? "ask"
-    : (() => {
-      throw new Error(`StrictHostKeyChecking: unknown value ${JSON.stringify(strict)}`);
-    })();
+  const strict = strictHostKeyChecking(get("stricthostkeychecking"));
   const agentRaw = get("identityagent");
   const identityAgent = agentRaw === undefined || agentRaw === "SSH_AUTH_SOCK"
     ? process.env.SSH_AUTH_SOCK || undefined
-    : agentRaw.toLowerCase() === "none"
+    : asciiLower(agentRaw) === "none"
     ? undefined
     : agentRaw.startsWith("$")
     ? process.env[agentRaw.slice(1)] || undefined
     : expandTokens(agentRaw, t, "IdentityAgent");
   const jump = source.jump ?? get("proxyjump");
+  const proxyJump = jump === undefined ? [] : jumpHops(jump);
+  checkJumps(source, proxyJump, { hostname, port, user });
   const batchMode = yesNo("BatchMode", get("batchmode"), false);
   return {
     alias,
@@ -197,36 +190,87 @@ function resolve(
     identityFiles,
     identitiesOnly: yesNo("IdentitiesOnly", get("identitiesonly"), false),
     identityAgent,
-    userKnownHostsFiles: files_("userknownhostsfile", [
-      "~/.ssh/known_hosts",
-      "~/.ssh/known_hosts2",
-    ]),
-    globalKnownHostsFiles: files_("globalknownhostsfile", [
-      "/etc/ssh/ssh_known_hosts",
-      "/etc/ssh/ssh_known_hosts2",
-    ]),
+    userKnownHostsFiles: knownHostsFiles(
+      "userknownhostsfile",
+      ["~/.ssh/known_hosts", "~/.ssh/known_hosts2"],
+      (f) => expandTokens(f, t, "UserKnownHostsFile"),
+    ),
+    globalKnownHostsFiles: knownHostsFiles(
+      "globalknownhostsfile",
+      ["/etc/ssh/ssh_known_hosts", "/etc/ssh/ssh_known_hosts2"],
+      expandTilde,
+    ),
     // ssh lower-cases the alias as it does HostName.
-    hostKeyAlias: get("hostkeyalias")?.toLowerCase(),
-    strictHostKeyChecking,
+    hostKeyAlias: mapDefined(get("hostkeyalias"), asciiLower),
+    strictHostKeyChecking: strict,
     hashKnownHosts: yesNo("HashKnownHosts", get("hashknownhosts"), false),
-    connectTimeout: count("ConnectTimeout", get("connecttimeout"), undefined),
+    connectTimeout: seconds("ConnectTimeout", get("connecttimeout"), undefined),
     // As OpenSSH: BatchMode notices a dead server within minutes by default.
-    serverAliveInterval: count(
+    serverAliveInterval: seconds(
       "ServerAliveInterval",
       get("serveraliveinterval"),
       batchMode ? 300 : 0,
     )!,
-    serverAliveCountMax: count("ServerAliveCountMax", get("serveralivecountmax"), 3)!,
-    proxyJump: jump === undefined ? [] : jumpHops(jump),
+    serverAliveCountMax: wholeNumber("ServerAliveCountMax", get("serveralivecountmax"), 3),
+    proxyJump,
     batchMode,
     family: familyNumber,
   };
 }
 
+/** The most jump hosts in a chain (a ProxyJump loop between hosts would never end). */
+const MAX_JUMP_DEPTH = 16;
+
+/**
+ * The jumps ssh would refuse: tokens (ssh expands them in the jump command
+ * it builds, the built-in transport does not), -J hops with characters its
+ * command line refuses, a jump to the destination itself, and, as a guard
+ * of its own, chains deeper than MAX_JUMP_DEPTH.
+ */
+function checkJumps(
+  source: ConfigSource,
+  hops: readonly string[],
+  dest: { hostname: string; port: number; user: string },
+): void {
+  if (hops.length === 0) return;
+  const parsed = hops.map(parseJump);
+  const last = parsed[parsed.length - 1];
+  // ssh expands tokens in the jump command it builds: in the earlier hops as
+  // written, in the last one's user and host as read (an ssh:// user decoded).
+  if (
+    hops.slice(0, -1).some((h) => h.includes("%")) || last.host.includes("%") ||
+    last.user?.includes("%")
+  ) {
+    throw new Error(
+      `ProxyJump ${hops.join(",")}: % tokens in ProxyJump are not supported by the built-in ` +
+        `transport; use --transport openssh`,
+    );
+  }
+  if ((source.jumpDepth ?? 0) >= MAX_JUMP_DEPTH) {
+    throw new Error(`more than ${MAX_JUMP_DEPTH} jump hosts in a chain (a ProxyJump loop?)`);
+  }
+  if (source.jump !== undefined) {
+    for (const h of parsed) {
+      if (
+        !validCommandLineHost(h.host) || (h.user !== undefined && !validCommandLineUser(h.user))
+      ) {
+        throw new Error(`-J ${source.jump}: a hop contains characters ssh refuses`);
+      }
+    }
+  }
+  if (
+    last.host === dest.hostname && (last.port ?? 22) === dest.port &&
+    (last.user ?? dest.user) === dest.user
+  ) {
+    throw new Error(`jumphost loop via ${last.host}`);
+  }
+}
+
 /**
  * What a jump host is resolved against: the same -F file, but none of the
- * destination's other command-line options, and the user, port and further
- * hops of the ProxyJump entry (as ssh builds the jump's own `ssh -J … -W`).
+ * destination's other command-line options (not even -4, -6 or
+ * AddressFamily), and the user, port and further hops of the ProxyJump
+ * entry, as ssh builds the jump's own `ssh -l -p -J -F … -W`.
  */
 export function jumpSource(
   source: ConfigSource,
@@ -235,10 +279,11 @@ export function jumpSource(
 ): ConfigSource {
   return {
     configFile: source.configFile,
-    directives: source.directives.filter(([k]) => k.toLowerCase() === "addressfamily"),
+    directives: [],
     identityFiles: [],
     user: hop.user,
     port: hop.port === undefined ? undefined : String(hop.port),
     jump: before.length ? before.join(",") : undefined,
+    jumpDepth: (source.jumpDepth ?? 0) + 1,
   };
 }

@@ -675,6 +675,7 @@ Match host web user root
       "Host nothing\n  Include CASEDIR/final\nMatch host 127.0.0.1\n  StrictHostKeyChecking yes\n  UserKnownHostsFile /etc/pinned\n",
     files: { final: "Match final\n  Port 2999\n" },
     destination: "root@127.1",
+    refused: /Match final is not supported/,
   },
   {
     name:
@@ -682,6 +683,14 @@ Match host web user root
     config: "Host nothing\n  Include CASEDIR/final\nMatch host web\n  StrictHostKeyChecking yes\n",
     files: { final: "Match final\n  Port 2999\n" },
     destination: "root@WEB",
+    refused: /Match final is not supported/,
+  },
+  {
+    name:
+      "attack 2: ssh expands %h in the jump command it builds (bastion-%h is bastion-web): tokens in ProxyJump are refused",
+    config: "Host web\n  ProxyJump bastion-%h\nHost bastion-*\n  HostName 10.0.0.99\n",
+    destination: "root@web",
+    refused: /% tokens in ProxyJump are not supported/,
   },
   {
     name: "no config at all: the defaults",
@@ -898,18 +907,6 @@ Host c
       "attack 2: -o AddressFamily=inet6 does not reach the jump's ssh (127.1 is 127.0.0.1 there)",
     config: "",
     sshOpts: ["-o", "AddressFamily=inet6", "-J", "127.1"],
-    destination: "root@web",
-  },
-  {
-    name:
-      "attack 2: ssh expands %h in ProxyJump (bastion-%h is bastion-web, not a host matching bastion-*)",
-    config: `Host web
-  ProxyJump bastion-%h
-Host bastion-web
-  HostName 10.0.0.7
-Host bastion-*
-  HostName 10.0.0.99
-`,
     destination: "root@web",
   },
 ];

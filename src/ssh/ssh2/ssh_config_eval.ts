@@ -14,7 +14,7 @@
  * and decides `Match host` on a HostName keyword only when spelled so; each
  * applies a block to hosts OpenSSH would not apply it to.
  */
-import { patternListMatches, wildcardMatches } from "./host_patterns.ts";
+import { asciiLower, patternListMatches, wildcardMatches } from "./host_patterns.ts";
 
 /** One config file's text, and where its relative Include lines look. */
 export interface ConfigText {
@@ -35,6 +35,8 @@ export interface EvalStart {
   commandLine: [string, string][];
   /** The files an `Include` argument names (globs and `~` expanded), in order. */
   include: (pattern: string, userConfig: boolean) => ConfigText[];
+  /** Every keyword ssh knows (lower-cased); any other is refused, as ssh refuses it. */
+  keywords?: ReadonlySet<string>;
   /** What must hold of every option line, also where its block does not apply (as ssh checks). */
   check?: (keyword: string, args: string[], where: string) => void;
 }
@@ -55,14 +57,58 @@ const ADD_UP = new Set([
 
 const MAX_INCLUDE_DEPTH = 16;
 
+/** readconf's WHITESPACE: a form feed is none (it is part of a word), but ends a line. */
+const BLANKS = " \t\r\n";
+
 /**
- * One line as readconf splits it: the keyword (lower-cased) and its
- * arguments, or undefined for a blank or comment line.
+ * misc.c's strdelim: the first word of `s` (one pair of double quotes
+ * taken off; one `=` may stand for the blanks after it) and the rest, or no
+ * word at all for an unterminated quote.
  */
-export function splitConfigLine(line: string): { keyword: string; args: string[] } | undefined {
-  const m = /^[ \t\f\r]*([^ \t\f\r=]*)[ \t\f\r]*=?[ \t\f\r]*(.*?)[ \t\f\r\n]*$/s.exec(line);
-  if (!m || m[1] === "" || m[1].startsWith("#")) return undefined;
-  return { keyword: m[1].toLowerCase(), args: splitArguments(m[2]) };
+function firstWord(s: string): { word?: string; rest?: string } {
+  const at = [...s].findIndex((c) => BLANKS.includes(c) || c === '"' || c === "=");
+  if (at < 0) return { word: s };
+  const skipBlanks = (i: number) => {
+    while (i < s.length && BLANKS.includes(s[i])) i++;
+    return i;
+  };
+  if (s[at] === '"') {
+    const close = s.indexOf('"', at + 1);
+    if (close < 0) return {};
+    return { word: s.slice(0, at) + s.slice(at + 1, close), rest: s.slice(skipBlanks(close + 1)) };
+  }
+  let i = skipBlanks(at + 1);
+  if (s[at] !== "=" && s[i] === "=") i = skipBlanks(i + 1);
+  return { word: s.slice(0, at), rest: s.slice(i) };
+}
+
+/**
+ * One line as readconf splits it: the keyword (lower-cased, ASCII only) and
+ * its arguments, or undefined for a blank or comment line. A NUL ends the
+ * line, as it ends ssh's C string; a line with a keyword and nothing after
+ * it is an error wherever it stands.
+ */
+export function splitConfigLine(
+  raw: string,
+): { keyword: string; args: string[]; rest: string } | undefined {
+  const nul = raw.indexOf("\0");
+  const line = (nul < 0 ? raw : raw.slice(0, nul)).replace(/[ \t\r\n\f]+$/, "");
+  if (line === "") return undefined;
+  let { word, rest } = firstWord(line);
+  if (word === "" && rest !== undefined) ({ word, rest } = firstWord(rest));
+  if (word === undefined || word === "" || word.startsWith("#")) return undefined;
+  const keyword = asciiLower(word);
+  const args = rest?.replace(/^[ \t\r\n]+/, "") ?? "";
+  if (args === "") throw new Error(`no argument after keyword "${keyword}"`);
+  return { keyword, args: splitArguments(args), rest: args };
+}
+
+/**
+ * ProxyJump's value as ssh reads it: the text after the keyword up to the
+ * first blank, quotes and all (not split into words as other options are).
+ */
+function firstBlankWord(rest: string): string {
+  return rest.trim().split(/[ \t\r\n]/)[0];
 }
 
 /** OpenSSH's argv_split with comments ending the line. */
@@ -126,6 +172,12 @@ class Evaluation {
     if (key === "user") this.user = args[0];
   }
 
+  /** Whether an IgnoreUnknown in force by now names this keyword ssh does not know. */
+  ignoredUnknown(keyword: string): boolean {
+    const patterns = this.options.ignoreunknown?.join(",").split(",") ?? [];
+    return patternListMatches(patterns, keyword, lowered);
+  }
+
   /** The host `Match host` sees: HostName so far (`%h` expanded), else the typed name. */
   matchHost(): string {
     if (this.hostname === undefined) return this.start.originalHost;
@@ -143,10 +195,17 @@ class Evaluation {
     let result = true;
     for (let i = 0; i < words.length; i++) {
       const negate = words[i].startsWith("!");
-      const criterion = (negate ? words[i].slice(1) : words[i]).toLowerCase();
+      const criterion = asciiLower(negate ? words[i].slice(1) : words[i]);
       if (criterion === "all") {
         if (words.length !== 1 || negate) throw new Error(`${line}: \`all\` must stand alone`);
         continue;
+      }
+      if (!["host", "originalhost", "user", "localuser"].includes(criterion)) {
+        // Before reading an argument: `final` and `canonical` take none.
+        throw new Error(
+          `${line}: Match ${criterion} is not supported by the built-in SSH transport; ` +
+            `use --transport openssh`,
+        );
       }
       const arg = words[++i];
       if (arg === undefined) throw new Error(`${line}: ${criterion} needs a value`);
@@ -193,12 +252,20 @@ class Evaluation {
         throw new Error(`${where}: ${(e as Error).message}`);
       }
       if (!line) return;
-      const { keyword, args } = line;
+      const { keyword } = line;
+      const args = keyword === "proxyjump" ? [firstBlankWord(line.rest)] : line.args;
+      if (this.start.keywords !== undefined && !this.start.keywords.has(keyword)) {
+        if (this.ignoredUnknown(keyword)) return;
+        throw new Error(`${where}: Bad configuration option: ${keyword}`);
+      }
       if (keyword === "host") {
         if (args.length === 0 || args.includes("")) throw new Error(`${where}: empty Host pattern`);
         active = !neverMatch && patternListMatches(args, this.start.originalHost);
       } else if (keyword === "match") {
-        active = !neverMatch && this.matchApplies(args, where);
+        // Decided also where nothing applies: a criterion the transport cannot
+        // decide (`final`, `exec`, …) is refused wherever ssh would act on it.
+        const applies = this.matchApplies(args, where);
+        active = !neverMatch && applies;
       } else if (keyword === "include") {
         if (depth >= MAX_INCLUDE_DEPTH) throw new Error(`${where}: too many nested Include lines`);
         for (const pattern of args) {
@@ -218,9 +285,9 @@ class Evaluation {
 export function evaluateConfig(files: readonly ConfigText[], start: EvalStart): ConfigOptions {
   const e = new Evaluation(start);
   for (const [key, value] of start.commandLine) {
-    const args = splitArguments(value);
-    start.check?.(key.toLowerCase(), args, `-o ${key}`);
-    e.set(key.toLowerCase(), args, `-o ${key}`);
+    const args = asciiLower(key) === "proxyjump" ? [firstBlankWord(value)] : splitArguments(value);
+    start.check?.(asciiLower(key), args, `-o ${key}`);
+    e.set(asciiLower(key), args, `-o ${key}`);
   }
   for (const file of files) e.file(file, 0);
   return e.options;

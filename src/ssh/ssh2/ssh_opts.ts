@@ -19,6 +19,8 @@ export interface ConfigSource {
   port?: string;
   /** -J. */
   jump?: string;
+  /** How many jump hosts this one is reached through already (a jump's own source counts up). */
+  jumpDepth?: number;
 }
 
 /** sshOpts flags without a value that change nothing for deploy-ts. */

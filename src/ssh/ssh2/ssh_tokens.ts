@@ -27,14 +27,20 @@ function homeOf(user: string): string {
   return entry[5];
 }
 
-/** ssh_config's `%` tokens (those deploy-ts can know; others are refused). */
+/**
+ * A file name as ssh expands IdentityFile, UserKnownHostsFile and
+ * IdentityAgent: `~` first (so a `~` that a variable brings stays a
+ * character), then `%` tokens and `${VAR}` in one pass, left to right (what
+ * a variable brings is not expanded again). Tokens deploy-ts cannot know,
+ * an unset variable, a `%` at the end are refused, as ssh refuses them.
+ */
 export function expandTokens(
   value: string,
   t: { hostname: string; alias: string; port: number; user: string },
   option: string,
 ): string {
   const local = userInfo();
-  const expanded = value.replace(/%(.)/g, (all, c: string) => {
+  const token = (c: string): string => {
     switch (c) {
       case "%":
         return "%";
@@ -57,12 +63,27 @@ export function expandTokens(
       case "l":
         return localHostname();
       default:
-        throw new Error(`${option}: the token ${all} is not supported by the built-in transport`);
+        throw new Error(`${option}: the token %${c} is not supported by the built-in transport`);
     }
-  });
-  return expandTilde(expanded.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, v: string) => {
-    const env = process.env[v];
-    if (env === undefined) throw new Error(`${option}: the environment variable ${v} is not set`);
-    return env;
-  }));
+  };
+  const s = expandTilde(value);
+  let out = "";
+  for (let i = 0; i < s.length; i++) {
+    if (s[i] === "$" && s[i + 1] === "{") {
+      const end = s.indexOf("}", i + 2);
+      if (end < 0) throw new Error(`${option}: \${ without its closing }`);
+      const name = s.slice(i + 2, end);
+      if (name === "") throw new Error(`${option}: an empty \${}`);
+      const env = process.env[name];
+      if (env === undefined) {
+        throw new Error(`${option}: the environment variable ${name} is not set`);
+      }
+      out += env;
+      i = end;
+    } else if (s[i] === "%") {
+      if (i + 1 >= s.length) throw new Error(`${option}: a % at the end`);
+      out += token(s[++i]);
+    } else out += s[i];
+  }
+  return out;
 }
