@@ -46,18 +46,10 @@ export async function inTerminal(
 ): Promise<TerminalRun> {
   const { NO_COLOR: _, ...inherited } = Deno.env.toObject();
   const deploy = shellQuoteArgv(cliArgv(args));
-  const steps = (o.resizes?.steps ?? []).map((s) =>
-    // A background job's standard input is /dev/null: the terminal is named.
-    "cols" in s ? `stty cols ${s.cols} </dev/tty` : `stty rows ${s.rows} </dev/tty`
-  );
   const command = o.size || o.resizes
     ? [
       o.size ? `stty cols ${o.size.cols} rows ${o.size.rows} || exit 1; ` : "",
-      o.resizes
-        ? `{ while [ ! -e ${shellQuoteArgv([o.resizes.after])} ]; do sleep 0.1; done; ${
-          steps.join("; sleep 1; ")
-        }; } & `
-        : "",
+      o.resizes ? `${resizeJob(o.resizes)} & ` : "",
       `exec ${deploy}`,
     ].join("")
     : deploy;
@@ -79,4 +71,16 @@ export async function inTerminal(
   });
   const code = await new Promise<number>((resolve) => child.on("close", (c) => resolve(c ?? 1)));
   return { code, out, answered };
+}
+
+/** The shell job that resizes the terminal, in the background of the deployer. */
+function resizeJob(r: Resizes): string {
+  // A background job's standard input is /dev/null: the terminal is named.
+  const steps = r.steps.map((s) =>
+    "cols" in s ? `stty cols ${s.cols} </dev/tty` : `stty rows ${s.rows} </dev/tty`
+  );
+  // At most a minute of waiting: the job holds the terminal open, script(1) waits for it.
+  const wait = `i=0; while [ ! -e ${shellQuoteArgv([r.after])} ] && [ $i -lt 600 ]; do ` +
+    `sleep 0.1; i=$((i+1)); done`;
+  return `{ ${wait}; ${steps.join("; sleep 1; ")}; }`;
 }
