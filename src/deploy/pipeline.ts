@@ -31,6 +31,10 @@ import { helperHosts, type HostFactory, HostSessions } from "../host/sessions.ts
 import { planWaves, type WaveSpec } from "../plan/waves.ts";
 import { groupByNode } from "../plan/node_groups.ts";
 import { resultOf } from "./profile_result.ts";
+import { interruptedResults } from "./interrupted.ts";
+import { RunEvents } from "./run_events.ts";
+import { waitsBeforeWave } from "./waiting.ts";
+import { onInterrupt } from "../process/cleanup.ts";
 
 /**
  * What to do when a profile fails: `stop` starts nothing new; `stop-and-revoke`
@@ -88,22 +92,40 @@ class Deployment {
   readonly #local: LocalStore;
   /** The plan in waves, first wave first; each profile carries its wave's number. */
   readonly #waves: ProfilePlan[][];
-  readonly #waveOf = new Map<string, number>();
   /** Every event goes out through here, phase events of a profile with its wave. */
+  readonly #events: RunEvents;
   readonly #emit: (event: DeployEventInput) => void;
 
   constructor(readonly o: PipelineOptions) {
     this.#local = o.local ?? nixLocalStore;
     this.#waves = planWaves(o.plan, o.waves);
-    for (const p of this.#waves.flat()) this.#waveOf.set(keyOf(p), p.wave);
-    this.#emit = (e) => {
-      if (e.type !== "phase" || e.node === undefined || e.profile === undefined) return o.emit(e);
-      const wave = this.#waveOf.get(keyOf({ node: e.node, profile: e.profile }));
-      o.emit(wave === undefined ? e : { ...e, wave });
-    };
+    this.#events = new RunEvents(this.#waves, o.emit);
+    this.#emit = this.#events.emit;
   }
 
   async run(): Promise<ProfileResult[]> {
+    // Said first, before the connections close: who decides by itself, and by when.
+    const unregister = onInterrupt(() => {
+      this.#emit({ type: "summary", ok: false, interrupted: true, profiles: this.#interrupted() });
+      return Promise.resolve();
+    });
+    try {
+      return await this.#run();
+    } finally {
+      unregister();
+    }
+  }
+
+  #interrupted(): ProfileResult[] {
+    return interruptedResults(
+      this.o.plan,
+      (p) => this.#results.get(keyOf(p)),
+      (p) => this.#events.live(p),
+      Date.now(),
+    );
+  }
+
+  async #run(): Promise<ProfileResult[]> {
     for (const p of this.o.plan) this.#phase(p, "queued");
     await this.buildLocally();
     let helper: string;
@@ -180,6 +202,9 @@ class Deployment {
         }
         if (this.o.wavePause) await (this.o.sleep ?? sleepSeconds)(this.o.wavePause);
       }
+      for (const { plan, why } of waitsBeforeWave(this.#waves, i, this.o.jobs)) {
+        if (this.#isPending(plan)) this.#phase(plan, "waiting", why);
+      }
       await mapLimit(
         groupByNode(wave),
         this.o.jobs,
@@ -204,6 +229,11 @@ class Deployment {
     if (this.#stopped) return;
     const hosts = await this.#logIn(profiles, sessions);
     for (const [host, mine] of hosts) await this.#copy(host, mine, helper);
+    // A node's profiles activate one after another (profilesOrder).
+    const ready = this.#pending(profiles);
+    for (const [k, p] of ready.entries()) {
+      if (k > 0) this.#phase(p, "waiting", `for ${ready[k - 1].node}.${ready[k - 1].profile}`);
+    }
     for (const p of profiles) {
       if (!this.#isPending(p)) continue;
       if (this.#stopped) {

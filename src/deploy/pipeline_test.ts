@@ -262,3 +262,29 @@ Deno.test("pipeline waves: --waves overrides the wave settings; phase events car
   // The JSON stream's schema takes the wave (and events without one, as before).
   for (const e of events) DeployEventSchema.parse({ ...e, time: "2026-01-01T00:00:00Z" });
 });
+
+Deno.test("pipeline: what holds a profile back is said as a waiting phase (a --jobs slot, the profile before it, the wave before)", async () => {
+  const plan = [
+    profile("a"),
+    profile("b"),
+    profile("b", "app"),
+    profile("c"),
+    profile("d", "system", 1),
+  ];
+  const { events } = await deploy(plan, "stop", [], { jobs: 2 });
+  const waiting = (node: string, name: string) =>
+    events.flatMap((e) =>
+      e.type === "phase" && e.node === node && e.profile === name && e.phase === "waiting"
+        ? [e.message]
+        : []
+    );
+  assert.deepEqual(waiting("a", "system"), [], "a starts at once");
+  assert.deepEqual(waiting("b", "app"), ["for b.system"]);
+  assert.deepEqual(waiting("c", "system"), ["for a --jobs slot (2 at once)"]);
+  assert.deepEqual(waiting("d", "system"), ["for wave 0"]);
+  // Waiting comes before the profile's own work, never after it.
+  const phases = events.flatMap((e) =>
+    e.type === "phase" && e.node === "c" && e.profile === "system" ? [e.phase] : []
+  );
+  assert.ok(phases.indexOf("waiting") < phases.indexOf("connecting"), phases.join(","));
+});

@@ -44,24 +44,36 @@ const HelperEventSchema = z.discriminatedUnion("type", [
   }),
 ]);
 
+const ActivationRecordSchema = z.object({
+  time: z.string(),
+  profilePath: z.string(),
+  closure: z.string(),
+  deployer: z.string(),
+  outcome: z.enum(OUTCOMES),
+  message: z.string(),
+  previousGeneration: generation,
+  newGeneration: generation,
+  activeGeneration: generation,
+  runDir: z.string(),
+});
+
 const ProfileDescriptionSchema = z.object({
   profilePath: z.string(),
   generation,
   closure: z.string().nullable(),
   generations: z.array(z.object({ generation: z.int(), closure: z.string().nullable() })),
-  record: z.object({
-    time: z.string(),
-    profilePath: z.string(),
-    closure: z.string(),
-    deployer: z.string(),
-    outcome: z.enum(OUTCOMES),
-    message: z.string(),
-    previousGeneration: generation,
-    newGeneration: generation,
-    activeGeneration: generation,
-    runDir: z.string(),
-  }).nullable(),
+  record: ActivationRecordSchema.nullable(),
   recovered: z.string().nullable().optional(),
+  lastAttempt: ActivationRecordSchema.nullable().optional(),
+  pending: z.object({
+    runDir: z.string(),
+    deployer: z.string(),
+    closure: z.string(),
+    since: z.number(),
+    phase: z.enum(RUN_PHASES).nullable(),
+    confirmDeadline: z.number().nullable(),
+  }).nullable().optional(),
+  runningClosure: z.string().nullable().optional(),
 });
 
 /** What `deploy check-health` prints: one result per host-side check. */

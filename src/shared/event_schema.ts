@@ -46,6 +46,7 @@ export const DeployEventSchema = z.discriminatedUnion("type", [
     profiles: z.array(ProfileResultSchema),
     healthChecksSkipped: z.boolean().optional(),
     rollback: z.boolean().optional(),
+    interrupted: z.boolean().optional(),
   }),
 ]);
 

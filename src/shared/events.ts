@@ -60,6 +60,8 @@ export type DeployEvent =
     healthChecksSkipped?: boolean;
     /** The run was `deploy rollback`: the profiles went back to an earlier generation. */
     rollback?: boolean;
+    /** The run was interrupted (SIGINT, SIGTERM): it exits 130 (143) after this summary. */
+    interrupted?: boolean;
   };
 
 export type DeployEventInput =

@@ -55,10 +55,15 @@ export type ProfileStatus = (typeof PROFILE_STATUSES)[number];
 export const FINAL_PHASES = ["done", "rolled-back", "failed", "skipped", "revoked"] as const;
 export type FinalPhase = (typeof FINAL_PHASES)[number];
 
-/** Where one profile stands during a deployment. */
+/**
+ * Where one profile stands during a deployment. `waiting`: built, and held
+ * back by the run itself (a --jobs slot, the profile before it in
+ * profilesOrder, the wave before), its message saying for what.
+ */
 export const PROFILE_PHASES = [
   "queued",
   "building",
+  "waiting",
   "connecting",
   "copying",
   "activating",

@@ -12,6 +12,15 @@ const row = (over: Partial<ProfileStatusReport>): ProfileStatusReport => ({
   deployer: "ops@laptop",
   outcome: "confirmed",
   matchesFlake: true,
+  state: "up-to-date",
+  lastAttempt: {
+    time: "2026-11-28T08:00:00.000Z",
+    outcome: "confirmed",
+    message: "confirmed",
+    deployer: "ops@laptop",
+  },
+  pending: null,
+  running: null,
   recovered: null,
   ...over,
 });
@@ -23,6 +32,7 @@ Deno.test("status text: a table, and a line for each run that this look rolled b
       node: "db",
       generation: 1,
       matchesFlake: false,
+      state: "differs",
       recovered: "the worker of run /tmp/deploy-ts-x died; generation 1 is active again",
     }),
   ]);
@@ -33,4 +43,45 @@ Deno.test("status text: a table, and a line for each run that this look rolled b
     /^db\.system: rolled back just now: the worker of run \/tmp\/deploy-ts-x died; generation 1 is active again$/m,
   );
   assert.doesNotMatch(text, /web\.system: rolled back/);
+});
+
+Deno.test("status text: a pending run says when it rolls back; a failed last attempt is named; a boot generation is not up to date", () => {
+  const text = formatStatus([
+    row({
+      state: "pending",
+      deployedAt: null,
+      deployer: null,
+      lastAttempt: null,
+      pending: {
+        since: "2026-12-03T13:00:00.000Z",
+        deployer: "ops@laptop",
+        phase: "awaiting-confirmation",
+        rollsBackAt: "2026-12-03T13:00:30.000Z",
+      },
+    }),
+    row({
+      node: "db",
+      lastAttempt: {
+        time: "2026-12-03T12:00:00.000Z",
+        outcome: "rolled-back",
+        message: "no confirmation within 30s; generation 3 is active again",
+        deployer: "ci@runner",
+      },
+    }),
+    row({ node: "boot", state: "set-for-boot", running: "/nix/store/old-system" }),
+  ]);
+  assert.match(
+    text,
+    /^web\.system +3 +\(pending\) +ops@laptop +pending: awaiting confirmation, rolls back at 2026-12-03 13:00:30Z unless confirmed$/m,
+  );
+  assert.match(
+    text,
+    /^db\.system: last attempt 2026-12-03 12:00:00Z by ci@runner: rolled-back: no confirmation within 30s; generation 3 is active again$/m,
+  );
+  assert.match(text, /^boot\.system .* set for the next boot; running \/nix\/store\/old-system$/m);
+  assert.doesNotMatch(
+    text,
+    /^web\.system: last attempt/m,
+    "the active record's attempt is not repeated",
+  );
 });

@@ -20,7 +20,7 @@ export function profilesCount(n: number): string {
 
 export function formatSummary(
   results: readonly ProfileResult[],
-  o: { healthChecksSkipped?: boolean; rollback?: boolean } = {},
+  o: { healthChecksSkipped?: boolean; rollback?: boolean; interrupted?: boolean } = {},
 ): string {
   const names = results.map((r) => `${r.node}.${r.profile}`);
   const width = Math.max(...names.map((n) => n.length), 7);
@@ -37,8 +37,11 @@ export function formatSummary(
   const verdict = ok === results.length
     ? `${profilesCount(results.length)} ${done}`
     : `${ok} of ${profilesCount(results.length)} ${done}; ${results.length - ok} not`;
+  const interrupted = o.interrupted
+    ? "interrupted: hosts mid-activation decide by themselves, as each line says\n"
+    : "";
   const skipped = o.healthChecksSkipped
     ? "health checks were skipped (--skip-health-checks)\n"
     : "";
-  return `${lines.join("\n")}\n${verdict}\n${skipped}`;
+  return `${lines.join("\n")}\n${verdict}\n${interrupted}${skipped}`;
 }

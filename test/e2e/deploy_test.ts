@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { run } from "../../src/process/run.ts";
 import { Testbed } from "../support/testbed.ts";
 import { inTerminal } from "../support/terminal.ts";
-import { bundlePath, cliArgv } from "../support/cli.ts";
+import { bundlePath, cliArgv, deployCli } from "../support/cli.ts";
 import {
   activations,
   deployFleet,
@@ -321,12 +321,20 @@ Deno.test("deploy: a node whose build fails is not touched; --keep-result keeps 
   assert.match(root.stdout.trim(), /-profile-good$/);
 });
 
-Deno.test("deploy: an interrupted run closes its SSH masters", async () => {
+Deno.test("deploy: an interrupted run closes its SSH masters, says who rolls back by itself and by when; status sees the run pending, then the rolled-back attempt", async () => {
   await using tb = await Testbed.up(1);
-  const dir = fleetFlake(tb, {
-    // Long enough that the interruption always lands during the activation.
-    web: { hostname: "h1", profiles: { system: { message: "slow", sleep: 60 } } },
-  });
+  const fleet = (v: string, sleep: number) =>
+    fleetFlake(tb, {
+      web: {
+        hostname: "h1",
+        settings: { confirmTimeout: 5 },
+        profiles: { system: { message: `slow-${v}`, sleep } },
+      },
+    });
+  const v1 = fleet("v1", 0);
+  assert.equal((await deployFleet(v1, [])).code, 0);
+  // Long enough that the interruption always lands during the activation.
+  const dir = fleet("v2", 20);
   const child = spawn(
     cliArgv(["-s", "--no-progress", "."])[0],
     cliArgv(["-s", "--no-progress", "."]).slice(1),
@@ -339,7 +347,7 @@ Deno.test("deploy: an interrupted run closes its SSH masters", async () => {
   const activating = new Promise<void>((resolve) => {
     child.stderr.setEncoding("utf8").on("data", (c: string) => {
       err += c;
-      if (err.includes("activating slow")) resolve();
+      if (err.includes("activating slow-v2")) resolve();
     });
   });
   const exited = new Promise<number | null>((resolve) =>
@@ -352,7 +360,31 @@ Deno.test("deploy: an interrupted run closes its SSH masters", async () => {
   process.kill(child.pid!, "SIGINT");
   assert.equal(await exited, 130, err);
   assert.match(err, /SIGINT: closing SSH connections/);
+  assert.match(
+    err,
+    /web\.system +FAILED +interrupted: the host rolls back by itself by \d\d:\d\d:\d\d at the latest unless confirmed/,
+  );
   assert.notEqual((await masters()).code, 0, "no master is left behind");
+
+  // The host goes on by itself: status sees the run pending, not "up to date".
+  const status = async () => {
+    const r = await deployCli(["status", "-s", "--json", "."], { cwd: dir });
+    assert.equal(r.code, 0, r.stderr);
+    return JSON.parse(r.stdout).profiles[0];
+  };
+  const during = await status();
+  assert.equal(during.state, "pending", JSON.stringify(during));
+  assert.notEqual(during.pending, null);
+  // Nobody confirms: the window closes and the host rolls back (bounded by the run's own limits).
+  let after = during;
+  for (let i = 0; i < 90 && after.state === "pending"; i++) {
+    await new Promise((r) => setTimeout(r, 1000));
+    after = await status();
+  }
+  assert.equal(after.lastAttempt?.outcome, "rolled-back", JSON.stringify(after));
+  assert.match(await profileTarget(tb, "h1", ROOT_PROFILE("system")), /-slow-v1$/);
+  const table = await deployCli(["status", "-s", "."], { cwd: dir });
+  assert.match(table.stdout, /web\.system: last attempt .*: rolled-back: /);
 });
 
 Deno.test("deploy: the bundle deploys under Node too (with the Deno from node_modules on the host)", async () => {

@@ -101,6 +101,36 @@ Deno.test("json: the event stream of a successful, a rolled-back and a failed de
   assert.ok(phasesOf(rs, "db", "system").includes("rolled-back"));
 });
 
+Deno.test("json: what holds a profile back is a waiting phase: a --jobs slot, the profile before it", async () => {
+  await using tb = await Testbed.up(1);
+  const dir = fleetFlake(tb, {
+    n1: { hostname: "h1", profiles: { system: { message: "n1", sleep: 1 } } },
+    n2: { hostname: "h1", profiles: { system: { message: "n2" } } },
+    n3: {
+      hostname: "h1",
+      profilesOrder: ["first", "second"],
+      profiles: { first: { message: "n3-first" }, second: { message: "n3-second" } },
+    },
+  });
+  const r = await deployFleet(dir, ["--json", "--jobs", "1"]);
+  assert.equal(r.code, 0, r.stderr);
+  const es = events(r.stdout);
+  const waitingFor = (node: string, profile: string) =>
+    es.flatMap((e) =>
+      e.type === "phase" && e.node === node && e.profile === profile && e.phase === "waiting"
+        ? [e.message]
+        : []
+    );
+  assert.deepEqual(waitingFor("n1", "system"), []);
+  assert.deepEqual(waitingFor("n2", "system"), ["for a --jobs slot (1 at once)"]);
+  assert.deepEqual(waitingFor("n3", "second"), ["for a --jobs slot (1 at once)", "for n3.first"]);
+  // A waiting profile is not shown building: after the build, waiting, then its own work.
+  // (n2 shares n1's login to h1: its own work starts with the copy.)
+  const n2 = phasesOf(es, "n2", "system");
+  assert.deepEqual(n2.slice(0, 3), ["queued", "building", "waiting"]);
+  assert.ok(["connecting", "copying"].includes(n2[3]), n2.join(","));
+});
+
 Deno.test("json: a run that cannot start ends with an error event naming what is wrong", async () => {
   await using tb = await Testbed.up(1);
   const dir = fleetFlake(tb, { web: { hostname: "h1", profiles: { system: { message: "x" } } } });
@@ -233,6 +263,13 @@ Deno.test("status, diff and rollback on deployed profiles", async () => {
   const none = await deployCliIn(v2, ["rollback", "--to", "9", "."]);
   assert.equal(none.code, 1);
   assert.match(none.stderr, /there is no generation 9 \(generations: 1, 2\)/);
+
+  // --boot: the profile is set for the next boot, which status does not call up to date.
+  const v3 = flake("v3");
+  assert.equal((await deployFleet(v3, ["--boot"])).code, 0);
+  const boot = JSON.parse((await deployCliIn(v3, ["status", "--json", "."])).stdout).profiles[0];
+  assert.equal(boot.state, "set-for-boot", JSON.stringify(boot));
+  assert.match((await deployCliIn(v3, ["status", "."])).stdout, /set for the next boot/);
 });
 
 /** `deploy COMMAND …` in a flake's directory; options follow the command's name. */
