@@ -39,7 +39,7 @@ export interface FrameSize {
 
 const FINAL = new Set<string>(FINAL_PHASES);
 const FAILED = new Set<string>(["failed", "rolled-back", "revoked"]);
-/** Not started yet ("waiting" too, should the deployer say it). */
+/** Not started, or held back by the run (a --jobs slot, the profile or wave before). */
 const PENDING = new Set<string>(["queued", "waiting"]);
 const COLORS: Record<string, string> = {
   done: "32",

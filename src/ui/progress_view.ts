@@ -18,8 +18,8 @@ import { LiveRegion } from "./live_region.ts";
 const cell = (s: string) => showEscaped(s).replaceAll("\t", " ");
 
 const FINAL = new Set<string>(FINAL_PHASES);
-/** Phases of a profile while the local build may still run. */
-const BUILDING = new Set<string>(["queued", "waiting", "building"]);
+/** Phases of a profile while the local build may still run ("waiting" comes after it). */
+const BUILDING = new Set<string>(["queued", "building"]);
 
 /** The key of a row: node and profile kept apart (node "web.eu" is not node "web" with profile "eu"). */
 const rowKey = (node: string, profile?: string) => JSON.stringify([node, profile ?? null]);

@@ -120,3 +120,31 @@ Deno.test("progress view: holds back while a prompt waits, then starts a new fra
   // deno-lint-ignore no-control-regex
   assert.doesNotMatch(after.split("deploy-ts")[0], /\x1b\[\d+F/);
 });
+
+Deno.test("progress view: the build's latest line shows while it runs, and goes when it ends", () => {
+  let out = "";
+  const tty = terminal();
+  const report = progressView((s) => (out += s), tty);
+  const time = new Date().toISOString();
+  const at = { node: "web", profile: "system" };
+  report({ type: "phase", time, ...at, phase: "queued" });
+  report({ type: "phase", time, ...at, phase: "building" });
+  report({ type: "log", time, source: "nix", line: "building '/nix/store/x-web.drv'..." });
+  tty.frame();
+  assert.match(out, /\n {2}building '\/nix\/store\/x-web\.drv'\.\.\.\n/);
+  // Built, held back for a --jobs slot: the build's line is no news.
+  report({
+    type: "phase",
+    time,
+    ...at,
+    phase: "waiting",
+    message: "for a --jobs slot (1 at once)",
+  });
+  out = "";
+  tty.frame();
+  assert.doesNotMatch(out, /x-web\.drv/);
+  assert.match(
+    out,
+    /0 done, 0 running, 0 failed\n {2}web\.system +waiting +0:00 +for a --jobs slot/,
+  );
+});
