@@ -43,7 +43,12 @@ export function reporterFor(flags: Pick<DeployFlags, "json" | "progress" | "logD
     : flags.progress && process.stderr.isTTY
     ? progressView(stderr, {
       width: () => process.stderr.columns || 100,
+      height: () => process.stderr.rows || 24,
       color: !process.env.NO_COLOR,
+      onResize: (redraw) => {
+        process.stderr.on("resize", redraw);
+        return () => void process.stderr.off("resize", redraw);
+      },
     })
     : plainReporter(stderr);
   return flags.logDir ? fanOut(main, logDirReporter(flags.logDir)) : main;

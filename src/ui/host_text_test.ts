@@ -49,15 +49,23 @@ Deno.test("host text: plain lines and the summary show it escaped", () => {
 
 Deno.test("host text: the live view draws only its own escape sequences", () => {
   let out = "";
+  let frame = () => {};
   const report = progressView((s) => (out += s), {
     width: () => 300,
+    height: () => 50,
     color: false,
     intervalMs: 1e6,
+    onResize: (redraw) => ((frame = redraw), () => {}),
   });
-  for (const e of events) report(e);
-  // The view's own: cursor up and erase line only.
+  for (const e of events) {
+    // A frame with the failed row before the summary takes its place.
+    if (e.type === "summary") frame();
+    report(e);
+  }
+  assert.match(out, /web\.system +failed +\S+ +ok\\x1b/, "the row shows the host's text escaped");
+  // The view's own: cursor up and erase to the end of the screen only.
   // deno-lint-ignore no-control-regex
-  const own = out.replace(/\x1b\[\d*F|\x1b\[2K/g, "");
+  const own = out.replace(/\x1b\[\d*F|\x1b\[J/g, "");
   assert.doesNotMatch(own, STEERING);
   assert.ok(own.includes(SHOWN), own);
 });

@@ -1,57 +1,27 @@
 import assert from "node:assert/strict";
-import { progressView, renderFrame, type ViewState } from "./progress_view.ts";
+import { progressView, type ProgressViewOptions } from "./progress_view.ts";
 import { whilePrompting } from "./terminal_prompts.ts";
 
-const state: ViewState = {
-  startedAt: 0,
-  global: "building '/nix/store/x-web.drv'...",
-  rows: [
-    {
-      node: "web",
-      profile: "system",
-      phase: "confirming",
-      startedAt: 1000,
-      last: "confirming over a new SSH connection",
-      tail: [],
+/** A wide, tall terminal whose "resize" draws a frame when the test says. */
+function terminal(intervalMs = 1e6): ProgressViewOptions & { frame: () => void } {
+  let redraw = () => {};
+  return {
+    width: () => 200,
+    height: () => 50,
+    color: false,
+    intervalMs,
+    onResize: (f) => {
+      redraw = f;
+      return () => {};
     },
-    {
-      node: "db",
-      profile: "system",
-      phase: "failed",
-      startedAt: 0,
-      finishedAt: 3000,
-      last: "exited with code 1",
-      tail: [],
-    },
-    { node: "db", profile: "tools", phase: "queued", last: "", tail: [] },
-  ],
-};
-
-Deno.test("progress frame: header with counts, a line per profile with phase, elapsed and latest log", () => {
-  const frame = renderFrame(state, 65000, 200, false);
-  assert.equal(frame[0], "deploy-ts 1:05  2 nodes, 3 profiles: 0 done, 1 running, 1 failed");
-  assert.equal(frame[1], "  building '/nix/store/x-web.drv'...");
-  assert.equal(frame[2], "  web.system  confirming   1:04  confirming over a new SSH connection");
-  assert.equal(frame[3], "  db.system   failed       0:03  exited with code 1");
-  assert.equal(frame[4], "  db.tools    queued");
-});
-
-Deno.test("progress frame: cut to the terminal width; colours only when asked", () => {
-  const narrow = renderFrame(state, 65000, 30, false);
-  assert.ok(narrow.every((l) => l.length <= 29), JSON.stringify(narrow));
-  assert.ok(!renderFrame(state, 65000, 200, false).join("").includes("\x1b["));
-  const colored = renderFrame(state, 65000, 200, true);
-  // deno-lint-ignore no-control-regex
-  assert.match(colored[3], /\x1b\[31mfailed/);
-});
+    frame: () => redraw(),
+  };
+}
 
 Deno.test("progress view: a clock step does not change the elapsed times", () => {
   let out = "";
-  const report = progressView((s) => (out += s), {
-    width: () => 200,
-    color: false,
-    intervalMs: 1e6,
-  });
+  const tty = terminal();
+  const report = progressView((s) => (out += s), tty);
   const realNow = Date.now;
   try {
     const at = (t: number) => new Date(t).toISOString();
@@ -66,6 +36,7 @@ Deno.test("progress view: a clock step does not change the elapsed times", () =>
     const stepped = realNow() + 3_600_000;
     Date.now = () => stepped;
     report({ type: "phase", time: at(stepped), node: "web", profile: "system", phase: "done" });
+    tty.frame();
     report({
       type: "summary",
       time: at(stepped),
@@ -81,11 +52,8 @@ Deno.test("progress view: a clock step does not change the elapsed times", () =>
 
 Deno.test("progress view: a row per node and profile, even when a node's name has a dot", () => {
   let out = "";
-  const report = progressView((s) => (out += s), {
-    width: () => 200,
-    color: false,
-    intervalMs: 1e6,
-  });
+  const tty = terminal();
+  const report = progressView((s) => (out += s), tty);
   const time = new Date().toISOString();
   const where = [
     { node: "web.eu", profile: "system" },
@@ -97,6 +65,8 @@ Deno.test("progress view: a row per node and profile, even when a node's name ha
   report({ type: "log", time, node: "web", source: "nix", line: "copying to web" });
   report({ type: "log", time, node: "web.eu", source: "nix", line: "copying to web.eu" });
   report({ type: "phase", time, ...where[2], phase: "failed", message: "eu.system broke" });
+  tty.frame();
+  const lastFrame = out;
   report({
     type: "summary",
     time,
@@ -110,7 +80,7 @@ Deno.test("progress view: a row per node and profile, even when a node's name ha
   });
   // The last frame drawn, before the summary: the view's own escapes taken out.
   // deno-lint-ignore no-control-regex
-  const frame = out.split("\n\n")[0].replace(/\x1b\[\d*F|\x1b\[2K/g, "").split("\n");
+  const frame = lastFrame.replace(/\x1b\[\d*F|\x1b\[J/g, "").trimEnd().split("\n");
   assert.match(frame[0], /^deploy-ts \d+:\d\d {2}2 nodes, 3 profiles: /);
   const rows = frame.slice(1);
   assert.deepEqual(rows.map((l) => l.replace(/ +/g, " ").trim()), [
@@ -124,7 +94,7 @@ Deno.test("progress view: a row per node and profile, even when a node's name ha
 
 Deno.test("progress view: holds back while a prompt waits, then starts a new frame below it", async () => {
   let out = "";
-  const report = progressView((s) => (out += s), { width: () => 200, color: false, intervalMs: 5 });
+  const report = progressView((s) => (out += s), terminal(5));
   const time = new Date().toISOString();
   report({ type: "phase", time, node: "web", profile: "system", phase: "connecting" });
   const tick = () => new Promise((r) => setTimeout(r, 30));
@@ -151,30 +121,30 @@ Deno.test("progress view: holds back while a prompt waits, then starts a new fra
   assert.doesNotMatch(after.split("deploy-ts")[0], /\x1b\[\d+F/);
 });
 
-Deno.test("progress frame: rows grouped under a heading per wave when there are several", () => {
-  const row = (node: string, wave: number) => ({
-    node,
-    profile: "system",
-    phase: "queued" as const,
-    wave,
-    last: "",
-    tail: [],
+Deno.test("progress view: the build's latest line shows while it runs, and goes when it ends", () => {
+  let out = "";
+  const tty = terminal();
+  const report = progressView((s) => (out += s), tty);
+  const time = new Date().toISOString();
+  const at = { node: "web", profile: "system" };
+  report({ type: "phase", time, ...at, phase: "queued" });
+  report({ type: "phase", time, ...at, phase: "building" });
+  report({ type: "log", time, source: "nix", line: "building '/nix/store/x-web.drv'..." });
+  tty.frame();
+  assert.match(out, /\n {2}building '\/nix\/store\/x-web\.drv'\.\.\.\n/);
+  // Built, held back for a --jobs slot: the build's line is no news.
+  report({
+    type: "phase",
+    time,
+    ...at,
+    phase: "waiting",
+    message: "for a --jobs slot (1 at once)",
   });
-  const frame = renderFrame(
-    { startedAt: 0, global: "", rows: [row("b", 1), row("a", 0), row("c", 1), row("d", 2)] },
-    0,
-    200,
-    false,
+  out = "";
+  tty.frame();
+  assert.doesNotMatch(out, /x-web\.drv/);
+  assert.match(
+    out,
+    /0 done, 0 running, 0 failed\n {2}web\.system +waiting +0:00 +for a --jobs slot/,
   );
-  assert.deepEqual(frame.slice(1), [
-    "  wave 0",
-    "  a.system  queued",
-    "  wave 1",
-    "  b.system  queued",
-    "  c.system  queued",
-    "  wave 2",
-    "  d.system  queued",
-  ]);
-  const one = renderFrame({ startedAt: 0, global: "", rows: [row("a", 0)] }, 0, 200, false);
-  assert.deepEqual(one.slice(1), ["  a.system  queued"], "one wave: no heading");
 });
