@@ -813,6 +813,43 @@ Match host web user root
     destination: "root@web",
   },
   {
+    name:
+      "attack 3: -o HostName=10.0.0.1<NBSP>: ssh keeps the no-break space (its blanks are space, tab, CR, LF), ours trims it and reaches 10.0.0.1",
+    config: "",
+    sshOpts: ["-o", "HostName=10.0.0.1\u00a0"],
+    destination: "root@web",
+  },
+  {
+    name:
+      "attack 3: -o Port<form feed>2222 is one word to ssh (no argument after keyword): refused",
+    config: "",
+    sshOpts: ["-o", "Port\f2222"],
+    destination: "root@web",
+    bothRefuse: /argument|option|port/i,
+  },
+  {
+    name:
+      "attack 3: -J ssh://u+127.0.0.1@bastion: ssh's jump command (run by /bin/sh) splits the user u 127.0.0.1, so its jump connects to 127.0.0.1; a hop user the shell would read must be refused",
+    config: "",
+    sshOpts: ["-J", "ssh://u+127.0.0.1@bastion"],
+    destination: "root@web",
+    refused: /ProxyJump|jump|hop/i,
+  },
+  {
+    name:
+      "attack 3: ProxyJump ssh://u%20127.0.0.1@bastion in a file: the same split in ssh's jump command (no checks for a file's ProxyJump)",
+    config: "Host web\n  ProxyJump ssh://u%20127.0.0.1@bastion\n",
+    destination: "root@web",
+    refused: /ProxyJump|jump|hop/i,
+  },
+  {
+    name:
+      "attack 3: ProxyJump $LOGNAME@bastion: ssh's jump command expands $LOGNAME in the shell, ours logs in as $LOGNAME; refused",
+    config: "Host web\n  ProxyJump $LOGNAME@bastion\n",
+    destination: "root@web",
+    refused: /ProxyJump|jump|hop/i,
+  },
+  {
     name: "no config at all: the defaults",
     config: "",
     destination: "root@plain.example",
