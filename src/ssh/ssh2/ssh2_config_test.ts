@@ -1123,3 +1123,16 @@ for (const c of JUMP_CASES) {
     },
   });
 }
+
+// Issue 18 attack (third round): ssh -G prints `identityfile none` as written,
+// so the table above cannot tell; but ssh.c's load_public_identity_files
+// skips an IdentityFile spelled none (strcasecmp) and, with it, adds no
+// default identities, where ours would load a key from a file named ./none.
+Deno.test("attack 3: IdentityFile none (any case) names no identity file, as ssh skips it", () => {
+  const config = join(mkdtempSync(join(dir, "case-")), "config");
+  writeFileSync(config, "Host web\n  IdentityFile NONE\n");
+  const r = resolveHost(parseSshOpts(["-F", config], { node: "web" }), "web", "root", {
+    node: "web",
+  });
+  assert.deepEqual(r.identityFiles, []);
+});
