@@ -2,9 +2,9 @@
  * OpenSSH's patterns (match.c): `*` is any run of characters, `?` exactly
  * one; in a list, a matching `!pattern` vetoes whatever else matched.
  * Case counts as it does there: ssh_config `Host` and `Match user` compare
- * exactly; known_hosts entries and `Match host` lower-case the pattern only
- * (`match_hostname`), so a pattern `WEB` names `web` but a name `WEB`
- * matches no lower-case pattern.
+ * exactly; known_hosts entries and `Match host` lower-case the pattern
+ * here (`lowerPattern`), and their callers lower-case the name, as
+ * `match_hostname` lower-cases both.
  */
 
 /**

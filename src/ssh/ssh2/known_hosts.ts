@@ -8,7 +8,7 @@
 import { createHash, createHmac, randomBytes } from "node:crypto";
 import { Buffer } from "node:buffer";
 import { appendFileSync, existsSync, readFileSync } from "node:fs";
-import { patternListMatches, wildcardMatches } from "./host_patterns.ts";
+import { asciiLower, patternListMatches, wildcardMatches } from "./host_patterns.ts";
 import { changedKeyAdvice, keyscanCommand, NEVER_ACCEPTS } from "../host_key_advice.ts";
 
 export interface KnownKey {
@@ -21,10 +21,16 @@ export interface KnownKey {
   line: number;
 }
 
-/** The name a host's keys are recorded under: HostKeyAlias, or `host` / `[host]:port`. */
+/**
+ * The name a host's keys are recorded under: HostKeyAlias, or `host` /
+ * `[host]:port`, lower-cased as ssh_login lower-cases the host before it
+ * reads known_hosts (an address ssh -G keeps in capitals, `2001:DB8::1`,
+ * is looked up as `2001:db8::1`).
+ */
 export function knownHostsName(host: { hostname: string; port: number; hostKeyAlias?: string }) {
   if (host.hostKeyAlias !== undefined) return host.hostKeyAlias;
-  return host.port === 22 ? host.hostname : `[${host.hostname}]:${host.port}`;
+  const name = asciiLower(host.hostname);
+  return host.port === 22 ? name : `[${name}]:${host.port}`;
 }
 
 /**

@@ -191,3 +191,27 @@ Deno.test("known_hosts: under HashKnownHosts a recorded key names its host only 
   // A fresh salt each time: the same name never hashes alike twice.
   assert.notEqual(hashedName("web.example.com"), hashedName("web.example.com"));
 });
+
+// Issue 18 attack (third round): checked by hand against OpenSSH 9.2p1
+// Debian-2+deb12u10 and an sshd on 127.0.0.1:2299 (`ssh -o
+// StrictHostKeyChecking=accept-new -p 2299 root@::FFFF:127.0.0.1` with
+// `[::ffff:127.0.0.1]:2299 <another key>` recorded: REMOTE HOST
+// IDENTIFICATION HAS CHANGED, refused). ssh -G keeps the address's
+// capitals, but ssh_login lower-cases the host before known_hosts is read,
+// and match_hostname lower-cases it again.
+Deno.test("attack 3: an IPv6 address in capitals finds its recorded (changed) key as ssh finds it, under the lower-cased name", async () => {
+  const [type, key] = await newKey("ed25519");
+  const [, presented] = await newKey("ed25519");
+  const file = join(dir, "attack3_caps");
+  writeFileSync(file, `[::ffff:127.0.0.1]:2299 ${type} ${key}\n`);
+  const h = host({
+    hostname: "::FFFF:127.0.0.1",
+    port: 2299,
+    userKnownHostsFiles: [file],
+    strictHostKeyChecking: "accept-new",
+  });
+  const known = knownKeys([file], knownHostsName(h));
+  assert.equal(known.length, 1, "ssh sees the entry for [::ffff:127.0.0.1]:2299");
+  const verdict = checkHostKey(Buffer.from(presented, "base64"), h, known, "root@::FFFF:127.0.0.1");
+  assert.equal(verdict.ok, false, "ssh refuses the changed key; accept-new must not record it");
+});

@@ -692,6 +692,163 @@ Match host web user root
     destination: "root@web",
     refused: /% tokens in ProxyJump are not supported/,
   },
+  // Issue 18 attack (third round): each row below is a difference from
+  // ssh -G (OpenSSH 9.2p1 Debian-2+deb12u10) found against b2b74f3.
+  {
+    name:
+      "attack 3: Match host lower-cases the host too (match_hostname): Match host web applies to WEB for ssh",
+    config: "Match host web\n  StrictHostKeyChecking yes\n  UserKnownHostsFile /etc/pinned\n",
+    destination: "root@WEB",
+  },
+  {
+    name:
+      "attack 3: Match originalhost lower-cases the host too: Match originalhost web applies to WEB",
+    config: "Match originalhost web\n  HostName 10.0.0.5\n  StrictHostKeyChecking yes\n",
+    destination: "root@WEB",
+  },
+  {
+    name:
+      "attack 3: Match arguments are split by strdelim, not argv_split: Match host 'web' is the pattern 'web' (quotes and all) for ssh",
+    config: "Match host 'web'\n  HostName 10.9.9.9\n  StrictHostKeyChecking no\n",
+    destination: "root@web",
+  },
+  {
+    name: "attack 3: Match user 'root' is the pattern 'root' (quotes and all) for ssh",
+    config: "Match user 'root'\n  StrictHostKeyChecking no\n",
+    destination: "root@web",
+  },
+  {
+    name: "attack 3: Match !host 'web' applies to web for ssh (the quoted pattern names no host)",
+    config: "Match !host 'web'\n  StrictHostKeyChecking yes\n  UserKnownHostsFile /etc/pinned\n",
+    destination: "root@web",
+  },
+  {
+    name:
+      'attack 3: Match host w"e"b is a bad Match condition for ssh (strdelim ends the word at the quote)',
+    config: 'Match host w"e"b\n  StrictHostKeyChecking no\n',
+    destination: "root@web",
+    bothRefuse: /Match|criteria|condition/i,
+  },
+  {
+    name: 'attack 3: Match host "" is a bad Match condition for ssh (missing criteria)',
+    config: 'Match host ""\n  Port 2222\n',
+    destination: "root@web",
+    bothRefuse: /Match|criteria|condition/i,
+  },
+  {
+    name: "attack 3: Match host web=x is a bad Match condition for ssh (strdelim splits at =)",
+    config: "Match host web=x\n  Port 2222\n",
+    destination: "root@web",
+    bothRefuse: /Match|criteria|condition/i,
+  },
+  {
+    name:
+      "attack 3: Match host we\\ b is a bad Match condition for ssh (no backslash escapes in Match)",
+    config: "Match host we\\ b\n  Port 2222\n",
+    destination: "root@web",
+    bothRefuse: /Match|criteria|condition/i,
+  },
+  {
+    name: "attack 3: ? is one byte for ssh: Host web? does not name web\u00e9 (two bytes in UTF-8)",
+    config: "Host web?\n  StrictHostKeyChecking no\n  HostName 10.9.9.9\n",
+    destination: "root@web\u00e9",
+  },
+  {
+    name: "attack 3: ? is one byte for ssh: Host web?? names web\u00e9",
+    config: "Host web??\n  StrictHostKeyChecking yes\n  UserKnownHostsFile /etc/pinned\n",
+    destination: "root@web\u00e9",
+  },
+  {
+    name: "attack 3: ConnectTimeout NONE is refused by ssh (none is compared case and all)",
+    config: "Host web\n  ConnectTimeout NONE\n",
+    destination: "root@web",
+    bothRefuse: /time/i,
+  },
+  {
+    name: "attack 3: ConnectTimeout past INT_MAX is refused by ssh (convtime)",
+    config: "Host web\n  ConnectTimeout 2147483648\n",
+    destination: "root@web",
+    bothRefuse: /time/i,
+  },
+  {
+    name: "attack 3: ServerAliveInterval 2147483647s1s overflows convtime: refused by ssh",
+    config: "Host web\n  ServerAliveInterval 2147483647s1s\n",
+    destination: "root@web",
+    bothRefuse: /time/i,
+  },
+  {
+    name: "attack 3: ServerAliveCountMax past INT_MAX is refused by ssh (atoi_err: too large)",
+    config: "Host web\n  ServerAliveCountMax 99999999999\n",
+    destination: "root@web",
+    bothRefuse: /ServerAliveCountMax|integer|large/i,
+  },
+  {
+    name: "attack 3: IgnoreUnknown with two words is refused by ssh (extra arguments)",
+    config: "IgnoreUnknown foo bar\nHost web\n  Port 2222\n",
+    destination: "root@web",
+    bothRefuse: /ignoreunknown|extra/i,
+  },
+  {
+    name:
+      "attack 3: a bad value of an option not honoured (LogLevel) in a block that does not apply is refused by ssh",
+    config: "Host other\n  LogLevel bogus\n",
+    destination: "root@web",
+    bothRefuse: /log level|loglevel|bogus/i,
+  },
+  {
+    name: "attack 3: extra arguments to an option not honoured (Compression) are refused by ssh",
+    config: "Host other\n  Compression yes no\n",
+    destination: "root@web",
+    bothRefuse: /compression|extra/i,
+  },
+  {
+    name:
+      "attack 3: ProxyJump==bastion is the hop bastion for ssh (blanks and = skipped before the value)",
+    config: "Host web\n  ProxyJump==bastion\n",
+    destination: "root@web",
+  },
+  {
+    name: "attack 3: ProxyJump = = bastion is the hop bastion for ssh",
+    config: "Host web\n  ProxyJump = = bastion\n",
+    destination: "root@web",
+  },
+  {
+    name:
+      "attack 3: -o HostName=10.0.0.1<NBSP>: ssh keeps the no-break space (its blanks are space, tab, CR, LF), ours trims it and reaches 10.0.0.1",
+    config: "",
+    sshOpts: ["-o", "HostName=10.0.0.1\u00a0"],
+    destination: "root@web",
+  },
+  {
+    name:
+      "attack 3: -o Port<form feed>2222 is one word to ssh (no argument after keyword): refused",
+    config: "",
+    sshOpts: ["-o", "Port\f2222"],
+    destination: "root@web",
+    bothRefuse: /argument|option|port/i,
+  },
+  {
+    name:
+      "attack 3: -J ssh://u+127.0.0.1@bastion: ssh's jump command (run by /bin/sh) splits the user u 127.0.0.1, so its jump connects to 127.0.0.1; a hop user the shell would read must be refused",
+    config: "",
+    sshOpts: ["-J", "ssh://u+127.0.0.1@bastion"],
+    destination: "root@web",
+    refused: /ProxyJump|jump|hop/i,
+  },
+  {
+    name:
+      "attack 3: ProxyJump ssh://u%20127.0.0.1@bastion in a file: the same split in ssh's jump command (no checks for a file's ProxyJump)",
+    config: "Host web\n  ProxyJump ssh://u%20127.0.0.1@bastion\n",
+    destination: "root@web",
+    refused: /ProxyJump|jump|hop/i,
+  },
+  {
+    name:
+      "attack 3: ProxyJump $LOGNAME@bastion: ssh's jump command expands $LOGNAME in the shell, ours logs in as $LOGNAME; refused",
+    config: "Host web\n  ProxyJump $LOGNAME@bastion\n",
+    destination: "root@web",
+    refused: /ProxyJump|jump|hop/i,
+  },
   {
     name: "no config at all: the defaults",
     config: "",
@@ -966,3 +1123,16 @@ for (const c of JUMP_CASES) {
     },
   });
 }
+
+// Issue 18 attack (third round): ssh -G prints `identityfile none` as written,
+// so the table above cannot tell; but ssh.c's load_public_identity_files
+// skips an IdentityFile spelled none (strcasecmp) and, with it, adds no
+// default identities, where ours would load a key from a file named ./none.
+Deno.test("attack 3: IdentityFile none (any case) names no identity file, as ssh skips it", () => {
+  const config = join(mkdtempSync(join(dir, "case-")), "config");
+  writeFileSync(config, "Host web\n  IdentityFile NONE\n");
+  const r = resolveHost(parseSshOpts(["-F", config], { node: "web" }), "web", "root", {
+    node: "web",
+  });
+  assert.deepEqual(r.identityFiles, []);
+});

@@ -212,11 +212,12 @@ class Evaluation {
       const patterns = arg.split(",");
       let holds: boolean;
       switch (criterion) {
+        // match_hostname lower-cases the host as well as the patterns.
         case "host":
-          holds = patternListMatches(patterns, this.matchHost(), lowered);
+          holds = patternListMatches(patterns, asciiLower(this.matchHost()), lowered);
           break;
         case "originalhost":
-          holds = patternListMatches(patterns, this.start.originalHost, lowered);
+          holds = patternListMatches(patterns, asciiLower(this.start.originalHost), lowered);
           break;
         case "user":
           holds = patternListMatches(patterns, this.user ?? this.start.localUser);
