@@ -16,6 +16,11 @@ export function asciiLower(s: string): string {
   return s.replace(/[A-Z]+/g, (m) => m.toLowerCase());
 }
 
+/** A string's UTF-8 bytes, one character each (Latin-1), as C's `char` sees them. */
+function bytes(s: string): string {
+  return new TextEncoder().encode(s).reduce((out, b) => out + String.fromCharCode(b), "");
+}
+
 export interface PatternCase {
   /** Lower-case the pattern before matching (OpenSSH's `dolower`). */
   lowerPattern?: boolean;
@@ -23,7 +28,9 @@ export interface PatternCase {
 
 /** Whether one pattern (no negation) matches the whole name. */
 export function wildcardMatches(pattern: string, name: string, c: PatternCase = {}): boolean {
-  const p = c.lowerPattern ? asciiLower(pattern) : pattern;
+  // ssh matches bytes: `?` is one byte of UTF-8, not one character.
+  const p = bytes(c.lowerPattern ? asciiLower(pattern) : pattern);
+  name = bytes(name);
   const re = p.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".");
   return new RegExp(`^${re}$`, "s").test(name);
 }

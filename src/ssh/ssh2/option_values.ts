@@ -17,18 +17,30 @@ export function yesNo(option: string, v: string | undefined, dflt: boolean): boo
   throw new Error(`${option}: expected yes or no, found ${JSON.stringify(v)}`);
 }
 
-/** A whole number (ServerAliveCountMax). */
+/** The largest value ssh's int options hold. */
+const INT_MAX = 2147483647;
+
+/** A whole number (ServerAliveCountMax), at most INT_MAX as ssh's atoi_err. */
 export function wholeNumber(option: string, v: string | undefined, dflt: number): number {
   if (v === undefined) return dflt;
-  if (!/^[0-9]+$/.test(v)) {
+  if (!/^[0-9]+$/.test(v) || Number(v) > INT_MAX) {
     throw new Error(`${option}: expected a whole number, found ${JSON.stringify(v)}`);
   }
   return Number(v);
 }
 
-/** misc.c's convtime: `90`, `1m30s`, `2h` (units s m h d w); `none` for the default. */
-export function seconds(option: string, v: string | undefined, dflt: number | undefined) {
-  if (v === undefined || asciiLower(v) === "none") return dflt;
+/**
+ * misc.c's convtime: `90`, `1m30s`, `2h` (units s m h d w), at most INT_MAX
+ * seconds; `none` (exactly so) for the default where ssh takes it
+ * (ConnectTimeout).
+ */
+export function seconds(
+  option: string,
+  v: string | undefined,
+  dflt: number | undefined,
+  none = false,
+) {
+  if (v === undefined || (none && v === "none")) return dflt;
   const unit: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400, w: 604800 };
   if (!/^([0-9]+[smhdwSMHDW]?)+$/.test(v)) {
     throw new Error(`${option}: invalid time value ${JSON.stringify(v)}`);
@@ -37,6 +49,7 @@ export function seconds(option: string, v: string | undefined, dflt: number | un
   for (const m of v.matchAll(/([0-9]+)([a-zA-Z]?)/g)) {
     total += Number(m[1]) * (m[2] ? unit[asciiLower(m[2])] : 1);
   }
+  if (total > INT_MAX) throw new Error(`${option}: invalid time value ${JSON.stringify(v)}`);
   return total;
 }
 
@@ -71,7 +84,7 @@ const VALUE_CHECKS: Record<string, (v: string) => unknown> = {
   identitiesonly: (v) => yesNo("IdentitiesOnly", v, false),
   hashknownhosts: (v) => yesNo("HashKnownHosts", v, false),
   batchmode: (v) => yesNo("BatchMode", v, false),
-  connecttimeout: (v) => seconds("ConnectTimeout", v, undefined),
+  connecttimeout: (v) => seconds("ConnectTimeout", v, undefined, true),
   serveraliveinterval: (v) => seconds("ServerAliveInterval", v, undefined),
   serveralivecountmax: (v) => wholeNumber("ServerAliveCountMax", v, 0),
 };
@@ -85,6 +98,7 @@ export const CHECKED_OPTIONS: ReadonlySet<string> = new Set([
   "identityfile",
   "identityagent",
   "hostkeyalias",
+  "ignoreunknown",
 ]);
 
 /** What ssh checks on every line of an honoured option: its number of values, and their form. */

@@ -167,7 +167,9 @@ function resolve(
     return (list.length ? list : dflt).map(expand);
   };
   const given = [...source.identityFiles, ...asList(computed.identityfile)];
+  // `none` counts as given (no default identities) and names no file, as ssh skips it.
   const identityFiles = (given.length ? given : DEFAULT_IDENTITIES.map((f) => `~/.ssh/${f}`))
+    .filter((f) => asciiLower(f) !== "none")
     .map((f) => expandTokens(f, t, "IdentityFile"));
   const strict = strictHostKeyChecking(get("stricthostkeychecking"));
   const agentRaw = get("identityagent");
@@ -204,7 +206,7 @@ function resolve(
     hostKeyAlias: mapDefined(get("hostkeyalias"), asciiLower),
     strictHostKeyChecking: strict,
     hashKnownHosts: yesNo("HashKnownHosts", get("hashknownhosts"), false),
-    connectTimeout: seconds("ConnectTimeout", get("connecttimeout"), undefined),
+    connectTimeout: seconds("ConnectTimeout", get("connecttimeout"), undefined, true),
     // As OpenSSH: BatchMode notices a dead server within minutes by default.
     serverAliveInterval: seconds(
       "ServerAliveInterval",
@@ -248,6 +250,16 @@ function checkJumps(
   }
   if ((source.jumpDepth ?? 0) >= MAX_JUMP_DEPTH) {
     throw new Error(`more than ${MAX_JUMP_DEPTH} jump hosts in a chain (a ProxyJump loop?)`);
+  }
+  // ssh runs its jump command through /bin/sh with the hop's user and host
+  // unquoted: one the shell would split or expand reaches someone else there.
+  for (const h of parsed) {
+    if (/[\s$`\\'"|;&<>(){}*?[\]~#!]/.test(`${h.user ?? ""}${h.host}`)) {
+      throw new Error(
+        `ProxyJump ${hops.join(",")}: a hop's user or host holds characters ssh's jump ` +
+          `command would hand to the shell`,
+      );
+    }
   }
   if (source.jump !== undefined) {
     for (const h of parsed) {

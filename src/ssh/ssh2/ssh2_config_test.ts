@@ -34,6 +34,11 @@ interface Case {
   refused?: RegExp;
   /** Refused by ssh (`ssh -G` fails) and by the built-in transport, with this message. */
   bothRefuse?: RegExp;
+  /**
+   * A known difference, kept on purpose (the reason): ssh refuses the file,
+   * the built-in transport reads it. The row fails once either changes.
+   */
+  sshOnlyRefuses?: string;
   /** File modes and owners (uid) to set, by name in the case's directory. */
   modes?: Record<string, number>;
   owners?: Record<string, number>;
@@ -793,13 +798,14 @@ Match host web user root
       "attack 3: a bad value of an option not honoured (LogLevel) in a block that does not apply is refused by ssh",
     config: "Host other\n  LogLevel bogus\n",
     destination: "root@web",
-    bothRefuse: /log level|loglevel|bogus/i,
+    sshOnlyRefuses: "values of options deploy-ts does not honour are not checked (a file ssh " +
+      "refuses for them says nothing about which host or key deploy-ts uses)",
   },
   {
     name: "attack 3: extra arguments to an option not honoured (Compression) are refused by ssh",
     config: "Host other\n  Compression yes no\n",
     destination: "root@web",
-    bothRefuse: /compression|extra/i,
+    sshOnlyRefuses: "the number of values of options deploy-ts does not honour is not checked",
   },
   {
     name:
@@ -963,7 +969,7 @@ async function checkCase(c: Case, config: string, sshOpts: string[]) {
       node: "n",
     });
   // ssh's refusal first: a row whose ssh takes the input fails as such.
-  if (c.bothRefuse) {
+  if (c.bothRefuse || c.sshOnlyRefuses) {
     const r = await run(["ssh", "-G", "-F", config, ...sshOpts, "--", c.destination]);
     assert.notEqual(r.code, 0, `ssh -G took it:\n${r.stdout}`);
   }
@@ -976,6 +982,7 @@ async function checkCase(c: Case, config: string, sshOpts: string[]) {
   }
   if (refusal) return;
   const ours = resolved();
+  if (c.sshOnlyRefuses) return;
   const theirs = await openssh({ ...c, sshOpts }, config);
   const picked: Record<string, unknown> = Object.fromEntries(
     Object.keys(theirs).map((k) => [k, ours[k as keyof ResolvedHost]]),

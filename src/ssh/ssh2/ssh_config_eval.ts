@@ -108,7 +108,26 @@ export function splitConfigLine(
  * first blank, quotes and all (not split into words as other options are).
  */
 function firstBlankWord(rest: string): string {
-  return rest.trim().split(/[ \t\r\n]/)[0];
+  // Blanks and `=` before the value are skipped (`ProxyJump==bastion` is bastion).
+  return rest.replace(/^[ \t\r\n=]+/, "").split(/[ \t\r\n]/)[0];
+}
+
+/**
+ * A Match line's words as match_cfg_line reads them, one strdelim at a time:
+ * double quotes taken off a word, single quotes and backslashes kept, `=`
+ * a delimiter; a word starting with `#` or an empty word ends the line.
+ */
+function matchWords(rest: string): string[] {
+  const words: string[] = [];
+  let s: string | undefined = rest;
+  while (s !== undefined && s !== "") {
+    const { word, rest: after } = firstWord(s);
+    if (word === undefined) throw new Error("unterminated quote in Match");
+    if (word === "" || word.startsWith("#")) break;
+    words.push(word);
+    s = after;
+  }
+  return words;
 }
 
 /** OpenSSH's argv_split with comments ending the line. */
@@ -208,7 +227,7 @@ class Evaluation {
         );
       }
       const arg = words[++i];
-      if (arg === undefined) throw new Error(`${line}: ${criterion} needs a value`);
+      if (arg === undefined || arg === "") throw new Error(`${line}: ${criterion} needs a value`);
       const patterns = arg.split(",");
       let holds: boolean;
       switch (criterion) {
@@ -254,7 +273,11 @@ class Evaluation {
       }
       if (!line) return;
       const { keyword } = line;
-      const args = keyword === "proxyjump" ? [firstBlankWord(line.rest)] : line.args;
+      const args = keyword === "proxyjump"
+        ? [firstBlankWord(line.rest)]
+        : keyword === "match"
+        ? matchWords(line.rest)
+        : line.args;
       if (this.start.keywords !== undefined && !this.start.keywords.has(keyword)) {
         if (this.ignoredUnknown(keyword)) return;
         throw new Error(`${where}: Bad configuration option: ${keyword}`);

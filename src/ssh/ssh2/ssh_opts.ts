@@ -69,17 +69,20 @@ export function parseSshOpts(sshOpts: readonly string[], context: ErrorContext):
           source.directives.push(["ProxyCommand", "none"]);
           break;
         case "o": {
-          const o = /^\s*([A-Za-z0-9]+)\s*(?:=\s*|\s+)(.*)$/s.exec(value);
+          // ssh's blanks: space, tab, CR, LF (a form feed or a no-break space is part of a word).
+          const o =
+            /^[ \t\r\n]*([A-Za-z0-9]+)[ \t\r\n]*(?:=[ \t\r\n]*|[ \t\r\n]+)(.*?)[ \t\r\n\f]*$/s
+              .exec(value);
           if (!o) {
             throw new DeployError(`sshOpts: cannot read the option -o ${JSON.stringify(value)}`, {
               ...context,
               field: "sshOpts",
             });
           }
-          source.directives.push([o[1], o[2].trim()]);
+          source.directives.push([o[1], o[2]]);
           // ssh: the first of -l and -o User wins, and of -p and -o Port.
-          if (/^user$/i.test(o[1])) source.user ??= o[2].trim();
-          if (/^port$/i.test(o[1])) source.port ??= o[2].trim();
+          if (/^user$/i.test(o[1])) source.user ??= o[2];
+          if (/^port$/i.test(o[1])) source.port ??= o[2];
           break;
         }
       }
