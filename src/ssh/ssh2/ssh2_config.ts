@@ -206,7 +206,8 @@ function resolve(
     hostKeyAlias: mapDefined(get("hostkeyalias"), asciiLower),
     strictHostKeyChecking: strict,
     hashKnownHosts: yesNo("HashKnownHosts", get("hashknownhosts"), false),
-    connectTimeout: seconds("ConnectTimeout", get("connecttimeout"), undefined, true),
+    // As ssh: 0 is no timeout at all.
+    connectTimeout: seconds("ConnectTimeout", get("connecttimeout"), undefined, true) || undefined,
     // As OpenSSH: BatchMode notices a dead server within minutes by default.
     serverAliveInterval: seconds(
       "ServerAliveInterval",

@@ -856,6 +856,11 @@ Match host web user root
     refused: /ProxyJump|jump|hop/i,
   },
   {
+    name: "attack 3: ConnectTimeout 0 is no timeout for ssh",
+    config: "Host web\n  ConnectTimeout 0\n",
+    destination: "root@web",
+  },
+  {
     name: "no config at all: the defaults",
     config: "",
     destination: "root@plain.example",
@@ -910,7 +915,10 @@ async function openssh(c: Case, config: string): Promise<Partial<ResolvedHost>> 
       : strict === "false"
       ? "no"
       : strict as ResolvedHost["strictHostKeyChecking"],
-    connectTimeout: one("connecttimeout") === "none" ? undefined : Number(one("connecttimeout")),
+    // ssh: 0 is no timeout, as none.
+    connectTimeout: ["none", "0"].includes(one("connecttimeout"))
+      ? undefined
+      : Number(one("connecttimeout")),
     serverAliveInterval: Number(one("serveraliveinterval")),
     serverAliveCountMax: Number(one("serveralivecountmax")),
     // ssh -G prints the last hop as user@host:port, the others as given.
