@@ -4,7 +4,13 @@ import { DEFAULTS } from "./settings.ts";
 
 export function planOf(
   node: string,
-  o: { profile?: string; wave?: number; tags?: string[] } = {},
+  o: {
+    profile?: string;
+    wave?: number;
+    tags?: string[];
+    path?: string;
+    settings?: Partial<ProfilePlan["settings"]>;
+  } = {},
 ): ProfilePlan {
   const profile = o.profile ?? "system";
   return {
@@ -12,9 +18,9 @@ export function planOf(
     node,
     profile,
     hostname: node,
-    path: `/nix/store/${node}-${profile}`,
+    path: o.path ?? `/nix/store/${node}-${profile}`,
     wave: o.wave ?? 0,
     tags: o.tags ?? [],
-    settings: { ...DEFAULTS, sshUser: "root", user: "root" },
+    settings: { ...DEFAULTS, sshUser: "root", user: "root", ...o.settings },
   };
 }

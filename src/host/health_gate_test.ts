@@ -1,18 +1,14 @@
 import assert from "node:assert/strict";
 import { activationChecks, deployerChecks, hasDeployerChecks } from "./health_gate.ts";
 import type { ProfilePlan } from "../config/plan.ts";
-import { DEFAULTS } from "../config/settings.ts";
+import { planOf } from "../config/plan_testing.ts";
 
 const healthChecks = { api: { command: ["true"] }, web: { tcp: "127.0.0.1:1" } };
-const plan: ProfilePlan = {
-  repo: ".",
-  node: "web",
+const plan: ProfilePlan = planOf("web", {
   profile: "app",
-  hostname: "web",
   path: "/nix/store/abc-app",
-  wave: 0,
-  settings: { ...DEFAULTS, sshUser: "deploy", user: "root", healthChecks, healthTimeout: 0 },
-};
+  settings: { sshUser: "deploy", user: "root", healthChecks, healthTimeout: 0 },
+});
 
 Deno.test("activationChecks: a switch to the plan's closure runs the checks; rollback, boot and dry runs none", () => {
   assert.deepEqual(activationChecks(plan, { goal: "switch" }), healthChecks);

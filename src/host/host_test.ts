@@ -2,17 +2,13 @@ import assert from "node:assert/strict";
 import { watchOf } from "./host.ts";
 import type { DeployEventInput } from "../shared/events.ts";
 import type { ProfilePlan } from "../config/plan.ts";
-import { DEFAULTS } from "../config/settings.ts";
+import { planOf } from "../config/plan_testing.ts";
 
-const plan: ProfilePlan = {
-  repo: ".",
-  node: "web",
+const plan: ProfilePlan = planOf("web", {
   profile: "app",
-  hostname: "web",
   path: "/nix/store/abc-app",
-  wave: 0,
-  settings: { ...DEFAULTS, sshUser: "deploy", user: "root" },
-};
+  settings: { sshUser: "deploy", user: "root" },
+});
 
 Deno.test("watchOf: a profile's log lines and phases as events naming it, nowhere without emit", () => {
   const seen: DeployEventInput[] = [];

@@ -3,18 +3,14 @@ import { type FollowContext, RunFollower } from "./run_follower.ts";
 import type { RunOptions, RunResult } from "../process/run.ts";
 import type { Transport } from "../ssh/transport.ts";
 import type { ProfilePlan } from "../config/plan.ts";
-import { DEFAULTS } from "../config/settings.ts";
+import { planOf } from "../config/plan_testing.ts";
 import { encodeOffer } from "../wire/offer.ts";
 
-const plan: ProfilePlan = {
-  repo: ".",
-  node: "web",
+const plan: ProfilePlan = planOf("web", {
   profile: "app",
-  hostname: "web",
   path: "/nix/store/abc-app",
-  wave: 0,
-  settings: { ...DEFAULTS, sshUser: "root", user: "root", healthTimeout: 0 },
-};
+  settings: { sshUser: "root", user: "root", healthTimeout: 0 },
+});
 
 const status = {
   phase: "done",
