@@ -16,8 +16,29 @@ import {
 import { askHidden, passwordFromEnvironment } from "../ui/password.ts";
 import { showEscaped } from "../ui/host_text.ts";
 import { askYesNo } from "../ui/prompt.ts";
+import { execView } from "../ui/exec_view.ts";
 import { CancelledError } from "../shared/errors.ts";
 import type { DeployFlags } from "./flags.ts";
+
+/** The exec view on stderr, redrawn each second and on a resize; `finish` stops both. */
+function liveExecView(nodes: string[]) {
+  const stderr = process.stderr;
+  const view = execView((s) => void stderr.write(s), nodes, {
+    size: () => ({ width: stderr.columns || 100, height: stderr.rows || 24 }),
+    color: !process.env.NO_COLOR,
+  });
+  const tick = setInterval(view.draw, 1000);
+  const resized = () => view.draw();
+  stderr.on("resize", resized);
+  return {
+    ...view,
+    finish() {
+      clearInterval(tick);
+      stderr.off("resize", resized);
+      view.finish();
+    },
+  };
+}
 
 export async function execCommand(flags: DeployFlags): Promise<number> {
   const { command, as } = flags.exec!;
@@ -44,21 +65,37 @@ export async function execCommand(flags: DeployFlags): Promise<number> {
     );
   }
   const json = (event: ExecEvent) => void process.stdout.write(formatExecJson(event));
-  const results = await execOnNodes({
-    plan,
-    command,
-    ...(as === undefined ? {} : { as }),
-    jobs: flags.jobs,
-    passwords,
-    onLine: (node, stream, line) => {
-      if (flags.json) json({ type: "exec-output", node, stream, line });
-      else {(stream === "stdout" ? process.stdout : process.stderr).write(
-          formatExecLine(node, line),
-        );}
-    },
-    onStart: (node, destination) => flags.json && json({ type: "exec-start", node, destination }),
-    onEnd: (result) => flags.json && json({ type: "exec-end", ...result }),
-  });
+  // On a terminal (both streams), a row per node under the output as it scrolls by.
+  const view = !flags.json && flags.progress && process.stderr.isTTY && process.stdout.isTTY
+    ? liveExecView([...new Set(plan.map((p) => p.node))])
+    : undefined;
+  let results;
+  try {
+    results = await execOnNodes({
+      plan,
+      command,
+      ...(as === undefined ? {} : { as }),
+      jobs: flags.jobs,
+      passwords,
+      onLine: (node, stream, line) => {
+        if (flags.json) json({ type: "exec-output", node, stream, line });
+        else if (view) view.line(node, line);
+        else {(stream === "stdout" ? process.stdout : process.stderr).write(
+            formatExecLine(node, line),
+          );}
+      },
+      onStart: (node, destination) => {
+        if (flags.json) json({ type: "exec-start", node, destination });
+        view?.start(node);
+      },
+      onEnd: (result) => {
+        if (flags.json) json({ type: "exec-end", ...result });
+        view?.end(result);
+      },
+    });
+  } finally {
+    view?.finish();
+  }
   const failure = execFailure(results);
   if (flags.json) json({ type: "exec-summary", ok: failure === undefined, nodes: results });
   else process.stderr.write(`\n${formatExecSummary(results)}`);

@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { Testbed } from "../support/testbed.ts";
 import { activations, deployFleet, fleetFlake } from "../support/fleet.ts";
+import { inTerminal } from "../support/terminal.ts";
 
 /** Three nodes: n1 and web3 tagged web, n2 tagged db. */
 function taggedFleet(tb: Testbed): string {
@@ -139,4 +140,21 @@ Deno.test("select and exec: --json lines, an unreachable host fails its node; ss
   assert.match(no.stderr, /The command "touch \/tmp\/exec-ran" is going to run on 1 node: up/);
   assert.match(no.stderr, /exec cancelled; nothing was run/);
   assert.equal((await tb.exec("h1", ["test", "-e", "/tmp/exec-ran"])).code, 1);
+
+  // On a terminal: a row per node under the output, then the summary alone.
+  const tty = await inTerminal(
+    dir,
+    ["exec", "-s", "--on", "@all", "--", "echo hi; sleep 2"],
+    {},
+    undefined,
+    {
+      size: { cols: 80, rows: 12 },
+    },
+  );
+  assert.equal(tty.code, 1, tty.out);
+  const plain = tty.out.replace(/\x1b\[[0-9;]*[A-Za-z]/g, "");
+  assert.match(plain, /deploy-ts exec \d+:\d\d {2}2 nodes: /);
+  assert.match(plain, /^ {2}up +running +\d+:\d\d {2}hi$/m);
+  assert.match(plain, /^ {2}gone +FAILED +(\d+:\d\d +)?no login: /m);
+  assert.match(plain, /\[up\] hi/);
 });
