@@ -152,6 +152,7 @@ Deno.test("select and exec: --json lines, an unreachable host fails its node; ss
     },
   );
   assert.equal(tty.code, 1, tty.out);
+  // deno-lint-ignore no-control-regex
   const plain = tty.out.replace(/\x1b\[[0-9;]*[A-Za-z]/g, "");
   assert.match(plain, /deploy-ts exec \d+:\d\d {2}2 nodes: /);
   assert.match(plain, /^ {2}up +running +\d+:\d\d {2}hi$/m);
