@@ -24,15 +24,7 @@ function host(sudoAsks: boolean) {
       timedOut: false,
     });
   };
-  const transport: Transport = {
-    destination: "deploy@web",
-    open: () => Promise.resolve(),
-    run: answer,
-    runFresh: answer,
-    nixStore: () => ({ uri: "ssh://x", env: {}, destination: "x" }),
-    close: () => Promise.resolve(),
-  };
-  const h = new HelperHost(transport, {
+  const h = new HelperHost(fakeTransport(answer), {
     package: "/nix/store/xyz-deploy-ts",
     deployer: "ops@laptop",
     passwords: new Map([["web", "hunter2"]]),
@@ -102,6 +94,13 @@ function recordingTransport(
       timedOut: false,
     });
   };
+  return fakeTransport(answer);
+}
+
+/** A transport whose every command (on the login or a fresh one) gets `answer`. */
+function fakeTransport(
+  answer: (argv: readonly string[], o?: RunOptions) => Promise<RunResult>,
+): Transport {
   return {
     destination: "deploy@web",
     open: () => Promise.resolve(),
