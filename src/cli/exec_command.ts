@@ -17,6 +17,7 @@ import { askHidden, passwordFromEnvironment } from "../ui/password.ts";
 import { showEscaped } from "../ui/host_text.ts";
 import { askYesNo } from "../ui/prompt.ts";
 import { execView } from "../ui/exec_view.ts";
+import { counted } from "../ui/counted.ts";
 import { CancelledError } from "../shared/errors.ts";
 import type { DeployFlags } from "./flags.ts";
 
@@ -51,7 +52,7 @@ export async function execCommand(flags: DeployFlags): Promise<number> {
     process.stderr.write(
       `The command ${JSON.stringify(command.join(" "))} is going to run${
         as === undefined ? "" : ` as ${as}`
-      } on ${nodes.length} node${nodes.length === 1 ? "" : "s"}: ${nodes.join(", ")}\n`,
+      } on ${counted(nodes.length, "node")}: ${nodes.join(", ")}\n`,
     );
     if (!await askYesNo("Are you sure you want to run it?")) {
       throw new CancelledError("exec cancelled; nothing was run");

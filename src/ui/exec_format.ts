@@ -3,6 +3,7 @@
  * with its node, and a table of exit codes at the end. Text from hosts is
  * shown escaped (host_text.ts).
  */
+import { counted } from "./counted.ts";
 import type { ExecResult } from "../deploy/exec.ts";
 import { showEscaped } from "./host_text.ts";
 
@@ -21,9 +22,7 @@ export function formatExecSummary(results: readonly ExecResult[]): string {
   const ok = results.filter((r) => r.ok).length;
   const verdict = ok === results.length
     ? `the command succeeded on ${ok === 1 ? "the node" : `all ${ok} nodes`}`
-    : `the command failed on ${results.length - ok} of ${results.length} node${
-      results.length === 1 ? "" : "s"
-    }`;
+    : `the command failed on ${results.length - ok} of ${counted(results.length, "node")}`;
   return `${lines.join("\n")}\n${verdict}\n`;
 }
 

@@ -8,6 +8,7 @@
  * region goes, and the summary table follows (formatExecSummary).
  */
 import type { ExecResult } from "../deploy/exec.ts";
+import { counted } from "./counted.ts";
 import { formatExecLine } from "./exec_format.ts";
 import { showEscaped } from "./host_text.ts";
 import { LiveRegion, type TerminalSize } from "./live_region.ts";
@@ -41,7 +42,7 @@ export function execFrame(
 ): string[] {
   const paint = (code: string, s: string) => (o.color ? `\x1b[${code}m${s}\x1b[0m` : s);
   const count = (s: ExecRowState) => rows.filter((r) => r.state === s).length;
-  const nodes = `${rows.length} node${rows.length === 1 ? "" : "s"}`;
+  const nodes = counted(rows.length, "node");
   const header = `deploy-ts exec ${elapsed(o.now - o.startedAt)}  ${nodes}: ` +
     `${paint("32", `${count("done")} done`)}, ${count("running")} running, ` +
     `${count("waiting")} waiting, ${paint("31", `${count("failed")} failed`)}`;

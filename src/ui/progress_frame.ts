@@ -9,7 +9,7 @@
  */
 import { type EventPhase, FINAL_PHASES } from "../shared/vocabulary.ts";
 import { fitLine } from "./text_width.ts";
-import { profilesCount } from "./summary.ts";
+import { counted } from "./counted.ts";
 
 export interface Row {
   node: string;
@@ -77,8 +77,8 @@ export function renderFrame(
   const running = count((r) => !FINAL.has(r.phase) && !PENDING.has(r.phase));
   const nodes = new Set(state.rows.map((r) => r.node)).size;
   const header =
-    `deploy-ts ${clock(now - state.startedAt)}  ${nodes} node${nodes === 1 ? "" : "s"}, ${
-      profilesCount(state.rows.length)
+    `deploy-ts ${clock(now - state.startedAt)}  ${counted(nodes, "node")}, ${
+      counted(state.rows.length, "profile")
     }: ` +
     `${paint("32", `${done} done`)}, ${running} running, ${
       paint(failed ? "31" : undefined, `${failed} failed`)

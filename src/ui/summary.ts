@@ -1,5 +1,6 @@
 /** The table at the end of a deployment: every profile and how it ended. */
 import type { ProfileResult, ProfileStatus } from "../shared/events.ts";
+import { counted } from "./counted.ts";
 import { showEscaped } from "./host_text.ts";
 
 const WORDS: Record<ProfileStatus, string> = {
@@ -12,11 +13,6 @@ const WORDS: Record<ProfileStatus, string> = {
   failed: "FAILED",
   skipped: "skipped",
 };
-
-/** `1 profile`, `2 profiles`. */
-export function profilesCount(n: number): string {
-  return `${n} profile${n === 1 ? "" : "s"}`;
-}
 
 export function formatSummary(
   results: readonly ProfileResult[],
@@ -35,8 +31,8 @@ export function formatSummary(
     ? "dry-activated (nothing was changed)"
     : "deployed";
   const verdict = ok === results.length
-    ? `${profilesCount(results.length)} ${done}`
-    : `${ok} of ${profilesCount(results.length)} ${done}; ${results.length - ok} not`;
+    ? `${counted(results.length, "profile")} ${done}`
+    : `${ok} of ${counted(results.length, "profile")} ${done}; ${results.length - ok} not`;
   const interrupted = o.interrupted
     ? "interrupted: hosts mid-activation decide by themselves, as each line says\n"
     : "";
