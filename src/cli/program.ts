@@ -96,7 +96,10 @@ ${helperCommandsText()}`,
     }
     if (name === "exec") cmd.addOption(asOption());
     cmd.action((positional: string[], opts: Record<string, unknown>) => {
-      if (name === "deploy" && opts.file === undefined) refuseBareWords(positional);
+      if (name === "deploy" && opts.file === undefined) {
+        // `validate` is dispatched by main.ts before this parser.
+        refuseBareWords(positional, [...program.commands.map((c) => c.name()), "validate"]);
+      }
       parsed = {
         command: name,
         flags: name === "exec"
@@ -213,18 +216,18 @@ function addDeployOptions(cmd: Command): void {
   );
 }
 
-/** The deployer's subcommands, for "did you mean". */
-const SUBCOMMANDS = ["plan", "status", "rollback", "diff", "check", "exec", "validate"];
-
 /**
  * A bare word (`deploy statu`) is most likely a mistyped subcommand; as a
  * target, Nix would look it up in the global flake registry. Refused, with
  * the spellings that mean a flake: `./dir`, `name#node`, `flake:name`.
  */
-export function refuseBareWords(positional: readonly string[]): void {
+export function refuseBareWords(
+  positional: readonly string[],
+  subcommands: readonly string[],
+): void {
   const word = positional.find((w) => /^[A-Za-z][A-Za-z0-9_-]*$/.test(w));
   if (word === undefined) return;
-  const near = closest(word, SUBCOMMANDS);
+  const near = closest(word, subcommands);
   throw new UsageError(
     `unknown command "${word}"${near ? ` (did you mean "${near}"?)` : ""}; a target is a flake ` +
       `reference: write ./${word} for the flake in that directory, or flake:${word} for the ` +

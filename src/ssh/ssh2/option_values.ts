@@ -103,7 +103,7 @@ export const CHECKED_OPTIONS: ReadonlySet<string> = new Set([
 
 /** What ssh checks on every line of an honoured option: its number of values, and their form. */
 export function checkOptionLine(keyword: string, args: string[], where: string): void {
-  if (!CHECKED_OPTIONS.has(keyword) || keyword === "proxyjump" && args.length === 0) return;
+  if (!CHECKED_OPTIONS.has(keyword) || (keyword === "proxyjump" && args.length === 0)) return;
   if (!LISTS.has(keyword) && keyword !== "proxyjump" && args.length > 1) {
     throw new Error(`${where}: keyword ${keyword} extra arguments at end of line`);
   }
