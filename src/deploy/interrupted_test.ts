@@ -45,3 +45,15 @@ Deno.test("interrupted: without magic rollback the host keeps what its activatio
   assert.match(row.message, /no magic rollback/);
   assert.equal(row.hostLeft, "deciding");
 });
+
+Deno.test("interrupted: a profile being revoked is left to its host, which finishes the revoke", () => {
+  const [row] = interruptedResults(
+    [planOf("a")],
+    () => undefined,
+    () => ({ phase: "revoking" }),
+    at,
+  );
+  assert.equal(row.status, "failed");
+  assert.equal(row.hostLeft, "deciding");
+  assert.match(row.message, /finishes the revoke by itself/);
+});
