@@ -13,8 +13,7 @@ import type { Transport } from "../ssh/transport.ts";
 import { transportFor } from "../ssh/select.ts";
 import { groupByNode } from "../plan/node_groups.ts";
 import { elevationPrefix, needsPassword, stdinFor, sudoProbeArgv } from "../host/elevation.ts";
-import { type Connect, loginKey } from "../host/sessions.ts";
-import { onInterrupt } from "../process/cleanup.ts";
+import { type Connect, SharedLogins } from "../host/sessions.ts";
 import { mapLimit } from "./limit.ts";
 
 export interface ExecOptions {
@@ -75,34 +74,16 @@ export function execArgv(
 
 /** Run the command on every node of the plan; one result per node, in plan order. */
 export async function execOnNodes(o: ExecOptions): Promise<ExecResult[]> {
-  const connect = o.connect ?? transportFor;
-  const logins = new Map<string, Promise<Transport | Error>>();
-  const open: Transport[] = [];
-  const closeAll = async () => void await Promise.all(open.map((t) => t.close()));
-  const unregister = onInterrupt(closeAll);
-  const login = (p: ProfilePlan): Promise<Transport | Error> => {
-    const k = loginKey(p);
-    if (!logins.has(k)) {
-      const t = connect(p);
-      logins.set(
-        k,
-        t.open().then(
-          () => (open.push(t), t),
-          async (e) => (await t.close(), e instanceof Error ? e : new Error(String(e))),
-        ),
-      );
-    }
-    return logins.get(k)!;
-  };
+  // One login per way of reaching a host, as a deployment has (host/sessions.ts).
+  const logins = new SharedLogins<Transport>(o.connect ?? transportFor);
   try {
     return await mapLimit(groupByNode(o.plan), o.jobs, async ({ node, profiles }) => {
-      const result = await execOnNode(o, node, profiles[0], login);
+      const result = await execOnNode(o, node, profiles[0], (p) => logins.login(p));
       o.onEnd?.(result);
       return result;
     });
   } finally {
-    unregister();
-    await closeAll();
+    await logins.closeAll();
   }
 }
 

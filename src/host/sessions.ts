@@ -26,13 +26,23 @@ export function loginKey(p: ProfilePlan): string {
   return JSON.stringify([p.settings.transport, p.settings.sshUser, p.hostname, p.settings.sshOpts]);
 }
 
-export class HostSessions {
-  readonly #logins = new Map<string, Promise<Host | Error>>();
-  readonly #open: Host[] = [];
-  readonly #helpers = new Map<string, Promise<void>>();
+/** What a login is: opened once, closed at the end (a Host, or a bare Transport for `exec`). */
+export interface Login {
+  open(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * One login per way of reaching a host (loginKey), shared by every profile
+ * and node that reaches it the same way, all closed together at the end,
+ * also when the run is interrupted.
+ */
+export class SharedLogins<T extends Login> {
+  readonly #logins = new Map<string, Promise<T | Error>>();
+  readonly #open: T[] = [];
   readonly #unregister: () => void;
 
-  constructor(readonly makeHost: HostFactory) {
+  constructor(readonly make: (p: ProfilePlan) => T) {
     // An interrupted run still closes its masters.
     this.#unregister = onInterrupt(() => this.closeAll());
   }
@@ -43,19 +53,33 @@ export class HostSessions {
   }
 
   /** The open login for a profile's host, or the error that prevented it. */
-  login(p: ProfilePlan): Promise<Host | Error> {
+  login(p: ProfilePlan): Promise<T | Error> {
     const k = loginKey(p);
     if (!this.#logins.has(k)) {
-      const host = this.makeHost(p);
+      const login = this.make(p);
       this.#logins.set(
         k,
-        host.open().then(
-          () => (this.#open.push(host), host),
-          async (e) => (await host.close(), e as Error),
+        login.open().then(
+          () => (this.#open.push(login), login),
+          async (e) => (await login.close(), e instanceof Error ? e : new Error(String(e))),
         ),
       );
     }
     return this.#logins.get(k)!;
+  }
+
+  async closeAll(): Promise<void> {
+    this.#unregister();
+    await Promise.all(this.#open.map((l) => l.close()));
+  }
+}
+
+/** The deployer's Hosts, each logged in once, and deploy-ts's package copied to each once. */
+export class HostSessions extends SharedLogins<Host> {
+  readonly #helpers = new Map<string, Promise<void>>();
+
+  constructor(readonly makeHost: HostFactory) {
+    super(makeHost);
   }
 
   /** Copy deploy-ts's package to the host once (for commands that copy nothing else). */
@@ -68,10 +92,5 @@ export class HostSessions {
       );
     }
     return this.#helpers.get(k)!;
-  }
-
-  async closeAll(): Promise<void> {
-    this.#unregister();
-    await Promise.all(this.#open.map((h) => h.close()));
   }
 }
