@@ -5,7 +5,10 @@
  * file descriptors and resident memory, and their TCP connections to the
  * testbed's port 22, by host. Linux only, like the testbed.
  */
-import { readdirSync, readFileSync, readlinkSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { cliArgv } from "./cli.ts";
 
 /** One look at the deployer. */
 export interface Footprint {
@@ -150,4 +153,32 @@ export async function samplePeak(
     await new Promise((r) => setTimeout(r, everyMs));
   }
   return { peak, samples };
+}
+
+/** `deploy ARGS…` from this checkout in `cwd`, its footprint sampled while it runs. */
+export async function deploySampled(
+  cwd: string,
+  args: string[],
+  net: string,
+): Promise<{ code: number; stderr: string; peak: Footprint; after: Footprint }> {
+  // A TMPDIR of its own: its OpenSSH masters' ControlPaths are in it, so they can be told apart.
+  const marker = mkdtempSync(join(tmpdir(), "footprint-"));
+  const [cmd, ...rest] = cliArgv(["-s", "--no-progress", ...args]);
+  const child = new Deno.Command(cmd, {
+    args: rest,
+    cwd,
+    env: { TMPDIR: marker, NO_COLOR: "1" },
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  const output = child.output();
+  const { peak } = await samplePeak(child.pid, marker, net, output);
+  const r = await output;
+  return {
+    code: r.code,
+    stderr: new TextDecoder().decode(r.stderr),
+    peak,
+    // What outlives the deployer (a master left behind would show here).
+    after: footprintOf(child.pid, marker, net),
+  };
 }
