@@ -13,7 +13,7 @@ import { mkdtempSync } from "node:fs";
 import { join } from "node:path";
 import { tmpdir } from "node:os";
 import { Testbed } from "../test/support/testbed.ts";
-import { fleetFlake } from "../test/support/fleet.ts";
+import { hostsFleet } from "../test/support/fleet.ts";
 import { samplePeak } from "../test/support/footprint.ts";
 
 const REPO = join(import.meta.dirname!, "..");
@@ -30,22 +30,14 @@ const checkouts: [string, string][] = [
 
 let generation = 0;
 console.log(
-  `| hosts | transport | checkout | wall | processes | ssh (masters) | fds | RSS | connections (hosts) |`,
+  `| hosts | transport | checkout | wall | processes | ssh (masters) | fds (deployer's own) | RSS | connections (hosts) |`,
 );
 console.log(`| --- | --- | --- | --- | --- | --- | --- | --- | --- |`);
 for (const n of counts) {
   await using tb = await Testbed.up(n);
   for (const transport of ["openssh", "ssh2"]) {
     for (const [name, dir] of checkouts) {
-      const version = `v${generation++}`;
-      const flake = fleetFlake(
-        tb,
-        Object.fromEntries(
-          tb.hosts.map((
-            h,
-          ) => [h, { hostname: h, profiles: { system: { message: `${h}-${version}` } } }]),
-        ),
-      );
+      const flake = hostsFleet(tb, `v${generation++}`);
       const marker = mkdtempSync(join(tmpdir(), "footprint-"));
       const start = Date.now();
       const child = new Deno.Command(Deno.execPath(), {
@@ -77,7 +69,7 @@ for (const n of counts) {
         `| ${n} | ${transport} | ${name} | ${
           ((Date.now() - start) / 1000).toFixed(1)
         } s | ${peak.processes} | ` +
-          `${peak.ssh} (${peak.masters}) | ${peak.fds} | ${mb} MB | ${peak.connections} (${peak.hosts}) |`,
+          `${peak.ssh} (${peak.masters}) | ${peak.fds} (${peak.ownFds}) | ${mb} MB | ${peak.connections} (${peak.hosts}) |`,
       );
     }
   }

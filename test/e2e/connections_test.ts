@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { Testbed } from "../support/testbed.ts";
-import { fleetFlake, profileTarget, ROOT_PROFILE } from "../support/fleet.ts";
+import { hostsFleet, profileTarget, ROOT_PROFILE } from "../support/fleet.ts";
 import { deploySampled, type Footprint } from "../support/footprint.ts";
 
 const JOBS = 2;
@@ -26,19 +26,9 @@ for (const transport of ["openssh", "ssh2"] as const) {
     await using tb = await Testbed.up(5);
     const last = tb.hosts[tb.hosts.length - 1];
     const fleet = (version: string) =>
-      fleetFlake(
-        tb,
-        Object.fromEntries(tb.hosts.map((h) => [h, {
-          hostname: h,
-          profiles: {
-            system: {
-              message: `${h}-${version}`,
-              exitCode: version === "v2" && h === last ? 1 : 0,
-            },
-          },
-        }])),
-        { transport },
-      );
+      hostsFleet(tb, version, (h) => ({ exitCode: version === "v2" && h === last ? 1 : 0 }), {
+        transport,
+      });
     const system = (h: string) => profileTarget(tb, h, ROOT_PROFILE("system"));
     const args = ["--jobs", String(JOBS)];
 

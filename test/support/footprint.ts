@@ -10,6 +10,17 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { cliArgv } from "./cli.ts";
 
+const nothing = (): Footprint => ({
+  processes: 0,
+  masters: 0,
+  ssh: 0,
+  fds: 0,
+  ownFds: 0,
+  rssKb: 0,
+  connections: 0,
+  hosts: 0,
+});
+
 /** One look at the deployer. */
 export interface Footprint {
   processes: number;
@@ -18,6 +29,8 @@ export interface Footprint {
   /** `ssh` processes of any kind (masters, commands through them, fresh logins, Nix's). */
   ssh: number;
   fds: number;
+  /** Those of the deployer's own process (its limit, RLIMIT_NOFILE, is per process). */
+  ownFds: number;
   rssKb: number;
   /** TCP connections to `net`.*:22, and the distinct hosts they reach. */
   connections: number;
@@ -82,15 +95,7 @@ export function footprintOf(pid: number, marker: string, net: string): Footprint
     if (argv[0]?.endsWith("ssh") && argv.some((a) => a.includes(marker))) mine.add(p);
   }
   const connections = sshConnections(net);
-  const f: Footprint = {
-    processes: 0,
-    masters: 0,
-    ssh: 0,
-    fds: 0,
-    rssKb: 0,
-    connections: 0,
-    hosts: 0,
-  };
+  const f = nothing();
   const hosts = new Set<string>();
   for (const p of mine) {
     const argv = table.get(p)?.argv ?? [];
@@ -102,6 +107,7 @@ export function footprintOf(pid: number, marker: string, net: string): Footprint
     }
     f.processes++;
     f.fds += fds.length;
+    if (p === pid) f.ownFds = fds.length;
     f.rssKb += Number(/VmRSS:\s+(\d+)/.exec(read(`/proc/${p}/status`) ?? "")?.[1] ?? 0);
     if (argv[0]?.endsWith("ssh")) f.ssh++;
     if (argv.includes("ControlMaster=yes")) f.masters++;
@@ -136,15 +142,7 @@ export async function samplePeak(
 ): Promise<FootprintPeak> {
   let finished = false;
   done.finally(() => finished = true);
-  const peak: Footprint = {
-    processes: 0,
-    masters: 0,
-    ssh: 0,
-    fds: 0,
-    rssKb: 0,
-    connections: 0,
-    hosts: 0,
-  };
+  const peak = nothing();
   let samples = 0;
   while (!finished) {
     const f = footprintOf(pid, marker, net);
