@@ -114,7 +114,7 @@ export function hostKeyProblem(
     `and compare the fingerprint); ${NEVER_ACCEPTS}`;
 }
 
-/** How long a closing master may take to exit before close() stops waiting for it. */
+/** How long each step of closing a master may take (a hung master must not hold the run). */
 const MASTER_EXIT_LIMIT_MS = 5000;
 
 export class OpenSshTransport implements Transport {
@@ -195,13 +195,14 @@ export class OpenSshTransport implements Transport {
   /**
    * The master answers `-O exit` before it has exited: its pid (from
    * `-O check`) tells when it is gone, so that a run's masters, closed as
-   * nodes finish, never pile up beyond `--jobs` (bounded: it may hang).
+   * nodes finish, never pile up beyond `--jobs` (each step bounded: a master may hang).
    */
   async close(): Promise<void> {
     if (this.#open) {
       this.#open = false;
-      const check = await run(sshArgv(this.options, this.#socket, [], ["-O", "check"]));
-      await run(sshArgv(this.options, this.#socket, [], ["-O", "exit"]));
+      const bounded = { timeoutMs: MASTER_EXIT_LIMIT_MS };
+      const check = await run(sshArgv(this.options, this.#socket, [], ["-O", "check"]), bounded);
+      await run(sshArgv(this.options, this.#socket, [], ["-O", "exit"]), bounded);
       const pid = /\(pid=(\d+)\)/.exec(check.stderr)?.[1];
       if (pid !== undefined) await processGone(Number(pid), MASTER_EXIT_LIMIT_MS);
     }
