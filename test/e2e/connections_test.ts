@@ -7,8 +7,9 @@
  */
 import assert from "node:assert/strict";
 import { Testbed } from "../support/testbed.ts";
-import { hostsFleet, profileTarget, ROOT_PROFILE } from "../support/fleet.ts";
+import { deployFleet, hostsFleet, profileTarget, ROOT_PROFILE } from "../support/fleet.ts";
 import { deploySampled, type Footprint } from "../support/footprint.ts";
+import { cliArgv } from "../support/cli.ts";
 
 const JOBS = 2;
 
@@ -49,5 +50,56 @@ for (const transport of ["openssh", "ssh2"] as const) {
     }
     // On the hosts: every node is back on its previous generation.
     assert.deepEqual(await Promise.all(tb.hosts.map(system)), v1);
+  });
+}
+
+for (const transport of ["openssh", "ssh2"] as const) {
+  Deno.test(`connections (${transport}): a revoke that cannot log in again to a node closed before fails it by name, left on its new generation`, async () => {
+    await using tb = await Testbed.up(2);
+    // h2 activates only once the test says so, then fails; h1 is done (and its login closed) by then.
+    const fleet = (version: string) =>
+      hostsFleet(
+        tb,
+        version,
+        (h) =>
+          version === "v2" && h === "h2"
+            ? { exitCode: 1, script: "while [ ! -e /tmp/go ]; do sleep 0.2; done" }
+            : {},
+        { transport },
+      );
+    const system = (h: string) => profileTarget(tb, h, ROOT_PROFILE("system"));
+    assert.equal((await deployFleet(fleet("v1"), [])).code, 0);
+    const v1 = await system("h1");
+
+    const [cmd, ...args] = cliArgv(["-s", "--no-progress", "--jobs", "1", "."]);
+    const child = new Deno.Command(cmd, {
+      args,
+      cwd: fleet("v2"),
+      env: { NO_COLOR: "1" },
+      stdout: "null",
+      stderr: "piped",
+    }).spawn();
+    let stderr = "";
+    const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
+    while (!stderr.includes("activating h2-v2")) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      stderr += value;
+    }
+    // From now on nobody logs in to h1: its keys are gone.
+    await tb.exec("h1", ["rm", "/nix/var/testbed/authorized_keys/root"]);
+    await tb.exec("h2", ["touch", "/tmp/go"]);
+    for (let r = await reader.read(); !r.done; r = await reader.read()) stderr += r.value;
+    const { code } = await child.status;
+
+    assert.equal(code, 3, `h1 is left changed\n${stderr}`);
+    assert.match(stderr, /h2\.system +rolled back/);
+    assert.match(
+      stderr,
+      /h1\.system +FAILED +revoking failed \(after h2\.system failed\): cannot log in again: .*h1/,
+    );
+    const h1 = await system("h1");
+    assert.notEqual(h1, v1);
+    assert.match(h1, /-h1-v2$/, "h1 stays on the generation this run activated");
   });
 }
