@@ -30,54 +30,52 @@ const local: LocalStore = {
  */
 function fakeHosts(failing: string[], unreachable: string[] = [], unreachableFrom = 1) {
   const calls: string[] = [];
+  // Logins open now, by host, and the most open at once.
+  const openOn = new Map<string, number>();
   const logins = { open: 0, most: 0 };
-  const hosts = (p: ProfilePlan): Host => {
-    let opened = false;
-    return {
-      destination: `root@${p.hostname}`,
-      open: () => {
-        calls.push(`open ${p.hostname}`);
-        const nth = calls.filter((c) => c === `open ${p.hostname}`).length;
-        if (unreachable.includes(p.hostname) && nth >= unreachableFrom) {
-          return Promise.reject(new Error(`cannot connect to root@${p.hostname}`));
-        }
-        opened = true;
-        logins.most = Math.max(logins.most, ++logins.open);
-        return Promise.resolve();
-      },
-      copy: (paths) => (calls.push(`copy ${p.hostname} ${paths.join(" ")}`), Promise.resolve()),
-      realise: () => Promise.resolve(),
-      activate: (q) => {
-        calls.push(`activate ${q.node}.${q.profile}`);
-        const fails = failing.includes(`${q.node}.${q.profile}`);
-        return Promise.resolve<HelperOutcome>(
-          fails
-            ? { outcome: "rolled-back", ok: false, message: "activation failed; rolled back" }
-            : {
-              outcome: "confirmed",
-              ok: true,
-              message: "confirmed",
-              previousGeneration: 1,
-              newGeneration: 2,
-              createdGeneration: 2,
-            },
-        );
-      },
-      revoke: (q, g) => {
-        calls.push(`revoke ${q.node}.${q.profile} to ${g.previous} removing ${g.created}`);
-        return Promise.resolve({ outcome: "rolled-back", ok: true, message: "back on 1" });
-      },
-      query: () => Promise.reject(new Error("not used")),
-      checkHealth: () => Promise.reject(new Error("not used")),
-      nixStore: () => ({ uri: "fake://", env: {}, destination: p.hostname }),
-      close: () => {
-        calls.push(`close ${p.hostname}`);
-        if (opened) logins.open--;
-        opened = false;
-        return Promise.resolve();
-      },
-    };
-  };
+  const hosts = (p: ProfilePlan): Host => ({
+    destination: `root@${p.hostname}`,
+    open: () => {
+      calls.push(`open ${p.hostname}`);
+      const nth = calls.filter((c) => c === `open ${p.hostname}`).length;
+      if (unreachable.includes(p.hostname) && nth >= unreachableFrom) {
+        return Promise.reject(new Error(`cannot connect to root@${p.hostname}`));
+      }
+      openOn.set(p.hostname, (openOn.get(p.hostname) ?? 0) + 1);
+      logins.most = Math.max(logins.most, ++logins.open);
+      return Promise.resolve();
+    },
+    copy: (paths) => (calls.push(`copy ${p.hostname} ${paths.join(" ")}`), Promise.resolve()),
+    realise: () => Promise.resolve(),
+    activate: (q) => {
+      calls.push(`activate ${q.node}.${q.profile}`);
+      const fails = failing.includes(`${q.node}.${q.profile}`);
+      return Promise.resolve<HelperOutcome>(
+        fails ? { outcome: "rolled-back", ok: false, message: "activation failed; rolled back" } : {
+          outcome: "confirmed",
+          ok: true,
+          message: "confirmed",
+          previousGeneration: 1,
+          newGeneration: 2,
+          createdGeneration: 2,
+        },
+      );
+    },
+    revoke: (q, g) => {
+      calls.push(`revoke ${q.node}.${q.profile} to ${g.previous} removing ${g.created}`);
+      return Promise.resolve({ outcome: "rolled-back", ok: true, message: "back on 1" });
+    },
+    query: () => Promise.reject(new Error("not used")),
+    checkHealth: () => Promise.reject(new Error("not used")),
+    nixStore: () => ({ uri: "fake://", env: {}, destination: p.hostname }),
+    close: () => {
+      calls.push(`close ${p.hostname}`);
+      // A login whose open failed was never open (one login per host at a time here).
+      const n = openOn.get(p.hostname) ?? 0;
+      if (n > 0) (openOn.set(p.hostname, n - 1), logins.open--);
+      return Promise.resolve();
+    },
+  });
   return { calls, hosts, logins };
 }
 
