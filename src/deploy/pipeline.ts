@@ -27,7 +27,7 @@ import { type HelperOutcome, type Host, watchOf } from "../host/host.ts";
 import { KeyedQueue } from "./keyed_queue.ts";
 import { mapLimit } from "./limit.ts";
 import { deployerName } from "../host/deployer_name.ts";
-import { helperHosts, type HostFactory, HostSessions } from "../host/sessions.ts";
+import { helperHosts, type HostFactory, HostSessions, notLoggedIn } from "../host/sessions.ts";
 import { planWaves, type WaveSpec } from "../plan/waves.ts";
 import { groupByNode } from "../plan/node_groups.ts";
 import { resultOf } from "./profile_result.ts";
@@ -208,7 +208,8 @@ class Deployment {
       await mapLimit(
         groupByNode(wave),
         this.o.jobs,
-        ({ profiles }) => this.deployNode(profiles, sessions, helper),
+        // A node's logins close when it is done: --jobs bounds them, not the fleet.
+        sessions.holding(({ profiles }) => this.deployNode(profiles, sessions, helper)),
       );
     }
   }
@@ -266,13 +267,14 @@ class Deployment {
   }
 
   async #revoke(toRevoke: ProfilePlan[], reason: string, sessions: HostSessions): Promise<void> {
-    await mapLimit(groupByNode(toRevoke), this.o.jobs, async ({ profiles }) => {
+    const revokeNode = sessions.holding(async ({ profiles }: { profiles: ProfilePlan[] }) => {
       for (const p of profiles) {
         const before = this.#results.get(keyOf(p))!;
         const activated = this.#activated.get(keyOf(p));
         this.#phase(p, "revoking", reason);
-        const host = await sessions.login(p) as Host;
-        const r = await host.revoke(p, {
+        // The node's login closed when it was done: this logs in again, or says why it cannot.
+        const host = await sessions.login(p);
+        const r = host instanceof Error ? notLoggedIn(host) : await host.revoke(p, {
           previous: before.previousGeneration ?? null,
           activated: before.newGeneration ?? null,
           created: activated?.createdGeneration ?? null,
@@ -285,13 +287,14 @@ class Deployment {
         };
         if (r.ok) this.#finish(p, "revoked", `${r.message} (because ${reason})`, kept);
         else {
-          this.#finish(p, "failed", `revoking after ${reason} failed: ${r.message}`, {
+          this.#finish(p, "failed", `revoking failed (after ${reason}): ${r.message}`, {
             ...kept,
             hostLeft: "new-generation",
           });
         }
       }
     });
+    await mapLimit(groupByNode(toRevoke), this.o.jobs, revokeNode);
   }
 
   /** Log in once per way of reaching a host; profiles whose login fails fail. */
