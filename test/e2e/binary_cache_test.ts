@@ -90,7 +90,8 @@ Deno.test("binary cache: with the cache server stopped, every node is deployed o
   await bundlePath();
   await using tb = await Testbed.up(3);
   const cache = new TestbedCache(tb);
-  const binaryCache = { upload: await cache.upload(), url: await cache.url() };
+  const binaryCache = { upload: await cache.upload(), url: await cache.up() };
+  await cache.down();
   const dir = fleetFlake(tb, nodes(tb, "stopped"), { binaryCache });
   const r = await deployFleet(dir, [], { env: { LOCAL_KEY: tb.signingKey } });
   assert.equal(r.code, 0, r.stderr);
