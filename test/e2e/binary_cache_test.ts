@@ -20,18 +20,12 @@ import {
   ROOT_PROFILE,
 } from "../support/fleet.ts";
 import type { DeployEvent } from "../../src/shared/events.ts";
-import { DeployEventSchema } from "../../src/shared/event_schema.ts";
+import { jsonEvents } from "../support/events.ts";
 
 type Transfer = Extract<DeployEvent, { type: "transfer" }>;
 
-/** The events of a `--json` run, each checked against the published schema. */
-function events(stdout: string): DeployEvent[] {
-  return stdout.split("\n").filter(Boolean).map((l) =>
-    DeployEventSchema.parse(JSON.parse(l)) as DeployEvent
-  );
-}
 const transfers = (stdout: string) =>
-  events(stdout).filter((e): e is Transfer => e.type === "transfer");
+  jsonEvents(stdout).filter((e): e is Transfer => e.type === "transfer");
 
 /** One node per host, each with a profile `app` of its own. */
 function nodes(tb: Testbed, message: string): Record<string, FleetNode> {
