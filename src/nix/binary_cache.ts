@@ -38,6 +38,13 @@ export function hostFetchArgv(url: string, paths: readonly string[]): string[] {
   ];
 }
 
+/**
+ * Seconds the upload may take: every node of the cache waits for it, so a
+ * cache that hangs must not hold the deployment; after this the upload stops
+ * and the nodes copy over SSH.
+ */
+export const UPLOAD_LIMIT_SECONDS = 900;
+
 /** The exit status of `timeout` when the limit was reached. */
 export const FETCH_TIMED_OUT = 124;
 
@@ -88,13 +95,17 @@ export const nixCacheStore: CacheStore = {
     await signWithLocalKey(paths, {});
     const closure = await closureSizes(paths);
     // What the cache has already (its JSON: valid paths only, as in closure.ts).
+    const timeoutMs = UPLOAD_LIMIT_SECONDS * 1000;
     const there = await run(
       nixArgv(false, "path-info", "--json", "--store", store, ...closure.keys()),
+      { timeoutMs: 120_000 },
     );
     const present = there.code === 0 ? parsePathInfo(JSON.parse(there.stdout)) : new Map();
     const r = await run(nixArgv(false, "copy", "--to", store, ...paths), {
       onStderrLine: onLine,
+      timeoutMs,
     });
+    if (r.timedOut) throw new Error(`stopped after ${UPLOAD_LIMIT_SECONDS}s`);
     if (r.code !== 0) throw new Error(lastLines(r.stderr, 5) || `nix copy exited ${r.code}`);
     const sent = [...closure].filter(([p]) => !present.has(p));
     return { paths: sent.length, bytes: sent.reduce((sum, [, size]) => sum + size, 0) };
