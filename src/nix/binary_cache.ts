@@ -32,7 +32,7 @@ export function hostFetchArgv(url: string, paths: readonly string[]): string[] {
     "--keep-going",
     ...option("extra-substituters", url),
     ...option("connect-timeout", "5"),
-    ...option("stalled-download-timeout", "30"),
+    ...option("stalled-download-timeout", "15"),
     ...option("narinfo-cache-negative-ttl", "0"),
     ...paths,
   ];

@@ -44,41 +44,50 @@ async function assertDeployed(tb: Testbed, message: string): Promise<void> {
 
 const hostAddr = (tb: Testbed, h: string) => `${tb.net}.${10 + Number(h.slice(1))}`;
 
-Deno.test("binary cache: three hosts fetch from the cache themselves; a second run uploads nothing new", async () => {
-  await bundlePath();
-  await using tb = await Testbed.up(3);
-  const cache = new TestbedCache(tb);
-  const binaryCache = { upload: await cache.upload(), url: await cache.up() };
-  const dir = fleetFlake(tb, nodes(tb, "cached"), { binaryCache });
-  const env = { LOCAL_KEY: tb.signingKey };
-  const r = await deployFleet(dir, ["--json"], { env });
-  assert.equal(r.code, 0, r.stderr + r.stdout);
-  await assertDeployed(tb, "cached");
-  // Every host took its closures (the profile and the helper) from the cache, none over SSH.
-  const first = transfers(r.stdout);
-  assert.deepEqual(first.map((t) => t.node).sort(), tb.hosts);
-  for (const t of first) {
-    assert.equal(t.cache, binaryCache.url);
-    assert.ok(t.fromCache.paths >= 2 && t.fromCache.bytes > 0, JSON.stringify(t));
-    assert.deepEqual(t.overSsh, { paths: 0, bytes: 0 }, JSON.stringify(t));
-    assert.equal(t.fellBack, undefined);
-  }
-  // …fetched by each host itself: the server saw each host's own address ask for NARs.
-  const requests = await cache.requests();
-  for (const h of tb.hosts) {
-    const nars = requests.filter((q) => q.addr === hostAddr(tb, h) && q.path.startsWith("/nar/"));
-    assert.ok(nars.length >= 2 && nars.every((q) => q.status === 200), `${h}: ${nars.length}`);
-  }
-  // A second run: nothing new in the cache, nothing to fetch.
-  const before = await cache.nars();
-  const again = await deployFleet(dir, ["--json"], { env });
-  assert.equal(again.code, 0, again.stderr);
-  assert.deepEqual(await cache.nars(), before);
-  assert.match(again.stdout, /uploaded to [^ ]+: 0 new paths/);
-  for (const t of transfers(again.stdout)) {
-    assert.deepEqual([t.fromCache.paths, t.overSsh.paths], [0, 0], JSON.stringify(t));
-  }
-});
+for (const transport of ["openssh", "ssh2"] as const) {
+  Deno.test(
+    `binary cache: three hosts fetch from the cache themselves; a second run uploads nothing new${
+      transport === "ssh2" ? " (ssh2)" : ""
+    }`,
+    async () => {
+      await bundlePath();
+      await using tb = await Testbed.up(3);
+      const cache = new TestbedCache(tb);
+      const binaryCache = { upload: await cache.upload(), url: await cache.up() };
+      const dir = fleetFlake(tb, nodes(tb, "cached"), { binaryCache });
+      const env = { LOCAL_KEY: tb.signingKey };
+      const r = await deployFleet(dir, ["--json", "--transport", transport], { env });
+      assert.equal(r.code, 0, r.stderr + r.stdout);
+      await assertDeployed(tb, "cached");
+      // Every host took its closures (the profile and the helper) from the cache, none over SSH.
+      const first = transfers(r.stdout);
+      assert.deepEqual(first.map((t) => t.node).sort(), tb.hosts);
+      for (const t of first) {
+        assert.equal(t.cache, binaryCache.url);
+        assert.ok(t.fromCache.paths >= 2 && t.fromCache.bytes > 0, JSON.stringify(t));
+        assert.deepEqual(t.overSsh, { paths: 0, bytes: 0 }, JSON.stringify(t));
+        assert.equal(t.fellBack, undefined);
+      }
+      // …fetched by each host itself: the server saw each host's own address ask for NARs.
+      const requests = await cache.requests();
+      for (const h of tb.hosts) {
+        const nars = requests.filter((q) =>
+          q.addr === hostAddr(tb, h) && q.path.startsWith("/nar/")
+        );
+        assert.ok(nars.length >= 2 && nars.every((q) => q.status === 200), `${h}: ${nars.length}`);
+      }
+      // A second run: nothing new in the cache, nothing to fetch.
+      const before = await cache.nars();
+      const again = await deployFleet(dir, ["--json", "--transport", transport], { env });
+      assert.equal(again.code, 0, again.stderr);
+      assert.deepEqual(await cache.nars(), before);
+      assert.match(again.stdout, /uploaded to [^ ]+: 0 new paths/);
+      for (const t of transfers(again.stdout)) {
+        assert.deepEqual([t.fromCache.paths, t.overSsh.paths], [0, 0], JSON.stringify(t));
+      }
+    },
+  );
+}
 
 Deno.test("binary cache: with the cache server stopped, every node is deployed over SSH, and the summary says so", async () => {
   await bundlePath();
