@@ -39,6 +39,12 @@ const sameCache = (a: BinaryCache, b: BinaryCache) => a.upload === b.upload && a
 export class CacheCopy {
   /** Upload URI → undefined once uploaded, or why it could not be. */
   readonly #uploads = new Map<string, Promise<string | undefined>>();
+  /**
+   * URL → the node whose fetch from it reached the time limit: a cache that
+   * accepts connections and never answers holds a fetch until that limit
+   * (Nix's stall timeout does not end it), so later nodes do not wait again.
+   */
+  readonly #hung = new Map<string, string>();
 
   /** Starts the uploads of the profiles' closures (built ones only) and the helper. */
   constructor(
@@ -111,9 +117,14 @@ export class CacheCopy {
       const failedUpload = await this.#uploads.get(cache.upload);
       sizes = await this.store.closure(through);
       before = await host.missingPaths([...sizes.keys()]);
+      const hungOn = this.#hung.get(cache.url);
       if (before.length > 0 && failedUpload) fellBack = failedUpload;
-      else if (before.length > 0) {
+      else if (before.length > 0 && hungOn !== undefined) {
+        fellBack =
+          `not fetched: the fetch from ${cache.url} took over ${FETCH_LIMIT_SECONDS}s on ${hungOn}`;
+      } else if (before.length > 0) {
         const fetched = await host.fetchFromCache(cache.url, through, options.onLine);
+        if (fetched.timedOut) this.#hung.set(cache.url, options.node);
         after = await host.missingPaths(before);
         if (after.length > 0) {
           fellBack = fetched.timedOut

@@ -160,3 +160,21 @@ Deno.test("cache copy: when SSH fails too, the node's error names the cache's re
     /lacks a valid signature\n\(not from the binary cache: 2 of 2 paths did not come/,
   );
 });
+
+Deno.test("cache copy: after one node's fetch reached the time limit, later nodes do not wait on that cache", async () => {
+  const events: DeployEventInput[] = [];
+  const plan = [cached("web"), cached("db")];
+  const cc = new CacheCopy(plan, HELPER, (e) => events.push(e), fakeStore().store);
+  const hanging = fakeHost({ fetchable: [] });
+  (hanging.host as { fetchFromCache: unknown }).fetchFromCache = () =>
+    Promise.resolve({ code: 124, timedOut: true });
+  const o = { substitute: true, checkSigs: false };
+  await cc.copy(hanging.host, [plan[0]], [HELPER, plan[0].path], { ...o, node: "web" });
+  const next = fakeHost({ fetchable: [HELPER, plan[1].path] });
+  await cc.copy(next.host, [plan[1]], [HELPER, plan[1].path], { ...o, node: "db" });
+  assert.deepEqual(next.calls, [`ssh ${HELPER} /nix/store/p-db substitute=true`]);
+  const [web, db] = events.filter((e) => e.type === "transfer");
+  assert.ok(web.type === "transfer" && db.type === "transfer");
+  assert.match(web.fellBack!, /took over 300s/);
+  assert.match(db.fellBack!, /took over 300s on web/);
+});
