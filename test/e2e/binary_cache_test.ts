@@ -146,4 +146,20 @@ Deno.test("binary cache: paths signed by a key the hosts do not trust come over 
   assert.equal(s.code, 1, s.stderr);
   assert.match(s.stderr, /lacks a (valid signature|signature by a trusted key)/);
   assert.match(s.stderr, /not from the binary cache: /);
+
+  // Signed by the key the host trusts, alice's paths come over SSH: her Nix ignores the cache.
+  const signed = fleetFlake(tb, {
+    h1: {
+      hostname: "h1",
+      settings: { sshUser: "alice", user: "alice" },
+      profiles: { app: { message: "signed-h1" } },
+    },
+  }, { binaryCache });
+  const a = await deployFleet(signed, ["--checksigs", "--json"], {
+    env: { LOCAL_KEY: tb.signingKey },
+  });
+  assert.equal(a.code, 0, a.stderr + a.stdout);
+  const [viaSsh] = transfers(a.stdout);
+  assert.ok(viaSsh.fromCache.paths === 0 && viaSsh.overSsh.paths >= 1, JSON.stringify(viaSsh));
+  assert.match(viaSsh.fellBack!, /may not add substituters/);
 });
