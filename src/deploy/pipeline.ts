@@ -96,8 +96,7 @@ class Deployment {
   /** Every event goes out through here, phase events of a profile with its wave. */
   readonly #events: RunEvents;
   readonly #emit: (event: DeployEventInput) => void;
-  /** Uploads to binary caches, started once the helper is known; copies through them. */
-  #cacheCopy?: CacheCopy;
+  #cacheCopy?: CacheCopy; // binary caches: uploads start once the helper is known
 
   constructor(readonly o: PipelineOptions) {
     this.#local = o.local ?? nixLocalStore;
