@@ -8,7 +8,10 @@
  * (b) the same deployment to 1 and to 8 hosts;
  * (c) `deploy --help` start-up under Deno, against Deno running an empty script;
  * (d) the built-in SSH transport (`--transport ssh2`) against OpenSSH, one
- *     host with magic rollback, and (e) 8 hosts.
+ *     host with magic rollback, and (e) 8 hosts;
+ * (f) 8 hosts and one closure of a few MB, over SSH against through the
+ *     testbed's binary cache (`cacheRow`): wall time, the deployer's bytes
+ *     sent, the hosts' CPU.
  *
  * Beside wall time, each row splits CPU between the deployer (its whole
  * process tree, in a cgroup) and the testbed hosts (each host's cgroup, see
@@ -220,6 +223,88 @@ async function helperClosureMb(): Promise<string> {
   return ((entry as { closureSize: number }).closureSize / 1e6).toFixed(0);
 }
 
+/**
+ * (f) The same closure of `mb` MB (random bytes: no compression helps) to 8
+ * hosts, pushed over SSH against through the testbed's binary cache. The
+ * deployer's bytes sent: NAR bytes copied over SSH (the closure to every
+ * host, or what the transfer events say came over SSH) plus what it wrote
+ * to the cache.
+ */
+async function cacheRow(sshConfig: string, mb = 4): Promise<string> {
+  const url = (await tb(["cache", "up"])).stdout.trim();
+  const upload = (await tb(["cache", "upload"])).stdout.trim();
+  const cacheDir = upload.replace(/^file:\/\//, "");
+  const du = async () => Number((await runChecked(["du", "-sb", cacheDir])).stdout.split("\t")[0]);
+  const env = { LOCAL_KEY: join(TESTBED_DIR, "signing-key.sec") };
+  const bytes: Record<string, number[]> = { ssh: [], cache: [] };
+  const fleetOfOne = (through: boolean) => {
+    const dir = mkdtempSync(join(tmpdir(), "deploy-ts-bench-"));
+    const stamp = `${Date.now()}-${generation++}`;
+    const nodes = Array.from({ length: 8 }, (_, i) => `h${i + 1}`).map((h) =>
+      `${h} = { hostname = "${h}"; profiles.system = { user = "root"; path = prof; }; };`
+    );
+    const cache = through
+      ? `binaryCache = { upload = ${nixStringLiteral(`${upload}?compression=zstd`)}; url = ${
+        nixStringLiteral(url)
+      }; };`
+      : "";
+    writeFileSync(
+      join(dir, "flake.nix"),
+      `{ outputs = { self }: let
+      prof = builtins.derivation {
+        name = "bench-blob"; system = "x86_64-linux"; builder = "/bin/sh"; PATH = "/usr/bin:/bin";
+        stamp = ${nixStringLiteral(stamp)};
+        args = [ "-c" "mkdir -p $out && head -c ${mb}000000 /dev/urandom > $out/blob && printf '#!/bin/sh\\necho $stamp\\n' > $out/deploy-ts-activate && chmod +x $out/deploy-ts-activate" ];
+      };
+    in { deploy = { sshUser = "root"; ${cache} sshOpts = [ "-F" ${
+        nixStringLiteral(sshConfig)
+      } ]; nodes = { ${nodes.join(" ")} }; }; }; }`,
+    );
+    return dir;
+  };
+  const deployed = async (through: boolean) => {
+    const dir = fleetOfOne(through);
+    const before = await du();
+    const r = await runChecked(
+      accounted([DENO, "run", "-A", BUNDLE, "-s", "--json", "--jobs", "8", dir]),
+      { cwd: dir, env },
+    );
+    const events = r.stdout.split("\n").filter(Boolean).map((l) => JSON.parse(l));
+    if (through) {
+      const overSsh = events.filter((e) => e.type === "transfer")
+        .reduce((sum, e) => sum + e.overSsh.bytes, 0);
+      bytes.cache.push(overSsh + (await du()) - before);
+    } else {
+      const built = await runChecked(
+        ["nix", "build", "--no-link", "--json", `${dir}#deploy.nodes.h1.profiles.system.path`],
+      );
+      const path = JSON.parse(built.stdout)[0].outputs.out;
+      const info = JSON.parse((await runChecked(["nix", "path-info", "--json", path])).stdout);
+      const entry = Array.isArray(info) ? info[0] : Object.values(info)[0];
+      bytes.ssh.push(8 * (entry as { narSize: number }).narSize);
+    }
+  };
+  // Warm up: the helper reaches the cache once, as it would on a fleet's first run.
+  await deployed(true);
+  bytes.cache = [];
+  const f = await compare(`(f) 8 hosts, one ${mb} MB closure: over SSH / through the cache`, {
+    "over SSH (--jobs 8)": { run: () => deployed(false), hosts: 8 },
+    "through the binary cache (--jobs 8)": { run: () => deployed(true), hosts: 8 },
+  });
+  const sent = (k: string) => (median(bytes[k]) / 1e6).toFixed(1);
+  console.log(
+    `  deployer's bytes sent (median): over SSH ${sent("ssh")} MB, through the cache ${
+      sent("cache")
+    } MB`,
+  );
+  await tb(["cache", "down"]);
+  return `(f) cache/SSH = ${
+    ratio(f, "through the binary cache (--jobs 8)", "over SSH (--jobs 8)")
+  }x wall, ${sent("cache")} / ${sent("ssh")} MB sent, host CPU per host ${
+    f["through the binary cache (--jobs 8)"].hostCpu.toFixed(2)
+  } / ${f["over SSH (--jobs 8)"].hostCpu.toFixed(2)} s`;
+}
+
 try {
   await tb(["down"]);
   await tb(["up", "8"]);
@@ -288,6 +373,7 @@ try {
       hosts: 8,
     },
   });
+  const f = await cacheRow(sshConfig);
   const cpu = (m: Medians) =>
     (m["built-in (--transport ssh2)"].deployerCpu / m["OpenSSH (ControlMaster)"].deployerCpu)
       .toFixed(2);
@@ -316,7 +402,7 @@ try {
       ratio(d, "built-in (--transport ssh2)", "OpenSSH (ControlMaster)")
     }x wall, ${cpu(d)}x deployer CPU; (e) 8 hosts ${
       ratio(e, "built-in (--transport ssh2)", "OpenSSH (ControlMaster)")
-    }x wall, ${cpu(e)}x deployer CPU per host; on ${navigator.hardwareConcurrency} cores, ${
+    }x wall, ${cpu(e)}x deployer CPU per host; ${f}; on ${navigator.hardwareConcurrency} cores, ${
       new Date().toISOString().slice(0, 10)
     }`,
   );

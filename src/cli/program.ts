@@ -15,18 +15,15 @@ import { parseWaveSpec, type WaveSpec } from "../plan/waves.ts";
 import { asOption, execFlags, onOption } from "./exec_flags.ts";
 import { MAX_TIMEOUT_SECONDS } from "../shared/vocabulary.ts";
 import type { DeployFlags } from "./flags.ts";
+import { optionKey, parseBool, settingOptions } from "./setting_flags.ts";
 import { helperCommandsText } from "../wire/usage.ts";
 import {
-  type FlagGroup,
   type ProfileSettings,
   SETTING_NAMES,
-  type SettingKind,
   type SettingName,
   type SettingOverrides,
   SETTINGS,
   type SettingSpec,
-  type Transport,
-  TRANSPORTS,
 } from "../config/settings_table.ts";
 
 export type DeployCommandName =
@@ -299,56 +296,6 @@ function toFlags(
   };
 }
 
-/** deploy-rs's boolean overrides take exactly `true` or `false`. */
-export function parseBool(value: string): boolean {
-  if (value === "true") return true;
-  if (value === "false") return false;
-  throw new InvalidArgumentError("expected true or false.");
-}
-
-/** Commander's attribute for a setting's flag: `--profile-user` → `profileUser`. */
-function optionKey(name: SettingName): string {
-  const spec: SettingSpec = SETTINGS[name];
-  return spec.flag ? new Option(spec.flag.syntax).attributeName() : "";
-}
-
-/** The override flags of the settings listed under one heading of --help. */
-function settingOptions(group: FlagGroup): Option[] {
-  return SETTING_NAMES.filter((name) => {
-    const spec: SettingSpec = SETTINGS[name];
-    return spec.flag?.group === group;
-  }).map((name) => {
-    const spec: SettingSpec = SETTINGS[name];
-    const option = new Option(spec.flag!.syntax, spec.flag!.help);
-    const parse = KIND_PARSERS[spec.kind];
-    // A flag without a value (`--remote-build`) can only switch its setting on.
-    return parse && !option.isBoolean() ? option.argParser(parse) : option;
-  });
-}
-
-/** How a flag's text becomes a setting's value, by kind (lists are split in toFlags). */
-const KIND_PARSERS: Record<SettingKind, ((value: string) => unknown) | undefined> = {
-  user: undefined,
-  command: undefined,
-  path: undefined,
-  words: undefined,
-  bool: parseBool,
-  seconds: parseSeconds,
-  transport: parseTransport,
-  healthChecks: undefined,
-};
-
-/** A transport's name, one of TRANSPORTS. */
-function parseTransport(value: string): Transport {
-  const t = TRANSPORTS.find((name) => name === value);
-  if (!t) {
-    throw new InvalidArgumentError(
-      `expected ${TRANSPORTS.map((name) => `"${name}"`).join(" or ")}.`,
-    );
-  }
-  return t;
-}
-
 /** A list flag such as `--ssh-opts`, split like a shell would split it. */
 function splitWords(name: SettingName, value: unknown): string[] {
   try {
@@ -367,22 +314,6 @@ function assignOverride<K extends SettingName>(
 ): void {
   // Parsed by kind above; a value-less flag gave `true`.
   into[name] = value as ProfileSettings[K];
-}
-
-/**
- * A timeout: a whole number of seconds that a timer can hold. 0 is a u16
- * deploy-rs accepts; whether it may apply is decided with the flake's
- * values (src/config/final_ranges.ts).
- */
-function parseSeconds(value: string): number {
-  if (!/^[0-9]+$/.test(value) || !Number.isSafeInteger(Number(value))) {
-    throw new InvalidArgumentError("expected a whole number of seconds (0 or more).");
-  }
-  const n = Number(value);
-  if (n > MAX_TIMEOUT_SECONDS) {
-    throw new InvalidArgumentError(`expected at most ${MAX_TIMEOUT_SECONDS} seconds.`);
-  }
-  return n;
 }
 
 /** `--wave-pause`: a positive whole number of seconds that a timer can hold (deploy-ts's own). */

@@ -20,6 +20,7 @@ import {
   type SettingSpec,
   TRANSPORTS,
 } from "./settings_table.ts";
+import { type BinaryCacheSetting, CACHE_URI_EXPECTED, isCacheUri } from "./binary_cache.ts";
 
 /** The largest `wave` a node may have: plenty, and still a safe integer. */
 export const MAX_WAVE = 1_000_000;
@@ -68,6 +69,14 @@ const healthCheck = z.strictObject({
     : { tcp: v.tcp! }
 );
 
+const cacheUri = z.string().refine(isCacheUri, { message: CACHE_URI_EXPECTED });
+/** `false`, or `{ upload, url }` with `url` defaulting to `upload` (binary_cache.ts). */
+const binaryCache = z.union([
+  z.literal(false),
+  z.strictObject({ upload: cacheUri, url: cacheUri.optional() })
+    .transform((c): BinaryCacheSetting => ({ upload: c.upload, url: c.url ?? c.upload })),
+]);
+
 /** The one schema of each kind of setting value (settings_table.ts). */
 const KIND_SCHEMAS = {
   // Every value deploy-rs's types accept (reference §2.1: strings, u16
@@ -81,6 +90,7 @@ const KIND_SCHEMAS = {
   words: z.array(z.string()),
   transport: z.enum(TRANSPORTS),
   healthChecks: z.record(z.string(), healthCheck),
+  binaryCache,
 } as const satisfies { [K in SettingKind]: z.ZodType<SettingKinds[K], unknown> };
 
 /** What each kind must be, in words, for messages. */
@@ -93,6 +103,7 @@ const KIND_EXPECTED: Record<SettingKind, string> = {
   words: "a list of strings",
   transport: `one of ${TRANSPORTS.map((t) => JSON.stringify(t)).join(", ")}`,
   healthChecks: `an attribute set of named checks, each with ${ONE_OF}`,
+  binaryCache: `false, or { upload; url (optional) }, each ${CACHE_URI_EXPECTED}`,
 };
 
 type GenericShape = {

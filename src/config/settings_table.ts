@@ -9,6 +9,7 @@
  */
 
 import type { HealthChecks } from "../shared/health_checks.ts";
+import type { BinaryCacheSetting } from "./binary_cache.ts";
 
 /** The kinds of value a setting can hold; each has one schema and one type. */
 export interface SettingKinds {
@@ -27,6 +28,8 @@ export interface SettingKinds {
   transport: Transport;
   /** Named health checks (src/health_checks.ts). */
   healthChecks: HealthChecks;
+  /** A binary cache closures go through (src/config/binary_cache.ts), or false. */
+  binaryCache: BinaryCacheSetting;
 }
 
 /** The ways of reaching a host (src/ssh/select.ts picks the implementation). */
@@ -44,7 +47,7 @@ export interface SettingSpec {
   /** `first`: profile over node over deploy; `concat`: profile ++ node ++ deploy (deploy-rs §2.3). */
   merge: "first" | "concat";
   /** The command-line override: commander's flag syntax and help; none for structured values. */
-  flag?: { syntax: string; help: string; group: FlagGroup };
+  flag?: { syntax: string; help: string; group: FlagGroup; negate?: string };
   /** What the value must be, in words, where the kind alone says too little. */
   expected?: string;
 }
@@ -195,6 +198,17 @@ export const SETTINGS = {
     merge: "first",
     // deploy-rs's `--remote-build` can only force remote builds on.
     flag: { syntax: "--remote-build", help: "build on the target hosts", group: "Build:" },
+  },
+  binaryCache: {
+    kind: "binaryCache",
+    default: false,
+    merge: "first",
+    flag: {
+      syntax: "--binary-cache <uri>",
+      help: "upload closures to this Nix store once; hosts fetch from it (README: Large fleets)",
+      group: "Connection:",
+      negate: "copy everything over SSH, whatever binaryCache says",
+    },
   },
 } as const satisfies Record<string, SettingSpec>;
 

@@ -35,6 +35,7 @@ import { interruptedResults } from "./interrupted.ts";
 import { RunEvents } from "./run_events.ts";
 import { waitsBeforeWave } from "./waiting.ts";
 import { onInterrupt } from "../process/cleanup.ts";
+import { CacheCopy } from "./cache_copy.ts";
 
 /**
  * What to do when a profile fails: `stop` starts nothing new; `stop-and-revoke`
@@ -95,6 +96,7 @@ class Deployment {
   /** Every event goes out through here, phase events of a profile with its wave. */
   readonly #events: RunEvents;
   readonly #emit: (event: DeployEventInput) => void;
+  #cacheCopy?: CacheCopy; // binary caches: uploads start once the helper is known
 
   constructor(readonly o: PipelineOptions) {
     this.#local = o.local ?? nixLocalStore;
@@ -135,6 +137,7 @@ class Deployment {
       for (const p of this.#pending(this.o.plan)) this.#finish(p, "failed", (e as Error).message);
       return this.#resultsInPlanOrder();
     }
+    this.#cacheCopy = new CacheCopy(this.#pending(this.o.plan), helper, this.#emit);
     const sessions = new HostSessions(
       this.o.hosts ??
         helperHosts({ package: helper, deployer: deployerName(), passwords: this.o.passwords }),
@@ -318,16 +321,14 @@ class Deployment {
     const node = mine[0].node;
     const onLine = (line: string) => this.#emit({ type: "log", node, source: "nix", line });
     try {
+      const paths = [helper, ...mine.filter((p) => !p.settings.remoteBuild).map((p) => p.path)];
       await this.#copies.run(mine[0].hostname, () =>
-        host.copy(
-          [helper, ...mine.filter((p) => !p.settings.remoteBuild).map((p) => p.path)],
-          {
-            substitute: !mine.every((p) => p.settings.fastConnection),
-            checkSigs: this.o.checkSigs,
-            node,
-            onLine,
-          },
-        ));
+        this.#cacheCopy!.copy(host, mine, paths, {
+          substitute: !mine.every((p) => p.settings.fastConnection),
+          checkSigs: this.o.checkSigs,
+          node,
+          onLine,
+        }));
       for (const p of mine.filter((p) => p.settings.remoteBuild)) {
         await this.#buildOnHost(host, p, onLine);
       }

@@ -9,6 +9,12 @@ import type { ProfilePlan } from "../config/plan.ts";
 import { DeployError } from "../shared/errors.ts";
 import { type CopyOptions, copyToHost } from "../nix/copy.ts";
 import type { StoreTarget } from "../nix/store_target.ts";
+import {
+  FETCH_LIMIT_SECONDS,
+  FETCH_TIMED_OUT,
+  hostFetchArgv,
+  invalidPathsArgvs,
+} from "../nix/binary_cache.ts";
 import type { ProfileDescription } from "../helper/query.ts";
 import { lastLines, type RunResult } from "../process/run.ts";
 import type { Transport } from "../ssh/transport.ts";
@@ -68,6 +74,38 @@ export class HelperHost implements Host {
   ): Promise<void> {
     const { node, ...rest } = options;
     return copyToHost(this.transport.nixStore(), paths, { ...rest, context: { node } });
+  }
+
+  async missingPaths(paths: readonly string[]): Promise<string[]> {
+    const missing: string[] = [];
+    for (const argv of invalidPathsArgvs(paths)) {
+      const r = await this.transport.run(argv);
+      if (r.code !== 0) {
+        throw new DeployError(
+          `asking ${this.destination} which paths it has failed: ${lastLines(r.stderr, 5)}`,
+        );
+      }
+      missing.push(...r.stdout.split("\n").filter((l) => l.startsWith("/")));
+    }
+    return missing;
+  }
+
+  async fetchFromCache(
+    url: string,
+    paths: readonly string[],
+    onLine?: (line: string) => void,
+  ): Promise<{ code: number; timedOut: boolean }> {
+    // The host's `timeout` ends the fetch; this one, later, a host that does not answer.
+    const limit = AbortSignal.timeout((FETCH_LIMIT_SECONDS + 30) * 1000);
+    try {
+      const r = await this.transport.run(hostFetchArgv(url, paths), {
+        onStderrLine: onLine,
+        signal: limit,
+      });
+      return { code: r.code ?? -1, timedOut: limit.aborted || r.code === FETCH_TIMED_OUT };
+    } catch {
+      return { code: -1, timedOut: limit.aborted };
+    }
   }
 
   async realise(p: ProfilePlan, onLine?: (line: string) => void): Promise<void> {

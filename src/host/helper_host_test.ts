@@ -153,3 +153,39 @@ Deno.test("deploy check gives up on a host that never answers, at its limit, nam
     (checkPlan.settings.healthTimeout * 2 + 15) * 1000,
   );
 });
+
+Deno.test("binary cache: which paths the host lacks, and a fetch that reached its time limit", async () => {
+  const seen: (readonly string[])[] = [];
+  const answer = (argv: readonly string[]): Promise<RunResult> => {
+    seen.push(argv);
+    const fetch = argv[0] === "timeout";
+    return Promise.resolve({
+      argv,
+      code: fetch ? 124 : 0,
+      signal: null,
+      stdout: fetch ? "" : "/nix/store/b\n",
+      stderr: "",
+      timedOut: false,
+    });
+  };
+  const h = new HelperHost(fakeTransport(answer), setup);
+  assert.deepEqual(await h.missingPaths(["/nix/store/a", "/nix/store/b"]), ["/nix/store/b"]);
+  assert.deepEqual(seen[0], [
+    "nix-store",
+    "--check-validity",
+    "--print-invalid",
+    "/nix/store/a",
+    "/nix/store/b",
+  ]);
+  assert.deepEqual(await h.fetchFromCache("https://c", ["/nix/store/b"]), {
+    code: 124,
+    timedOut: true,
+  });
+  // A transport that fails is a fetch that did nothing, never a throw.
+  const broken = new HelperHost(fakeTransport(() => Promise.reject(new Error("gone"))), setup);
+  assert.deepEqual(await broken.fetchFromCache("https://c", ["/nix/store/b"]), {
+    code: -1,
+    timedOut: false,
+  });
+  await assert.rejects(broken.missingPaths(["/nix/store/b"]), /gone/);
+});

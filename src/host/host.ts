@@ -74,6 +74,18 @@ export interface Host {
       node: string;
     },
   ): Promise<void>;
+  /** Of these store paths, those the host's store lacks (for a binary cache's counts). */
+  missingPaths?(paths: readonly string[]): Promise<string[]>;
+  /**
+   * Let the host fetch closures from a binary cache itself, as the SSH user,
+   * bounded in time; how it ended (the exit status), never a throw: what it
+   * did not fetch is copied over SSH.
+   */
+  fetchFromCache?(
+    url: string,
+    paths: readonly string[],
+    onLine?: (line: string) => void,
+  ): Promise<{ code: number; timedOut: boolean }>;
   /** Build a derivation that is already in the host's store, there (remoteBuild). */
   realise(p: ProfilePlan, onLine?: (line: string) => void): Promise<void>;
   /** Activate a profile and follow it to its outcome, confirming over a new connection. */

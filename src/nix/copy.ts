@@ -16,24 +16,28 @@ export interface CopyOptions {
   onLine?: (line: string) => void;
 }
 
+/** Sign closures with LOCAL_KEY when it is set, so that hosts can trust what they receive. */
+export async function signWithLocalKey(
+  paths: readonly string[],
+  context: ErrorContext,
+): Promise<void> {
+  const localKey = process.env.LOCAL_KEY;
+  if (!localKey || paths.length === 0) return;
+  const sign = await run(
+    nixArgv(false, "store", "sign", "--key-file", localKey, "--recursive", ...paths),
+  );
+  if (sign.code !== 0) {
+    throw new DeployError(`signing with LOCAL_KEY failed: ${lastLines(sign.stderr, 5)}`, context);
+  }
+}
+
 export async function copyToHost(
   store: StoreTarget,
   paths: readonly string[],
   options: CopyOptions,
 ): Promise<void> {
   if (paths.length === 0) return;
-  const localKey = process.env.LOCAL_KEY;
-  if (localKey && !options.derivation) {
-    const sign = await run(
-      nixArgv(false, "store", "sign", "--key-file", localKey, "--recursive", ...paths),
-    );
-    if (sign.code !== 0) {
-      throw new DeployError(
-        `signing with LOCAL_KEY failed: ${lastLines(sign.stderr, 5)}`,
-        options.context,
-      );
-    }
-  }
+  if (!options.derivation) await signWithLocalKey(paths, options.context);
   const r = await run(
     nixArgv(
       false,

@@ -10,6 +10,8 @@ import type { DeployEvent, ProfileResult } from "./events.ts";
 
 const where = { time: z.string(), node: z.string().optional(), profile: z.string().optional() };
 
+const amount = z.object({ paths: z.int().min(0), bytes: z.int().min(0) });
+
 export const ProfileResultSchema = z.object({
   node: z.string(),
   profile: z.string(),
@@ -36,6 +38,15 @@ export const DeployEventSchema = z.discriminatedUnion("type", [
     ...where,
     source: z.enum(LOG_SOURCES),
     line: z.string(),
+  }),
+  z.object({
+    type: z.literal("transfer"),
+    time: z.string(),
+    node: z.string(),
+    cache: z.string(),
+    fromCache: amount,
+    overSsh: amount,
+    fellBack: z.string().optional(),
   }),
   z.object({ type: z.literal("warning"), ...where, message: z.string() }),
   z.object({ type: z.literal("error"), ...where, message: z.string() }),

@@ -29,6 +29,12 @@ export interface ProfileResult {
   hostLeft?: "deciding" | "new-generation";
 }
 
+/** Store paths and their NAR bytes. */
+export interface Amount {
+  paths: number;
+  bytes: number;
+}
+
 export type DeployEvent =
   | {
     type: "phase";
@@ -47,6 +53,21 @@ export type DeployEvent =
     profile?: string;
     source: LogSource;
     line: string;
+  }
+  /**
+   * How a node's closures reached it through a binary cache: what the host
+   * fetched from the cache itself and what came over SSH; `fellBack` says
+   * why anything came over SSH.
+   */
+  | {
+    type: "transfer";
+    time: string;
+    node: string;
+    /** The URL the host fetched from. */
+    cache: string;
+    fromCache: Amount;
+    overSsh: Amount;
+    fellBack?: string;
   }
   | { type: "warning"; time: string; node?: string; profile?: string; message: string }
   /** The run stopped before deploying (bad configuration, failed checks, …). */
@@ -67,6 +88,7 @@ export type DeployEvent =
 export type DeployEventInput =
   | Omit<Extract<DeployEvent, { type: "phase" }>, "time">
   | Omit<Extract<DeployEvent, { type: "log" }>, "time">
+  | Omit<Extract<DeployEvent, { type: "transfer" }>, "time">
   | Omit<Extract<DeployEvent, { type: "warning" }>, "time">
   | Omit<Extract<DeployEvent, { type: "error" }>, "time">
   | Omit<Extract<DeployEvent, { type: "summary" }>, "time">;

@@ -7,6 +7,7 @@ import { appendFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { DeployEvent, Reporter } from "../shared/events.ts";
 import { showEscaped } from "./host_text.ts";
+import { transferLine } from "./transfer_format.ts";
 
 export function logDirReporter(dir: string): Reporter {
   // The logs hold host output (paths, service messages, whatever activation
@@ -43,6 +44,9 @@ export function logDirReporter(dir: string): Reporter {
         return;
       case "log":
         write(e, `${e.time} ${e.source} | ${e.line}`);
+        return;
+      case "transfer":
+        write(e, `${e.time} ${transferLine(e)}`);
         return;
       case "warning":
       case "error":

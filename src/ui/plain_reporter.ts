@@ -6,6 +6,7 @@
 import type { DeployEvent, Reporter } from "../shared/events.ts";
 import { formatSummary } from "./summary.ts";
 import { showEscaped } from "./host_text.ts";
+import { fallbackNote, type TransferEvent, transferLine } from "./transfer_format.ts";
 
 export function plainReporter(output: (text: string) => void): Reporter {
   // Nothing here draws escape sequences of its own: everything is shown escaped.
@@ -14,8 +15,13 @@ export function plainReporter(output: (text: string) => void): Reporter {
     e.node === undefined
       ? "[deploy]"
       : `[${e.node}${e.profile === undefined ? "" : `.${e.profile}`}]`;
+  const transfers: TransferEvent[] = [];
   return (e: DeployEvent) => {
     switch (e.type) {
+      case "transfer":
+        transfers.push(e);
+        write(`${where(e)} ${transferLine(e)}\n`);
+        return;
       case "phase":
         if (e.phase === "queued") return;
         if (e.node === undefined) {
@@ -33,7 +39,7 @@ export function plainReporter(output: (text: string) => void): Reporter {
       case "error":
         return;
       case "summary":
-        write(`\n${formatSummary(e.profiles, e)}`);
+        write(`\n${formatSummary(e.profiles, e)}${fallbackNote(transfers)}`);
         return;
     }
   };

@@ -22,6 +22,8 @@ export interface Row {
   finishedAt?: number;
   last: string;
   tail: string[];
+  /** How the node's closures came, when through a binary cache (`cache 12 · ssh 0 paths`). */
+  via?: string;
 }
 
 export interface ViewState {
@@ -104,7 +106,7 @@ export function renderFrame(
     lines.push(
       `  ${label(r).padEnd(nameWidth)}  ${paint(COLORS[r.phase], r.phase.padEnd(11))} ${
         elapsed.padStart(5)
-      }  ${r.last}`,
+      }  ${r.via ? `${paint("36", `[${r.via}]`)} ` : ""}${r.last}`,
     );
   }
   const hidden = ordered.filter((r) => !shown.has(r));

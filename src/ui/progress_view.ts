@@ -13,6 +13,7 @@ import { monotonicMs } from "../process/clock.ts";
 import { FINAL_PHASES } from "../shared/vocabulary.ts";
 import { renderFrame, type Row, type ViewState } from "./progress_frame.ts";
 import { LiveRegion } from "./live_region.ts";
+import { fallbackNote, transferCell, type TransferEvent } from "./transfer_format.ts";
 
 /** One line of text from elsewhere, safe to draw in a row (tabs would shift the layout). */
 const cell = (s: string) => showEscaped(s).replaceAll("\t", " ");
@@ -47,6 +48,7 @@ export function progressView(
   let timer: ReturnType<typeof setInterval> | undefined;
   let stopResize: (() => void) | undefined;
   let buildOver = false;
+  const transfers: TransferEvent[] = [];
 
   const size = () => ({ width: options.width(), height: options.height() });
   let promptsSeen = promptState().finished;
@@ -125,6 +127,10 @@ export function progressView(
         }
         return;
       }
+      case "transfer":
+        transfers.push(e);
+        for (const r of state.rows.filter((r) => r.node === e.node)) r.via = transferCell(e);
+        return;
       case "warning":
         state.global = cell(`warning: ${e.message}`);
         return;
@@ -135,7 +141,7 @@ export function progressView(
         stopResize?.();
         // The summary takes the frame's place: the screen ends with it alone.
         let out = mayDraw() ? region.clear(size()) : "";
-        out += formatSummary(e.profiles, e);
+        out += formatSummary(e.profiles, e) + fallbackNote(transfers);
         for (const p of e.profiles.filter((p) => !p.ok && p.status !== "skipped")) {
           const r = rows.get(rowKey(p.node, p.profile));
           out += `\n${p.node}.${p.profile}: ${showEscaped(p.message)}\n`;

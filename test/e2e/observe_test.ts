@@ -8,7 +8,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { DeployEventSchema } from "../../src/shared/event_schema.ts";
+import { jsonEvents } from "../support/events.ts";
 import type { DeployEvent } from "../../src/shared/events.ts";
 import { deployCli } from "../support/cli.ts";
 import {
@@ -22,11 +22,7 @@ import {
 import { Testbed } from "../support/testbed.ts";
 import { inTerminal } from "../support/terminal.ts";
 
-function events(stdout: string): DeployEvent[] {
-  return stdout.trim().split("\n").map((l) =>
-    DeployEventSchema.parse(JSON.parse(l)) as DeployEvent
-  );
-}
+const events = jsonEvents;
 
 const phasesOf = (es: DeployEvent[], node: string, profile: string) =>
   es.flatMap((

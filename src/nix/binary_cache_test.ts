@@ -1,0 +1,40 @@
+import assert from "node:assert/strict";
+import { FETCH_LIMIT_SECONDS, hostFetchArgv, invalidPathsArgvs } from "./binary_cache.ts";
+
+Deno.test("binary cache: the host's fetch adds the cache for this command only, bounded, checks kept", () => {
+  const argv = hostFetchArgv("https://cache.example", ["/nix/store/a", "/nix/store/b"]);
+  assert.deepEqual(argv.slice(0, 6), [
+    "timeout",
+    "-k",
+    "5",
+    String(FETCH_LIMIT_SECONDS),
+    "nix-store",
+    "--realise",
+  ]);
+  const options = new Map<string, string>();
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === "--option") options.set(argv[i + 1], argv[i + 2]);
+  }
+  assert.equal(options.get("extra-substituters"), "https://cache.example");
+  assert.equal(options.get("narinfo-cache-negative-ttl"), "0");
+  assert.ok(options.has("connect-timeout"));
+  // Never a way around the host's own trust: no substituters replaced, no signatures skipped.
+  for (const name of ["substituters", "require-sigs", "trusted-public-keys"]) {
+    assert.ok(!options.has(name), name);
+  }
+  assert.ok(!argv.includes("--no-check-sigs"));
+  assert.deepEqual(argv.slice(-2), ["/nix/store/a", "/nix/store/b"]);
+});
+
+Deno.test("binary cache: the host's validity check is split so no command outgrows one argument", () => {
+  const paths = Array.from({ length: 10 }, (_, i) => `/nix/store/${String(i).padStart(8, "x")}`);
+  const argvs = invalidPathsArgvs(paths, 60);
+  assert.ok(argvs.length > 1);
+  assert.deepEqual(argvs.flatMap((a) => a.slice(3)), paths);
+  for (const a of argvs) {
+    assert.deepEqual(a.slice(0, 3), ["nix-store", "--check-validity", "--print-invalid"]);
+    assert.ok(a.slice(3).join(" ").length <= 60 || a.length === 4);
+  }
+  assert.deepEqual(invalidPathsArgvs([]), []);
+  assert.equal(invalidPathsArgvs(paths).length, 1);
+});

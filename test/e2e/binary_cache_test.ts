@@ -1,0 +1,169 @@
+/**
+ * Closures through a binary cache (README, "Large fleets"), end to end: the
+ * deployer uploads to the testbed's cache once, each host fetches from it
+ * itself (the cache server's log names the host of each request), and a
+ * cache that is stopped, or whose signatures the hosts do not trust, ends
+ * in SSH copies named in the summary — never in a bypassed check.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { run } from "../../src/process/run.ts";
+import { Testbed } from "../support/testbed.ts";
+import { TestbedCache } from "../support/cache.ts";
+import { bundlePath } from "../support/cli.ts";
+import {
+  activations,
+  deployFleet,
+  fleetFlake,
+  type FleetNode,
+  profileTarget,
+  ROOT_PROFILE,
+} from "../support/fleet.ts";
+import type { DeployEvent } from "../../src/shared/events.ts";
+import { jsonEvents } from "../support/events.ts";
+
+type Transfer = Extract<DeployEvent, { type: "transfer" }>;
+
+const transfers = (stdout: string) =>
+  jsonEvents(stdout).filter((e): e is Transfer => e.type === "transfer");
+
+/** One node per host, each with a profile `app` of its own. */
+function nodes(tb: Testbed, message: string): Record<string, FleetNode> {
+  return Object.fromEntries(tb.hosts.map((h) => [h, {
+    hostname: h,
+    profiles: { app: { message: `${message}-${h}` } },
+  }]));
+}
+
+async function assertDeployed(tb: Testbed, message: string): Promise<void> {
+  for (const h of tb.hosts) {
+    assert.match(await profileTarget(tb, h, ROOT_PROFILE("app")), /^\/nix\/store\//, h);
+    assert.ok((await activations(tb, h)).includes(`${message}-${h}`), h);
+  }
+}
+
+const hostAddr = (tb: Testbed, h: string) => `${tb.net}.${10 + Number(h.slice(1))}`;
+
+for (const transport of ["openssh", "ssh2"] as const) {
+  Deno.test(
+    `binary cache: three hosts fetch from the cache themselves; a second run uploads nothing new${
+      transport === "ssh2" ? " (ssh2)" : ""
+    }`,
+    async () => {
+      await bundlePath();
+      await using tb = await Testbed.up(3);
+      const cache = new TestbedCache(tb);
+      const binaryCache = { upload: await cache.upload(), url: await cache.up() };
+      const dir = fleetFlake(tb, nodes(tb, "cached"), { binaryCache });
+      const env = { LOCAL_KEY: tb.signingKey };
+      const r = await deployFleet(dir, ["--json", "--transport", transport], { env });
+      assert.equal(r.code, 0, r.stderr + r.stdout);
+      await assertDeployed(tb, "cached");
+      // Every host took its closures (the profile and the helper) from the cache, none over SSH.
+      const first = transfers(r.stdout);
+      assert.deepEqual(first.map((t) => t.node).sort(), tb.hosts);
+      for (const t of first) {
+        assert.equal(t.cache, binaryCache.url);
+        assert.ok(t.fromCache.paths >= 2 && t.fromCache.bytes > 0, JSON.stringify(t));
+        assert.deepEqual(t.overSsh, { paths: 0, bytes: 0 }, JSON.stringify(t));
+        assert.equal(t.fellBack, undefined);
+      }
+      // …fetched by each host itself: the server saw each host's own address ask for NARs.
+      const requests = await cache.requests();
+      for (const h of tb.hosts) {
+        const nars = requests.filter((q) =>
+          q.addr === hostAddr(tb, h) && q.path.startsWith("/nar/")
+        );
+        assert.ok(nars.length >= 2 && nars.every((q) => q.status === 200), `${h}: ${nars.length}`);
+      }
+      // A second run: nothing new in the cache, nothing to fetch.
+      const before = await cache.nars();
+      const again = await deployFleet(dir, ["--json", "--transport", transport], { env });
+      assert.equal(again.code, 0, again.stderr);
+      assert.deepEqual(await cache.nars(), before);
+      assert.match(again.stdout, /uploaded to [^ ]+: 0 new paths/);
+      for (const t of transfers(again.stdout)) {
+        assert.deepEqual([t.fromCache.paths, t.overSsh.paths], [0, 0], JSON.stringify(t));
+      }
+    },
+  );
+}
+
+Deno.test("binary cache: with the cache server stopped, every node is deployed over SSH, and the summary says so", async () => {
+  await bundlePath();
+  await using tb = await Testbed.up(3);
+  const cache = new TestbedCache(tb);
+  const binaryCache = { upload: await cache.upload(), url: await cache.up() };
+  await cache.down();
+  const dir = fleetFlake(tb, nodes(tb, "stopped"), { binaryCache });
+  const r = await deployFleet(dir, [], { env: { LOCAL_KEY: tb.signingKey } });
+  assert.equal(r.code, 0, r.stderr);
+  await assertDeployed(tb, "stopped");
+  assert.match(r.stderr, /3 nodes fell back to SSH from the binary cache/);
+  for (const h of tb.hosts) {
+    assert.match(r.stderr, new RegExp(`^  ${h}: \\d+ of \\d+ paths did not come from`, "m"));
+    assert.match(r.stderr, new RegExp(`\\[${h}\\] copied: 0 paths \\(0 B\\) from .*, [1-9]`));
+  }
+});
+
+Deno.test("binary cache: paths signed by a key the hosts do not trust come over SSH, or fail for a user Nix does not trust", async () => {
+  await bundlePath();
+  // Root's profiles on h1, alice's on h2: on Nix 2.26, alice's nix-env fails on a host where
+  // root has a profile (Permission denied on per-user/root/channels), cache or not.
+  await using tb = await Testbed.up(2);
+  const cache = new TestbedCache(tb);
+  const binaryCache = { upload: await cache.upload(), url: await cache.up() };
+  const other = join(tb.dir, "other-key");
+  const keys = await run([
+    "nix-store",
+    "--generate-binary-cache-key",
+    "not-trusted",
+    `${other}.sec`,
+    `${other}.pub`,
+  ]);
+  assert.equal(keys.code, 0, keys.stderr);
+  const env = { LOCAL_KEY: `${other}.sec` };
+  const dir = fleetFlake(tb, {
+    h1: { hostname: "h1", profiles: { app: { message: "untrusted-h1" } } },
+  }, { binaryCache });
+  const r = await deployFleet(dir, ["--json"], { env });
+  assert.equal(r.code, 0, r.stderr + r.stdout);
+  assert.match(await profileTarget(tb, "h1", ROOT_PROFILE("app")), /^\/nix\/store\//);
+  const [t] = transfers(r.stdout);
+  assert.equal(t.fromCache.paths, 0, JSON.stringify(t));
+  assert.ok(t.overSsh.paths >= 2 && t.fellBack, JSON.stringify(t));
+  // The host looked (narinfo) and took nothing: no NAR of an untrusted signature was fetched.
+  const requests = await cache.requests();
+  assert.ok(requests.some((q) => q.host === "h1" && q.path.endsWith(".narinfo")));
+  assert.ok(!requests.some((q) => q.path.startsWith("/nar/")), JSON.stringify(requests));
+
+  // A user the host's Nix does not trust (alice) takes only paths signed by a trusted key, from
+  // the cache or over SSH; with --checksigs and nothing signed so, the node fails, saying so.
+  const strict = fleetFlake(tb, {
+    h2: {
+      hostname: "h2",
+      settings: { sshUser: "alice", user: "alice" },
+      profiles: { app: { message: "strict-h2" } },
+    },
+  }, { binaryCache });
+  const s = await deployFleet(strict, ["--checksigs"], { env });
+  assert.equal(s.code, 1, s.stderr);
+  assert.match(s.stderr, /lacks a (valid signature|signature by a trusted key)/);
+  assert.match(s.stderr, /not from the binary cache: /);
+
+  // Signed by the key the host trusts, alice's paths come over SSH: her Nix ignores the cache.
+  const signed = fleetFlake(tb, {
+    h2: {
+      hostname: "h2",
+      settings: { sshUser: "alice", user: "alice" },
+      profiles: { app: { message: "signed-h2" } },
+    },
+  }, { binaryCache });
+  const a = await deployFleet(signed, ["--checksigs", "--json"], {
+    env: { LOCAL_KEY: tb.signingKey },
+  });
+  assert.equal(a.code, 0, a.stderr + a.stdout);
+  const [viaSsh] = transfers(a.stdout);
+  assert.ok(viaSsh.fromCache.paths === 0 && viaSsh.overSsh.paths >= 1, JSON.stringify(viaSsh));
+  assert.match(viaSsh.fellBack!, /may not add substituters/);
+});
