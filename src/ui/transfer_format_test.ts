@@ -88,7 +88,7 @@ Deno.test("transfer: the live view's row and summary, and the plain lines, from 
     report(summary);
   }
   assert.match(live, /db\.system +copying .*\[cache 0 · ssh 1 paths \(fell back\)\]/);
-  assert.match(live, /1 node fell back to SSH from the binary cache:\n  db: 1 of 1 paths/);
+  assert.match(live, /1 node fell back to SSH from the binary cache:\n {2}db: 1 of 1 paths/);
   assert.match(plain, /\[db\] copied: 0 paths \(0 B\) from https:\/\/c\.example, 1 path/);
-  assert.match(plain, /1 node fell back to SSH from the binary cache:\n  db: /);
+  assert.match(plain, /1 node fell back to SSH from the binary cache:\n {2}db: /);
 });
