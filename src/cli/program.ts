@@ -336,6 +336,7 @@ const KIND_PARSERS: Record<SettingKind, ((value: string) => unknown) | undefined
   seconds: parseSeconds,
   transport: parseTransport,
   healthChecks: undefined,
+  secrets: undefined,
 };
 
 /** A transport's name, one of TRANSPORTS. */
