@@ -11,8 +11,8 @@ import {
   OCTAL_PERMISSIONS,
   SECRET_DEFAULTS,
   SECRET_SOURCES,
-  type SecretSpec,
   type Secrets,
+  type SecretSpec,
   UPLOAD_AT,
 } from "../shared/secrets.ts";
 
@@ -77,23 +77,25 @@ export const secretsSchema = z.record(z.string(), secret).check((ctx) => {
     }
   }
 }).transform((rec): Secrets =>
-  Object.fromEntries(Object.entries(rec).map(([key, v]) => {
-    const source = v.keyCommand !== undefined
-      ? { keyCommand: v.keyCommand }
-      : v.keyFile !== undefined
-      ? { keyFile: v.keyFile }
-      : { text: v.text! };
-    const spec: SecretSpec = {
-      ...source,
-      destDir: v.destDir ?? SECRET_DEFAULTS.destDir,
-      name: v.name ?? key,
-      user: v.user ?? SECRET_DEFAULTS.user,
-      group: v.group ?? SECRET_DEFAULTS.group,
-      permissions: v.permissions ?? SECRET_DEFAULTS.permissions,
-      uploadAt: v.uploadAt ?? SECRET_DEFAULTS.uploadAt,
-    };
-    return [key, spec];
-  }))
+  Object.fromEntries(
+    Object.entries(rec).map(([key, v]) => {
+      const source = v.keyCommand !== undefined
+        ? { keyCommand: v.keyCommand }
+        : v.keyFile !== undefined
+        ? { keyFile: v.keyFile }
+        : { text: v.text! };
+      const spec: SecretSpec = {
+        ...source,
+        destDir: v.destDir ?? SECRET_DEFAULTS.destDir,
+        name: v.name ?? key,
+        user: v.user ?? SECRET_DEFAULTS.user,
+        group: v.group ?? SECRET_DEFAULTS.group,
+        permissions: v.permissions ?? SECRET_DEFAULTS.permissions,
+        uploadAt: v.uploadAt ?? SECRET_DEFAULTS.uploadAt,
+      };
+      return [key, spec];
+    }),
+  )
 );
 
 export const SECRETS_EXPECTED =

@@ -35,6 +35,7 @@ import { interruptedResults } from "./interrupted.ts";
 import { RunEvents } from "./run_events.ts";
 import { waitsBeforeWave } from "./waiting.ts";
 import { onInterrupt } from "../process/cleanup.ts";
+import { activationModes } from "./secret_values.ts";
 
 /**
  * What to do when a profile fails: `stop` starts nothing new; `stop-and-revoke`
@@ -227,6 +228,9 @@ class Deployment {
   /** 3. One node: log in, copy, activate its profiles in order; a failure ends the node. */
   async deployNode(profiles: ProfilePlan[], sessions: HostSessions, helper: string): Promise<void> {
     if (this.#stopped) return;
+    const fail = this.#finish.bind(this);
+    const modeOf = await activationModes(this.#pending(profiles), this.o.goal, fail);
+    if (!modeOf) return;
     const hosts = await this.#logIn(profiles, sessions);
     for (const [host, mine] of hosts) await this.#copy(host, mine, helper);
     // A node's profiles activate one after another (profilesOrder).
@@ -241,7 +245,7 @@ class Deployment {
         continue;
       }
       const host = await sessions.login(p) as Host;
-      const outcome = await host.activate(p, { goal: this.o.goal }, watchOf(p, this.#emit));
+      const outcome = await host.activate(p, modeOf(p), watchOf(p, this.#emit));
       this.#activated.set(keyOf(p), outcome);
       this.#record(resultOf(p, outcome));
       if (!outcome.ok) {

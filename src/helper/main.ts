@@ -37,6 +37,7 @@ import { recoverIfDead } from "./recover.ts";
 import { parseHostChecks, runCommandCheck } from "./health.ts";
 import { readRequestLine } from "./request_line.ts";
 import { helpRequested } from "../wire/usage.ts";
+import { parseUploads } from "./secrets/run_secrets.ts";
 
 /** Run one helper command (argv from the subcommand on); resolves to the exit code. */
 export async function helperMain(argv: readonly string[]): Promise<number> {
@@ -126,6 +127,8 @@ function deployerOf(deployer: string | undefined): string {
 
 async function activate(request: ActivateRequest): Promise<number> {
   const { goal } = request;
+  // Checked before anything starts: a malformed list changes nothing.
+  const secrets = request.secrets === undefined ? undefined : parseUploads(request.secrets);
   return await startAndFollow(request.tempPath, {
     kind: "activate",
     closure: request.closure,
@@ -143,7 +146,7 @@ async function activate(request: ActivateRequest): Promise<number> {
       healthTimeout: request.healthTimeout,
       healthInterval: request.healthInterval,
     }),
-  });
+  }, secrets);
 }
 
 /** `deploy check-health`: every check once, now (`deploy check` on the deployer). */

@@ -92,6 +92,7 @@ export function activateCommand(
       goal: mode.goal,
       generation: mode.generation,
       deployer: ctx.deployer,
+      secrets: mode.secrets?.length ? JSON.stringify(mode.secrets) : undefined,
       ...(anyChecks
         ? {
           healthChecks: Object.keys(onHost).length ? JSON.stringify(onHost) : undefined,

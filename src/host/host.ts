@@ -13,6 +13,7 @@ import type { ProfileDescription } from "../helper/query.ts";
 import type { CheckResult } from "../shared/health_checks.ts";
 import type { Outcome } from "../wire/protocol.ts";
 import type { ActivationGoal } from "../shared/vocabulary.ts";
+import type { SecretUpload } from "../shared/secrets.ts";
 
 /** Where a profile's progress goes while the host works on it. */
 export interface ProfileWatch {
@@ -37,6 +38,8 @@ export interface ActivationMode {
   generation?: number;
   /** What to activate, when it is not the plan's `path` (a generation being gone back to). */
   closure?: string;
+  /** The profile's secrets with their values, for the request line (never argv). */
+  secrets?: SecretUpload[];
 }
 
 /** How an activation or a revoke ended, as the deployer reports it. */

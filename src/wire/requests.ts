@@ -91,6 +91,11 @@ export const REQUESTS = {
       help: "the host-side health checks, JSON name -> argv, that must pass before a " +
         "confirmation counts (never on argv: they may hold credentials)",
     },
+    secrets: {
+      kind: "private",
+      help: "the profile's secrets, JSON list of where each goes and its value (base64), " +
+        "written by the worker (never on argv)",
+    },
     healthTimeout: {
       kind: "seconds",
       flag: "health-timeout",

@@ -1,0 +1,228 @@
+/**
+ * Secrets end to end (issue 23): read on the deployer, carried on the
+ * activation's stdin only, written on the host with their owner and mode,
+ * put back with every rollback, and refused before the switch when their
+ * owner is unknown. The testbed hosts have a private /run, so /run/keys is
+ * the real default.
+ */
+import assert from "node:assert/strict";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { DeployEventSchema } from "../../src/shared/event_schema.ts";
+import { Testbed } from "../support/testbed.ts";
+import { deployFleet, fleetFlake, profileTarget, ROOT_PROFILE } from "../support/fleet.ts";
+
+const KEYS = "/nix/var/testbed/authorized_keys/root";
+
+/** `user group mode content` of a file on a host, or "absent". */
+async function onHost(tb: Testbed, host: string, path: string): Promise<string> {
+  const r = await tb.exec(host, [
+    "sh",
+    "-c",
+    `if [ -e "$1" ]; then printf '%s ' "$(stat -c '%U %G %a' "$1")"; cat "$1"; else echo absent; fi`,
+    "sh",
+    path,
+  ]);
+  return r.stdout.trim();
+}
+
+/** A file on the deployer, owner-only, holding `value`. */
+function deployerFile(tb: Testbed, name: string, value: string): string {
+  const path = join(tb.dir, name);
+  writeFileSync(path, value, { mode: 0o600 });
+  return path;
+}
+
+/**
+ * Every process's argv and environment on this machine (the hosts share its
+ * PIDs) holding `marker`, and whether the helper's `activate` was running.
+ */
+function processesHolding(marker: string, helperSeen: () => void): string[] {
+  const found: string[] = [];
+  for (const pid of readdirSync("/proc")) {
+    if (!/^[0-9]+$/.test(pid)) continue;
+    for (const what of ["cmdline", "environ"]) {
+      try {
+        const text = readFileSync(`/proc/${pid}/${what}`, "latin1");
+        if (text.includes(marker)) found.push(`${pid} ${what}: ${text.replaceAll("\0", " ")}`);
+        if (what === "cmdline" && /deploy\.mjs\0activate\0/.test(text)) helperSeen();
+      } catch {
+        // Gone meanwhile, or not ours to read.
+      }
+    }
+  }
+  return found;
+}
+
+function storePaths(): Set<string> {
+  return new Set(readdirSync("/nix/store"));
+}
+
+Deno.test("secrets: a command and a file arrive with owner and mode; the value is in no store, argv, environment, log or event", async () => {
+  await using tb = await Testbed.up(1);
+  const marker = `secret-marker-${crypto.randomUUID()}`;
+  // The command reads the marker from a file: its own argv does not hold it.
+  const source = deployerFile(tb, "cmd-source", marker);
+  const keyFile = deployerFile(tb, "tls-key", `file:${marker}`);
+  const dir = fleetFlake(tb, {
+    db: {
+      hostname: "h1",
+      settings: {
+        secrets: {
+          "db-password": {
+            keyCommand: ["sh", "-c", 'printf cmd:; cat "$0"', source],
+            user: "deploy",
+            group: "deploy",
+            permissions: "0400",
+          },
+          tls: {
+            keyFile,
+            name: "server.key",
+            destDir: "/run/keys/tls",
+            user: "alice",
+            group: "root",
+            permissions: "0440",
+          },
+        },
+      },
+      profiles: { system: { message: "with-secrets" } },
+    },
+  });
+  const storeBefore = storePaths();
+  const seen = new Set<string>();
+  let running = true;
+  let helperSeen = false;
+  const sampling = (async () => {
+    while (running) {
+      for (const p of processesHolding(marker, () => (helperSeen = true))) seen.add(p);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  })();
+  const logDir = join(tb.dir, "logs");
+  const r = await deployFleet(dir, ["--json", "--debug-logs", "--log-dir", logDir]);
+  running = false;
+  await sampling;
+  assert.equal(r.code, 0, r.stderr);
+  const events = r.stdout.trim().split("\n").map((l) => DeployEventSchema.parse(JSON.parse(l)));
+  assert.ok(events.some((e) => e.type === "summary" && e.ok), r.stdout);
+
+  assert.equal(await onHost(tb, "h1", "/run/keys/db-password"), `deploy deploy 400 cmd:${marker}`);
+  assert.equal(await onHost(tb, "h1", "/run/keys/tls/server.key"), `alice root 440 file:${marker}`);
+  const keysDir = await tb.exec("h1", ["stat", "-c", "%U %a", "/run/keys", "/run/keys/tls"]);
+  assert.equal(keysDir.stdout, "root 755\nroot 755\n");
+  // The host's log (in the events) names the secrets and where they went, not the value.
+  assert.match(
+    r.stdout,
+    /secret db-password written to \/run\/keys\/db-password \(deploy:deploy, 0400\)/,
+  );
+
+  // Nowhere else: argv and environment of every process while it ran…
+  assert.ok(helperSeen, "the sampling ran while the helper did");
+  assert.deepEqual([...seen], []);
+  // …the deployer's output (events, --debug-logs), its log files, new store paths here…
+  assert.doesNotMatch(r.stdout + r.stderr, new RegExp(marker));
+  for (const f of readdirSync(logDir, { recursive: true }) as string[]) {
+    const path = join(logDir, f);
+    if (!/\.log$/.test(f)) continue;
+    assert.doesNotMatch(readFileSync(path, "utf8"), new RegExp(marker), path);
+  }
+  const added = [...storePaths()].filter((p) => !storeBefore.has(p));
+  const inStore = added.filter((p) => {
+    try {
+      return readFileSync(join("/nix/store", p), "latin1").includes(marker);
+    } catch {
+      return false; // a directory: the profile, whose files are the fleet's own
+    }
+  });
+  assert.deepEqual(inStore, []);
+  // …and on the host: its whole store, run directories, records, homes.
+  const grep = await tb.exec("h1", [
+    "grep",
+    "-r",
+    "-l",
+    "-F",
+    "-e",
+    marker,
+    "/nix",
+    "/tmp",
+    "/root",
+    "/home",
+  ]);
+  assert.equal(grep.stdout, "", `the value is in ${grep.stdout} on h1`);
+});
+
+Deno.test("secrets: a lock-out (magic rollback) and a failed health check each put the previous secret back", async () => {
+  await using tb = await Testbed.up(1);
+  const values = ["v1", "v2", "v3"].map((v) => `${v}-${crypto.randomUUID()}`);
+  const fleet = (n: number, o: { lockout?: boolean; settings?: Record<string, unknown> } = {}) =>
+    fleetFlake(tb, {
+      db: {
+        hostname: "h1",
+        settings: {
+          secrets: {
+            pw: {
+              keyFile: deployerFile(tb, `pw-${n}`, values[n]),
+              user: "deploy",
+              group: "deploy",
+              permissions: "0400",
+            },
+            // New in the later generations: gone again after their rollback.
+            ...(n > 0 ? { fresh: { keyFile: deployerFile(tb, `fresh-${n}`, values[n]) } } : {}),
+          },
+          ...o.settings,
+        },
+        profiles: {
+          system: {
+            message: `gen-${n}`,
+            // Like a system config: each generation decides who may log in.
+            script: o.lockout ? `rm -f ${KEYS}` : `cp /nix/var/testbed/deployer.pub ${KEYS}`,
+          },
+        },
+      },
+    });
+  const first = await deployFleet(fleet(0), []);
+  assert.equal(first.code, 0, first.stderr);
+  const good = await profileTarget(tb, "h1", ROOT_PROFILE("system"));
+  // Someone changed its owner and mode since: the rollback restores those too.
+  await tb.exec("h1", ["sh", "-c", "chown alice:alice /run/keys/pw && chmod 0640 /run/keys/pw"]);
+  const before = `alice alice 640 ${values[0]}`;
+  assert.equal(await onHost(tb, "h1", "/run/keys/pw"), before);
+
+  const lockedOut = await deployFleet(
+    fleet(1, { lockout: true, settings: { confirmTimeout: 3 } }),
+    [],
+  );
+  assert.notEqual(lockedOut.code, 0);
+  assert.match(
+    lockedOut.stderr,
+    /db\.system +rolled back +no confirmation within 3s;.*secrets? .*put back/,
+  );
+  assert.equal(await profileTarget(tb, "h1", ROOT_PROFILE("system")), good);
+  assert.equal(await onHost(tb, "h1", "/run/keys/pw"), before);
+  assert.equal(await onHost(tb, "h1", "/run/keys/fresh"), "absent");
+
+  const unhealthy = await deployFleet(
+    fleet(2, {
+      settings: {
+        healthChecks: { up: { command: ["false"] } },
+        healthTimeout: 3,
+        healthInterval: 1,
+        confirmTimeout: 5,
+      },
+    }),
+    [],
+  );
+  assert.notEqual(unhealthy.code, 0);
+  assert.match(
+    unhealthy.stderr,
+    /db\.system +rolled back +health check up \(command\) did not pass/,
+  );
+  assert.equal(await profileTarget(tb, "h1", ROOT_PROFILE("system")), good);
+  assert.equal(await onHost(tb, "h1", "/run/keys/pw"), before);
+  assert.equal(await onHost(tb, "h1", "/run/keys/fresh"), "absent");
+  // What was kept to put them back left the run directories with the outcome.
+  for (const v of values) {
+    const kept = await tb.exec("h1", ["grep", "-r", "-l", "-F", "-e", v, "/tmp", "/nix/var"]);
+    assert.equal(kept.stdout, "", `${v} is still in ${kept.stdout}`);
+  }
+});
