@@ -226,3 +226,82 @@ Deno.test("secrets: a lock-out (magic rollback) and a failed health check each p
     assert.equal(kept.stdout, "", `${v} is still in ${kept.stdout}`);
   }
 });
+
+/** Logins the host's sshd accepted so far. */
+function logins(tb: Testbed, host: string): number {
+  return readFileSync(join(tb.dir, "hosts", host, "sshd.log"), "utf8").split("\n")
+    .filter((l) => l.startsWith("Accepted publickey")).length;
+}
+
+Deno.test("secrets: a failing keyCommand fails the node with its stderr before any host is touched", async () => {
+  await using tb = await Testbed.up(1);
+  const dir = fleetFlake(tb, {
+    db: {
+      hostname: "h1",
+      settings: {
+        secrets: { pw: { keyCommand: ["sh", "-c", "echo the vault is sealed >&2; exit 3"] } },
+      },
+      profiles: { system: { message: "never" } },
+    },
+  });
+  const before = logins(tb, "h1");
+  const r = await deployFleet(dir, []);
+  assert.equal(r.code, 1, r.stderr);
+  assert.match(
+    r.stderr,
+    /\[db\.system\] failed: db\.system \(field secrets\.pw\): secret pw: keyCommand sh exited with code 3:\nthe vault is sealed; no host was contacted/,
+  );
+  assert.equal(logins(tb, "h1"), before);
+  assert.equal(await profileTarget(tb, "h1", ROOT_PROFILE("system")), "");
+});
+
+Deno.test("secrets: an unknown owner fails before the switch; post-activation waits for the user the generation creates", async () => {
+  await using tb = await Testbed.up(1);
+  // The hosts share this machine's /etc/passwd: a name of this test's own, removed after it.
+  const user = `s23-${crypto.randomUUID().slice(0, 8)}`;
+  const fleet = (uploadAt: string) =>
+    fleetFlake(tb, {
+      db: {
+        hostname: "h1",
+        settings: {
+          secrets: {
+            pw: {
+              keyFile: deployerFile(tb, "pw", "for-the-new-user"),
+              user,
+              group: user,
+              uploadAt,
+            },
+            early: { keyFile: deployerFile(tb, "early", "early"), uploadAt: "pre-activation" },
+          },
+        },
+        profiles: {
+          system: {
+            message: `creates-${uploadAt}`,
+            script: `id -u ${user} >/dev/null 2>&1 || /usr/sbin/useradd -M -r -U ${user}`,
+          },
+        },
+      },
+    });
+  try {
+    const pre = await deployFleet(fleet("pre-activation"), []);
+    assert.equal(pre.code, 1, pre.stderr);
+    assert.match(
+      pre.stderr,
+      new RegExp(
+        `\\[db\\.system\\] failed: secret pw: its owner's user ${user} does not exist on the host \\(pre-activation, /run/keys/pw\\); the profile was not switched`,
+      ),
+    );
+    assert.equal(await profileTarget(tb, "h1", ROOT_PROFILE("system")), "");
+    // Nothing written, not even the secret whose owner exists.
+    assert.equal(await onHost(tb, "h1", "/run/keys/pw"), "absent");
+    assert.equal(await onHost(tb, "h1", "/run/keys/early"), "absent");
+
+    const post = await deployFleet(fleet("post-activation"), []);
+    assert.equal(post.code, 0, post.stderr);
+    assert.match(post.stderr, /db\.system +confirmed/);
+    assert.equal(await onHost(tb, "h1", "/run/keys/pw"), `${user} ${user} 600 for-the-new-user`);
+    assert.equal(await onHost(tb, "h1", "/run/keys/early"), "root root 600 early");
+  } finally {
+    await tb.exec("h1", ["sh", "-c", `/usr/sbin/userdel ${user} 2>/dev/null || true`]);
+  }
+});
