@@ -38,6 +38,7 @@ import { parseHostChecks, runCommandCheck } from "./health.ts";
 import { readRequestLine } from "./request_line.ts";
 import { helpRequested } from "../wire/usage.ts";
 import { parseUploads } from "./secrets/run_secrets.ts";
+import { secretStatus, uploadSecrets } from "./secrets/commands.ts";
 
 /** Run one helper command (argv from the subcommand on); resolves to the exit code. */
 export async function helperMain(argv: readonly string[]): Promise<number> {
@@ -64,6 +65,10 @@ export async function helperMain(argv: readonly string[]): Promise<number> {
       return await checkHealth(request);
     case "run-job":
       return await workerMain(request.runDir);
+    case "upload-secrets":
+      return uploadSecrets(request);
+    case "secret-status":
+      return secretStatus(request);
   }
 }
 

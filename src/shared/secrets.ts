@@ -74,3 +74,13 @@ export function secretPath(t: Pick<SecretTarget, "destDir" | "name">): string {
 export function describeSecret(s: SecretSpec): SecretSpec {
   return "text" in s ? { ...s, text: "(hidden)" } : s;
 }
+
+/** A secret on the host as `deploy status` reports it (the helper's secret-status). */
+export interface SecretState {
+  secret: string;
+  path: string;
+  /** `present`: with the declared owner and mode; `differs`: another owner or mode. */
+  state: "present" | "differs" | "absent" | "error";
+  /** What was found, in words: `alice:root 0640`, or why it could not be looked at. */
+  found?: string;
+}

@@ -305,3 +305,56 @@ Deno.test("secrets: an unknown owner fails before the switch; post-activation wa
     await tb.exec("h1", ["sh", "-c", `/usr/sbin/userdel ${user} 2>/dev/null || true`]);
   }
 });
+
+Deno.test("secrets: deploy secrets uploads them alone, all or none; deploy status says whether each is as declared", async () => {
+  await using tb = await Testbed.up(1);
+  const marker = `upload-marker-${crypto.randomUUID()}`;
+  const fleet = (extra: Record<string, unknown> = {}) =>
+    fleetFlake(tb, {
+      db: {
+        hostname: "h1",
+        settings: {
+          secrets: {
+            pw: { keyFile: deployerFile(tb, "pw", marker), user: "deploy", permissions: "0400" },
+            ...extra,
+          },
+        },
+        profiles: { system: { message: "never-activated" } },
+      },
+    });
+  const r = await deployFleet(fleet(), ["secrets"]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(
+    r.stdout,
+    /db\.system: 1 written\n {2}secret pw written to \/run\/keys\/pw \(deploy:root, 0400\)/,
+  );
+  assert.doesNotMatch(r.stdout + r.stderr, new RegExp(marker));
+  assert.equal(await onHost(tb, "h1", "/run/keys/pw"), `deploy root 400 ${marker}`);
+  // Nothing was activated.
+  assert.equal(await profileTarget(tb, "h1", ROOT_PROFILE("system")), "");
+
+  const status = await deployFleet(fleet(), ["status"]);
+  assert.match(
+    status.stdout,
+    /db\.system: secret pw \(\/run\/keys\/pw\): present with its declared owner and mode/,
+  );
+  await tb.exec("h1", ["chmod", "0644", "/run/keys/pw"]);
+  const changed = await deployFleet(fleet(), ["status", "--json"]);
+  assert.deepEqual(JSON.parse(changed.stdout).profiles[0].secrets, [
+    { secret: "pw", path: "/run/keys/pw", state: "differs", found: "deploy:root 0644" },
+  ]);
+
+  // One secret whose owner is unknown: none is written, the one already there is put back.
+  const bad = await deployFleet(fleet({ other: { text: "x", user: "no-such-user-23" } }), [
+    "secrets",
+  ]);
+  assert.equal(bad.code, 1, bad.stdout);
+  assert.match(
+    bad.stdout,
+    /db\.system: FAILED: secret other: its owner's user no-such-user-23 does not exist/,
+  );
+  assert.equal(await onHost(tb, "h1", "/run/keys/pw"), `deploy root 644 ${marker}`);
+  assert.equal(await onHost(tb, "h1", "/run/keys/other"), "absent");
+  const after = await deployFleet(fleet({ other: { text: "x" } }), ["status"]);
+  assert.match(after.stdout, /db\.system: secret other \(\/run\/keys\/other\): absent/);
+});

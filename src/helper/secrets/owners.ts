@@ -20,6 +20,15 @@ export function idIn(text: string, name: string): number | undefined {
   return undefined;
 }
 
+/** The name of id `id` in a passwd/group file's text, or the number. */
+export function nameOf(text: string, id: number): string {
+  for (const line of text.split("\n")) {
+    const fields = line.split(":");
+    if (fields[2] === String(id) && fields[0]) return fields[0];
+  }
+  return String(id);
+}
+
 function readOrEmpty(path: string): string {
   try {
     return Deno.readTextFileSync(path);
