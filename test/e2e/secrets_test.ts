@@ -6,10 +6,12 @@
  * the real default.
  */
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { DeployEventSchema } from "../../src/shared/event_schema.ts";
 import { Testbed } from "../support/testbed.ts";
+import { cliArgv } from "../support/cli.ts";
 import { deployFleet, fleetFlake, profileTarget, ROOT_PROFILE } from "../support/fleet.ts";
 
 const KEYS = "/nix/var/testbed/authorized_keys/root";
@@ -357,4 +359,50 @@ Deno.test("secrets: deploy secrets uploads them alone, all or none; deploy statu
   assert.equal(await onHost(tb, "h1", "/run/keys/other"), "absent");
   const after = await deployFleet(fleet({ other: { text: "x" } }), ["status"]);
   assert.match(after.stdout, /db\.system: secret other \(\/run\/keys\/other\): absent/);
+});
+
+Deno.test("secrets: a worker killed during the confirmation window; the next look rolls back and puts the secret back", async () => {
+  await using tb = await Testbed.up(1);
+  const fleet = (value: string, settings: Record<string, unknown> = {}) =>
+    fleetFlake(tb, {
+      db: {
+        hostname: "h1",
+        settings: {
+          secrets: { pw: { keyFile: deployerFile(tb, `pw-${value}`, value), user: "deploy" } },
+          ...settings,
+        },
+        profiles: { system: { message: value } },
+      },
+    });
+  assert.equal((await deployFleet(fleet("first"), [])).code, 0);
+  const good = await profileTarget(tb, "h1", ROOT_PROFILE("system"));
+  const argv = cliArgv(["-s", "--no-progress", "."]);
+  const child = spawn(argv[0], argv.slice(1), {
+    cwd: fleet("second", { confirmTimeout: 600 }),
+    stdio: ["ignore", "ignore", "ignore"],
+  });
+  const exited = new Promise<void>((resolve) => child.on("close", () => resolve()));
+  // The run is in its window once the new secret is there and the canary waits.
+  const pending = "/nix/var/nix/profiles/.deploy-ts/system.pending.json";
+  let pid = "";
+  for (let i = 0; i < 600 && !pid; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    const seen = await tb.exec("h1", [
+      "sh",
+      "-c",
+      `ls /tmp/deploy-ts-*/canary >/dev/null 2>&1 && grep -o '"pid":[0-9]*' ${pending} | cut -d: -f2`,
+    ]);
+    pid = seen.stdout.trim();
+  }
+  assert.ok(pid, "the run reached its confirmation window");
+  assert.equal(await onHost(tb, "h1", "/run/keys/pw"), "deploy root 600 second");
+  await tb.exec("h1", ["kill", "-9", pid]);
+  child.kill("SIGKILL");
+  await exited;
+  const status = await deployFleet(fleet("first"), ["status", "--json"]);
+  assert.equal(status.code, 0, status.stderr);
+  const [d] = JSON.parse(status.stdout).profiles;
+  assert.match(d.recovered, /died before the outcome was final; .*; secret pw put back/);
+  assert.equal(await profileTarget(tb, "h1", ROOT_PROFILE("system")), good);
+  assert.equal(await onHost(tb, "h1", "/run/keys/pw"), "deploy root 600 first");
 });

@@ -189,6 +189,21 @@ export class RunSecrets {
   }
 }
 
+/**
+ * Put back what a dead worker's secrets replaced (recover.ts), then delete
+ * them; what to say of it ("" when it wrote none).
+ */
+export function restoreDeadRun(runDir: string, say: (line: string) => void): string {
+  const secrets = new RunSecrets(runDir);
+  try {
+    return secrets.restore(say);
+  } catch (e) {
+    return e instanceof Error ? e.message : String(e);
+  } finally {
+    secrets.discard();
+  }
+}
+
 function saved(before: FileState | "absent"): Backup["previous"] {
   if (before === "absent") return "absent";
   return {

@@ -37,6 +37,9 @@ export async function activate(run: WorkerRun, job: ActivationJob): Promise<numb
       `${profile} has no generation ${job.generation}; nothing was changed`,
     );
   }
+  // Durable before the profile or a secret changes: if this worker dies, the
+  // next helper run rolls back (recover.ts), the secrets with it.
+  markPending(run, job, previous, before);
   if (ops.hasSecrets("pre-activation")) {
     // An unknown owner fails here, before the switch (colmena #10).
     try {
@@ -44,12 +47,6 @@ export async function activate(run: WorkerRun, job: ActivationJob): Promise<numb
     } catch (e) {
       return run.failBeforeSwitch(`${errorText(e)}; the profile was not switched`);
     }
-  }
-  try {
-    // Durable before the profile changes: if this worker dies, the next helper run rolls back.
-    markPending(run, job, previous, before);
-  } catch (e) {
-    return run.failBeforeSwitch(`the helper failed: ${errorText(e)}; the profile was not switched`);
   }
   // Only generations this run created are deleted on rollback; `nix-env --set`
   // reuses the newest generation when it already points to the closure.
@@ -105,7 +102,6 @@ async function switchAndActivate(
     if (undo.remove.length > 0 || ops.currentGeneration() !== previous) {
       return await run.failAfterSwitch(why);
     }
-    run.keep();
     return run.failBeforeSwitch(
       `${why}; ${
         previous === undefined

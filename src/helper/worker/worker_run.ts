@@ -104,9 +104,13 @@ export class WorkerRun {
     }
   }
 
-  /** A failure before the switch: the secrets written so far go back, the profile never changed. */
+  /**
+   * A failure before the switch (or a switch that changed nothing): the
+   * secrets written so far go back, then the outcome is final.
+   */
   failBeforeSwitch(why: string): number {
     const secrets = this.restoreSecrets();
+    this.keep();
     return this.finish("failed", secrets ? `${why}; ${secrets}` : why);
   }
 
