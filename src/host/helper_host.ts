@@ -35,7 +35,11 @@ import { checkHealthLimitMs } from "./deadlines.ts";
 import { parseCheckResults, parseProfileDescription } from "./helper_output.ts";
 import { needsPassword, sudoProbeArgv } from "./elevation.ts";
 import type { SecretState, SecretUpload } from "../shared/secrets.ts";
-import { secretStatusCommand, uploadSecretsCommand } from "./helper_commands.ts";
+import {
+  dropSecretBackupsCommand,
+  secretStatusCommand,
+  uploadSecretsCommand,
+} from "./helper_commands.ts";
 
 /** What every HelperHost of a run shares. */
 export interface HelperSetup {
@@ -53,6 +57,11 @@ const REATTACH_ATTEMPTS = 5;
 /** The verbs over a transport and deploy-ts's helper package on the host. */
 export class HelperHost implements Host {
   readonly destination: string;
+  /**
+   * Runs this deployment activated with secrets, by profile: what those
+   * replaced stays on the host until a revoke puts it back or `close` drops it.
+   */
+  readonly #secretRuns = new Map<ProfilePlan, string>();
 
   constructor(
     readonly transport: Transport,
@@ -122,6 +131,7 @@ export class HelperHost implements Host {
     await follower.confirmation;
     follower.stop();
     const outcome = follower.activationOutcome(session);
+    if (mode.secrets?.length && outcome.runDir) this.#secretRuns.set(p, outcome.runDir);
     // Without magic rollback nothing waits for the deployer's checks: they run
     // now, and a failure rolls back explicitly (autoRollback).
     if (outcome.outcome === "activated" && !p.settings.magicRollback) {
@@ -185,7 +195,9 @@ export class HelperHost implements Host {
     boot: boolean,
   ): Promise<HelperOutcome> {
     const follower = new RunFollower(p, ctx);
-    const revoke = revokeCommand(p, ctx, generations, boot);
+    const secretsOf = this.#secretRuns.get(p);
+    this.#secretRuns.delete(p);
+    const revoke = revokeCommand(p, ctx, generations, boot, secretsOf);
     const r = await this.transport.run(revoke.argv, {
       input: revoke.input,
       onStdoutLine: follower.onLine,
@@ -266,8 +278,15 @@ export class HelperHost implements Host {
     return this.transport.nixStore();
   }
 
-  close(): Promise<void> {
-    return this.transport.close();
+  async close(): Promise<void> {
+    // The deployment's outcome is known: what this run's secrets replaced goes (best effort;
+    // a host left with it drops it with its old run directories).
+    for (const [p, runDir] of this.#secretRuns) {
+      const drop = dropSecretBackupsCommand(p, await this.#commandContext(p), runDir);
+      await this.transport.run(drop.argv, { input: drop.input }).catch(() => {});
+    }
+    this.#secretRuns.clear();
+    return await this.transport.close();
   }
 
   /** Whether sudo asks for a password, by login, sudo command and target user. */

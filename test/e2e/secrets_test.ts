@@ -145,6 +145,11 @@ Deno.test("secrets: a command and a file arrive with owner and mode; the value i
     "-F",
     "-e",
     marker,
+    // As it travels and is kept (base64), too.
+    "-e",
+    btoa(`cmd:${marker}`),
+    "-e",
+    btoa(`file:${marker}`),
     "/nix",
     "/tmp",
     "/root",
@@ -224,7 +229,18 @@ Deno.test("secrets: a lock-out (magic rollback) and a failed health check each p
   assert.equal(await onHost(tb, "h1", "/run/keys/fresh"), "absent");
   // What was kept to put them back left the run directories with the outcome.
   for (const v of values) {
-    const kept = await tb.exec("h1", ["grep", "-r", "-l", "-F", "-e", v, "/tmp", "/nix/var"]);
+    const kept = await tb.exec("h1", [
+      "grep",
+      "-r",
+      "-l",
+      "-F",
+      "-e",
+      v,
+      "-e",
+      btoa(v),
+      "/tmp",
+      "/nix/var",
+    ]);
     assert.equal(kept.stdout, "", `${v} is still in ${kept.stdout}`);
   }
 });
@@ -405,4 +421,52 @@ Deno.test("secrets: a worker killed during the confirmation window; the next loo
   assert.match(d.recovered, /died before the outcome was final; .*; secret pw put back/);
   assert.equal(await profileTarget(tb, "h1", ROOT_PROFILE("system")), good);
   assert.equal(await onHost(tb, "h1", "/run/keys/pw"), "deploy root 600 first");
+});
+
+Deno.test("secrets: a revoke after another node failed puts the confirmed node's secret back", async () => {
+  await using tb = await Testbed.up(2);
+  const values = ["r1", "r2", "r3"].map((v) => `${v}-${crypto.randomUUID()}`);
+  const fleet = (n: number) =>
+    fleetFlake(tb, {
+      a: {
+        hostname: "h1",
+        settings: {
+          wave: 0,
+          secrets: { pw: { keyFile: deployerFile(tb, `a-${n}`, values[n]), permissions: "0440" } },
+        },
+        profiles: { system: { message: `a-${n}` } },
+      },
+      // The second wave fails after the first was confirmed: the first is revoked.
+      b: {
+        hostname: "h2",
+        settings: { wave: 1 },
+        profiles: { system: { message: `b-${n}`, exitCode: n === 1 ? 1 : 0 } },
+      },
+    });
+  const first = await deployFleet(fleet(0), []);
+  assert.equal(first.code, 0, first.stderr);
+  const r = await deployFleet(fleet(1), []);
+  assert.notEqual(r.code, 0);
+  assert.match(r.stderr, /a\.system +revoked +.*secret pw put back.*\(because b\.system failed\)/);
+  assert.equal(await onHost(tb, "h1", "/run/keys/pw"), `root root 440 ${values[0]}`);
+  // A confirmed deployment: what its secret replaced is dropped once the deployment is over.
+  const third = await deployFleet(fleet(2), []);
+  assert.equal(third.code, 0, third.stderr);
+  assert.equal(await onHost(tb, "h1", "/run/keys/pw"), `root root 440 ${values[2]}`);
+  // Of the values before, none is left in a run directory (the new one is /run/keys/pw's alone).
+  for (const v of values.slice(0, 2)) {
+    const kept = await tb.exec("h1", [
+      "grep",
+      "-r",
+      "-l",
+      "-F",
+      "-e",
+      v,
+      "-e",
+      btoa(v),
+      "/tmp",
+      "/nix/var",
+    ]);
+    assert.equal(kept.stdout, "", `${v} is still in ${kept.stdout}`);
+  }
 });

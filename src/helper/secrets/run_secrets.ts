@@ -18,6 +18,7 @@ import {
 import { ensureSafeDestDir } from "./dest_dir.ts";
 import { currentFile, type FileState, removeQuietly, replaceFile, syncDir } from "./atomic_file.ts";
 import { resolveOwner } from "./owners.ts";
+import { RunDir } from "../run_dir.ts";
 
 /** What one written secret replaced. */
 interface Backup {
@@ -158,7 +159,17 @@ export class RunSecrets {
     return `secret${names.length > 1 ? "s" : ""} ${names.join(", ")} put back`;
   }
 
-  /** The outcome is final: the values and what they replaced leave the host. */
+  /**
+   * The worker's outcome is final: the values leave the host; what they
+   * replaced stays only while it may still be put back (the new generation
+   * stayed: a revoke may follow), until the deployer drops it.
+   */
+  discardValues(): void {
+    if (this.#backups().length === 0) return this.discard();
+    removeQuietly(`${this.dir}/uploads.json`);
+  }
+
+  /** Everything of the run's secrets leaves the host. */
   discard(): void {
     try {
       Deno.removeSync(this.dir, { recursive: true });
@@ -202,6 +213,12 @@ export function restoreDeadRun(runDir: string, say: (line: string) => void): str
   } finally {
     secrets.discard();
   }
+}
+
+/** Put back what the secrets of a kept run (a revoke names it) replaced, then delete them. */
+export function restoreKeptRun(runDir: string, say: (line: string) => void): string {
+  // Only a private run directory of this user: the deployer names it.
+  return restoreDeadRun(RunDir.open(runDir).path, say);
 }
 
 function saved(before: FileState | "absent"): Backup["previous"] {

@@ -25,7 +25,7 @@ import type { Job, RunDir } from "../run_dir.ts";
 import { keepRecentRuns } from "../run_history.ts";
 import { awaitConfirmation } from "./confirmation.ts";
 import type { ProfileOps } from "./profile_ops.ts";
-import { RunSecrets } from "../secrets/run_secrets.ts";
+import { restoreKeptRun, RunSecrets } from "../secrets/run_secrets.ts";
 
 /** A file in a profile saying its entry defers the boot default (DEPLOY_TS_BOOT_AFTER_CONFIRM=1). */
 export const BOOT_AFTER_CONFIRM_MARKER = "deploy-ts-boot-after-confirm";
@@ -56,8 +56,9 @@ export function hostProfileOps(runDir: RunDir, job: Job): ProfileOps {
       await recoverUnderLock(profile, say);
     },
     cleanUp() {
-      // The outcome is final: the values and what they replaced leave the host.
-      secrets.discard();
+      // The outcome is final: the values leave the host, and what they replaced
+      // unless the new generation stays (a revoke may still put it back).
+      secrets.discardValues();
       runDir.removeCanary();
       try {
         keepRecentRuns(profile, runDir.path);
@@ -95,6 +96,6 @@ export function hostProfileOps(runDir: RunDir, job: Job): ProfileOps {
     rollBack: (undo) => rollBackProfile(profile, undo, say),
     hasSecrets: (uploadAt) => secrets.has(uploadAt),
     writeSecrets: (uploadAt) => secrets.write(uploadAt, say),
-    restoreSecrets: () => secrets.restore(say),
+    restoreSecrets: (ofRun) => ofRun ? restoreKeptRun(ofRun, say) : secrets.restore(say),
   };
 }

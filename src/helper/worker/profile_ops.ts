@@ -85,6 +85,9 @@ export interface ProfileOps {
   hasSecrets(uploadAt: UploadAt): boolean;
   /** Write them, keeping what each replaces; throws naming the secret (an unknown owner first). */
   writeSecrets(uploadAt: UploadAt): void;
-  /** Put back what the run's secrets replaced; the outcome's words ("" for none); throws when one cannot be. */
-  restoreSecrets(): string;
+  /**
+   * Put back what the run's secrets (or those of the kept run `ofRun`, for a
+   * revoke) replaced; the outcome's words ("" for none); throws when one cannot be.
+   */
+  restoreSecrets(ofRun?: string): string;
 }

@@ -25,7 +25,12 @@ export async function revoke(run: WorkerRun, job: RevokeJob): Promise<number> {
     boot: job.boot,
     activationTimeout: job.activationTimeout,
   };
+  // The secrets first, as in any rollback; what they replaced is in the revoked run.
+  const secrets = job.secretsOf === undefined ? "" : run.restoreSecrets(job.secretsOf);
   const back = await run.ops.rollBack(run.undo);
   run.undo = undefined;
-  return run.finish(back.ok ? "revoked" : "failed", `revoked: ${back.message}`);
+  return run.finish(
+    back.ok ? "revoked" : "failed",
+    `revoked: ${back.message}${secrets ? `; ${secrets}` : ""}`,
+  );
 }

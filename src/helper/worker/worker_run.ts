@@ -96,9 +96,9 @@ export class WorkerRun {
   }
 
   /** Put back what the run's secrets replaced; what to say of it ("" when none were written). */
-  restoreSecrets(): string {
+  restoreSecrets(ofRun?: string): string {
     try {
-      return this.ops.restoreSecrets();
+      return this.ops.restoreSecrets(ofRun);
     } catch (e) {
       return errorText(e);
     }

@@ -161,8 +161,13 @@ class FakeProfile implements ProfileOps {
     this.#fail("writeSecrets");
     this.written.push(uploadAt);
   }
-  restoreSecrets(): string {
+  restoredRuns: string[] = [];
+  restoreSecrets(ofRun?: string): string {
     this.#fail("restoreSecrets");
+    if (ofRun !== undefined) {
+      this.restoredRuns.push(ofRun);
+      return "secret pw put back";
+    }
     const had = this.written.length;
     this.written = [];
     return had ? "secrets put back" : "";
@@ -616,4 +621,15 @@ Deno.test("worker: every rollback puts the secrets back before the profile", asy
     assert.deepEqual(fake.written, [], name);
     assert.ok(fake.calls.indexOf("restoreSecrets") < fake.calls.indexOf("rollBack"), name);
   }
+});
+
+Deno.test("worker: a revoke puts the revoked run's secrets back before the profile", async () => {
+  const fake = new FakeProfile();
+  fake.generations = [1, 2];
+  fake.current = 2;
+  assert.equal(await run(fake, revocation({ secretsOf: "/tmp/deploy-ts-earlier" })), 0);
+  assert.equal(fake.outcome, "revoked");
+  assert.match(fake.message, /generation 1 is active again; secret pw put back/);
+  assert.deepEqual(fake.restoredRuns, ["/tmp/deploy-ts-earlier"]);
+  assert.ok(fake.calls.indexOf("restoreSecrets") < fake.calls.indexOf("rollBack"));
 });
