@@ -60,103 +60,117 @@ function storePaths(): Set<string> {
   return new Set(readdirSync("/nix/store"));
 }
 
-Deno.test("secrets: a command and a file arrive with owner and mode; the value is in no store, argv, environment, log or event", async () => {
-  await using tb = await Testbed.up(1);
-  const marker = `secret-marker-${crypto.randomUUID()}`;
-  // The command reads the marker from a file: its own argv does not hold it.
-  const source = deployerFile(tb, "cmd-source", marker);
-  const keyFile = deployerFile(tb, "tls-key", `file:${marker}`);
-  const dir = fleetFlake(tb, {
-    db: {
-      hostname: "h1",
-      settings: {
-        secrets: {
-          "db-password": {
-            keyCommand: ["sh", "-c", 'printf cmd:; cat "$0"', source],
-            user: "deploy",
-            group: "deploy",
-            permissions: "0400",
-          },
-          tls: {
-            keyFile,
-            name: "server.key",
-            destDir: "/run/keys/tls",
-            user: "alice",
-            group: "root",
-            permissions: "0440",
+for (const transport of ["openssh", "ssh2"] as const) {
+  Deno.test(`secrets${transport === "ssh2" ? " (ssh2)" : ""}: a command and a file arrive with owner and mode; the value is in no store, argv, environment, log or event; no extra helper start or login`, async () => {
+    await using tb = await Testbed.up(1);
+    const marker = `secret-marker-${crypto.randomUUID()}`;
+    // The command reads the marker from a file: its own argv does not hold it.
+    const source = deployerFile(tb, "cmd-source", marker);
+    const keyFile = deployerFile(tb, "tls-key", `file:${marker}`);
+    const dir = fleetFlake(tb, {
+      db: {
+        hostname: "h1",
+        settings: {
+          secrets: {
+            "db-password": {
+              keyCommand: ["sh", "-c", 'printf cmd:; cat "$0"', source],
+              user: "deploy",
+              group: "deploy",
+              permissions: "0400",
+            },
+            tls: {
+              keyFile,
+              name: "server.key",
+              destDir: "/run/keys/tls",
+              user: "alice",
+              group: "root",
+              permissions: "0440",
+            },
           },
         },
+        profiles: { system: { message: "with-secrets" } },
       },
-      profiles: { system: { message: "with-secrets" } },
-    },
-  });
-  const storeBefore = storePaths();
-  const seen = new Set<string>();
-  let running = true;
-  let helperSeen = false;
-  const sampling = (async () => {
-    while (running) {
-      for (const p of processesHolding(marker, () => (helperSeen = true))) seen.add(p);
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  })();
-  const logDir = join(tb.dir, "logs");
-  const r = await deployFleet(dir, ["--json", "--debug-logs", "--log-dir", logDir]);
-  running = false;
-  await sampling;
-  assert.equal(r.code, 0, r.stderr);
-  const events = r.stdout.trim().split("\n").map((l) => DeployEventSchema.parse(JSON.parse(l)));
-  assert.ok(events.some((e) => e.type === "summary" && e.ok), r.stdout);
+    }, { transport });
+    const storeBefore = storePaths();
+    const loginsBefore = logins(tb, "h1");
+    const seen = new Set<string>();
+    let running = true;
+    let helperSeen = false;
+    const sampling = (async () => {
+      while (running) {
+        for (const p of processesHolding(marker, () => (helperSeen = true))) seen.add(p);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    })();
+    const logDir = join(tb.dir, "logs");
+    const r = await deployFleet(dir, ["--json", "--debug-logs", "--log-dir", logDir]);
+    running = false;
+    await sampling;
+    assert.equal(r.code, 0, r.stderr);
+    const events = r.stdout.trim().split("\n").map((l) => DeployEventSchema.parse(JSON.parse(l)));
+    assert.ok(events.some((e) => e.type === "summary" && e.ok), r.stdout);
 
-  assert.equal(await onHost(tb, "h1", "/run/keys/db-password"), `deploy deploy 400 cmd:${marker}`);
-  assert.equal(await onHost(tb, "h1", "/run/keys/tls/server.key"), `alice root 440 file:${marker}`);
-  const keysDir = await tb.exec("h1", ["stat", "-c", "%U %a", "/run/keys", "/run/keys/tls"]);
-  assert.equal(keysDir.stdout, "root 755\nroot 755\n");
-  // The host's log (in the events) names the secrets and where they went, not the value.
-  assert.match(
-    r.stdout,
-    /secret db-password written to \/run\/keys\/db-password \(deploy:deploy, 0400\)/,
-  );
+    assert.equal(
+      await onHost(tb, "h1", "/run/keys/db-password"),
+      `deploy deploy 400 cmd:${marker}`,
+    );
+    assert.equal(
+      await onHost(tb, "h1", "/run/keys/tls/server.key"),
+      `alice root 440 file:${marker}`,
+    );
+    const keysDir = await tb.exec("h1", ["stat", "-c", "%U %a", "/run/keys", "/run/keys/tls"]);
+    assert.equal(keysDir.stdout, "root 755\nroot 755\n");
+    // The host's log (in the events) names the secrets and where they went, not the value.
+    assert.match(
+      r.stdout,
+      /secret db-password written to \/run\/keys\/db-password \(deploy:deploy, 0400\)/,
+    );
 
-  // Nowhere else: argv and environment of every process while it ran…
-  assert.ok(helperSeen, "the sampling ran while the helper did");
-  assert.deepEqual([...seen], []);
-  // …the deployer's output (events, --debug-logs), its log files, new store paths here…
-  assert.doesNotMatch(r.stdout + r.stderr, new RegExp(marker));
-  for (const f of readdirSync(logDir, { recursive: true }) as string[]) {
-    const path = join(logDir, f);
-    if (!/\.log$/.test(f)) continue;
-    assert.doesNotMatch(readFileSync(path, "utf8"), new RegExp(marker), path);
-  }
-  const added = [...storePaths()].filter((p) => !storeBefore.has(p));
-  const inStore = added.filter((p) => {
-    try {
-      return readFileSync(join("/nix/store", p), "latin1").includes(marker);
-    } catch {
-      return false; // a directory: the profile, whose files are the fleet's own
+    // Nowhere else: argv and environment of every process while it ran…
+    assert.ok(helperSeen, "the sampling ran while the helper did");
+    assert.deepEqual([...seen], []);
+    // …the deployer's output (events, --debug-logs), its log files, new store paths here…
+    assert.doesNotMatch(r.stdout + r.stderr, new RegExp(marker));
+    for (const f of readdirSync(logDir, { recursive: true }) as string[]) {
+      const path = join(logDir, f);
+      if (!/\.log$/.test(f)) continue;
+      assert.doesNotMatch(readFileSync(path, "utf8"), new RegExp(marker), path);
     }
+    const added = [...storePaths()].filter((p) => !storeBefore.has(p));
+    const inStore = added.filter((p) => {
+      try {
+        return readFileSync(join("/nix/store", p), "latin1").includes(marker);
+      } catch {
+        return false; // a directory: the profile, whose files are the fleet's own
+      }
+    });
+    assert.deepEqual(inStore, []);
+    // …and on the host: its whole store, run directories, records, homes.
+    const grep = await tb.exec("h1", [
+      "grep",
+      "-r",
+      "-l",
+      "-F",
+      "-e",
+      marker,
+      // As it travels and is kept (base64), too.
+      "-e",
+      btoa(`cmd:${marker}`),
+      "-e",
+      btoa(`file:${marker}`),
+      "/nix",
+      "/tmp",
+      "/root",
+      "/home",
+    ]);
+    assert.equal(grep.stdout, "", `the value is in ${grep.stdout} on h1`);
+    // The values rode on the activation's own stdin: no helper start or login of their own
+    // (activate and its worker; the first login, and the confirmation's fresh one).
+    const starts = await tb.exec("h1", ["cat", "/tmp/testbed-helper-starts"]);
+    assert.deepEqual(starts.stdout.split("\n").filter(Boolean).sort(), ["activate", "run-job"]);
+    assert.equal(logins(tb, "h1") - loginsBefore, 2);
   });
-  assert.deepEqual(inStore, []);
-  // …and on the host: its whole store, run directories, records, homes.
-  const grep = await tb.exec("h1", [
-    "grep",
-    "-r",
-    "-l",
-    "-F",
-    "-e",
-    marker,
-    // As it travels and is kept (base64), too.
-    "-e",
-    btoa(`cmd:${marker}`),
-    "-e",
-    btoa(`file:${marker}`),
-    "/nix",
-    "/tmp",
-    "/root",
-    "/home",
-  ]);
-  assert.equal(grep.stdout, "", `the value is in ${grep.stdout} on h1`);
-});
+}
 
 Deno.test("secrets: a lock-out (magic rollback) and a failed health check each put the previous secret back", async () => {
   await using tb = await Testbed.up(1);
