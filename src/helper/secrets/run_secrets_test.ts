@@ -138,3 +138,20 @@ Deno.test("run secrets: a request's list is checked field by field", () => {
     assert.throws(() => parseUploads(JSON.stringify([upload(bad)])), /not what deploy-ts sends/);
   }
 });
+
+Deno.test({
+  name: "run secrets: a directory on the way that another user owns and may write is refused",
+  ...asRoot,
+  fn() {
+    const { base, runDir } = setUp();
+    Deno.mkdirSync(`${base}/theirs`, { mode: 0o755 });
+    Deno.chownSync(`${base}/theirs`, 65534, 65534);
+    const s = new RunSecrets(runDir);
+    s.store([upload({ destDir: `${base}/theirs/keys` })]);
+    assert.throws(
+      () => s.write("pre-activation", say),
+      /unsafe destDir: .*\/theirs is owned by uid 65534/,
+    );
+    assert.deepEqual([...Deno.readDirSync(`${base}/theirs`)], []);
+  },
+});
