@@ -6,7 +6,7 @@ import { Buffer } from "node:buffer";
 import { planOf } from "../config/plan_testing.ts";
 import { DeployError } from "../shared/errors.ts";
 import type { SecretSpec } from "../shared/secrets.ts";
-import { readSecretValues } from "./secret_values.ts";
+import { activationModes, readSecretValues } from "./secret_values.ts";
 
 const TARGET = {
   destDir: "/run/keys",
@@ -66,4 +66,26 @@ Deno.test("secret values: a missing keyFile is named, without its content", asyn
     readSecretValues(plan({ pw: { keyFile: "/nonexistent/pw" } })),
     /secret pw: keyFile \/nonexistent\/pw cannot be read \(ENOENT\)/,
   );
+});
+
+Deno.test("activation modes: a node's secrets are read once, before anything; one failure fails every profile of the node", async () => {
+  const good = plan({ txt: { text: "plain" } });
+  const other = { ...planOf("db", { profile: "app" }) };
+  const failed: string[] = [];
+  const fail = (p: { profile: string }, _s: "failed", message: string) =>
+    void failed.push(`${p.profile}: ${message}`);
+  const modes = await activationModes([good, other], "switch", fail);
+  assert.ok(modes);
+  assert.deepEqual(modes(good).secrets?.map((u) => u.secret), ["txt"]);
+  assert.deepEqual(modes(other), { goal: "switch" });
+  assert.equal(failed.length, 0);
+
+  const bad = plan({ pw: { keyCommand: ["false"] } });
+  assert.equal(await activationModes([other, bad], "switch", fail), undefined);
+  assert.deepEqual(failed.map((f) => f.split(":")[0]), ["app", "system"]);
+  assert.match(failed[0], /db\.system \(field secrets\.pw\): secret pw: keyCommand false exited/);
+
+  // A dry activation writes nothing, so reads nothing: not even a failing command runs.
+  const dry = await activationModes([bad], "dry-activate", fail);
+  assert.deepEqual(dry!(bad), { goal: "dry-activate" });
 });
