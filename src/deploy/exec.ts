@@ -77,11 +77,16 @@ export async function execOnNodes(o: ExecOptions): Promise<ExecResult[]> {
   // One login per way of reaching a host, as a deployment has (host/sessions.ts).
   const logins = new SharedLogins<Transport>(o.connect ?? transportFor);
   try {
-    return await mapLimit(groupByNode(o.plan), o.jobs, async ({ node, profiles }) => {
-      const result = await execOnNode(o, node, profiles[0], (p) => logins.login(p));
-      o.onEnd?.(result);
-      return result;
-    });
+    // A host's login closes when its command is done (see host/sessions.ts).
+    return await mapLimit(
+      groupByNode(o.plan),
+      o.jobs,
+      logins.holding(async ({ node, profiles }) => {
+        const result = await execOnNode(o, node, profiles[0], (p) => logins.login(p));
+        o.onEnd?.(result);
+        return result;
+      }),
+    );
   } finally {
     await logins.closeAll();
   }

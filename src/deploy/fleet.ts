@@ -34,18 +34,23 @@ export async function onHosts<R>(
   );
   const results = new Map<ProfilePlan, R | Error>();
   try {
-    await mapLimit(groupByNode(o.plan), o.jobs, async ({ profiles }) => {
-      for (const p of profiles) {
-        try {
-          const host = await sessions.login(p);
-          if (host instanceof Error) throw host;
-          await sessions.ensureHelper(p, host, helper, o.checkSigs);
-          results.set(p, await fn(p, host));
-        } catch (e) {
-          results.set(p, e instanceof Error ? e : new Error(String(e)));
+    // A host's login closes when its node is done (see host/sessions.ts).
+    await mapLimit(
+      groupByNode(o.plan),
+      o.jobs,
+      sessions.holding(async ({ profiles }) => {
+        for (const p of profiles) {
+          try {
+            const host = await sessions.login(p);
+            if (host instanceof Error) throw host;
+            await sessions.ensureHelper(p, host, helper, o.checkSigs);
+            results.set(p, await fn(p, host));
+          } catch (e) {
+            results.set(p, e instanceof Error ? e : new Error(String(e)));
+          }
         }
-      }
-    });
+      }),
+    );
   } finally {
     await sessions.closeAll();
   }

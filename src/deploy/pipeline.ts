@@ -27,7 +27,7 @@ import { type HelperOutcome, type Host, watchOf } from "../host/host.ts";
 import { KeyedQueue } from "./keyed_queue.ts";
 import { mapLimit } from "./limit.ts";
 import { deployerName } from "../host/deployer_name.ts";
-import { helperHosts, type HostFactory, HostSessions } from "../host/sessions.ts";
+import { helperHosts, type HostFactory, HostSessions, notLoggedIn } from "../host/sessions.ts";
 import { planWaves, type WaveSpec } from "../plan/waves.ts";
 import { groupByNode } from "../plan/node_groups.ts";
 import { resultOf } from "./profile_result.ts";
@@ -209,15 +209,13 @@ class Deployment {
       await mapLimit(
         groupByNode(wave),
         this.o.jobs,
-        ({ profiles }) => this.deployNode(profiles, sessions, helper),
+        // A node's logins close when it is done: --jobs bounds them, not the fleet.
+        sessions.holding(({ profiles }) => this.deployNode(profiles, sessions, helper)),
       );
     }
   }
 
-  /**
-   * Whether the waves so far went well enough for the next one. The health
-   * checks' seam: a profile counts once its result is ok (confirmed).
-   */
+  /** Whether the waves so far went well enough for the next one (a profile counts once ok). */
   #mayStartNextWave(): boolean {
     if (this.#stopped) return false;
     const failedNodes = new Set(this.o.plan.filter((p) => this.#failed(p)).map((p) => p.node));
@@ -228,8 +226,7 @@ class Deployment {
   /** 3. One node: log in, copy, activate its profiles in order; a failure ends the node. */
   async deployNode(profiles: ProfilePlan[], sessions: HostSessions, helper: string): Promise<void> {
     if (this.#stopped) return;
-    const fail = this.#finish.bind(this);
-    const modeOf = await activationModes(this.#pending(profiles), this.o.goal, fail);
+    const modeOf = await activationModes(this.#pending(profiles), this.o, this.#finish.bind(this));
     if (!modeOf) return;
     const hosts = await this.#logIn(profiles, sessions);
     for (const [host, mine] of hosts) await this.#copy(host, mine, helper);
@@ -270,13 +267,14 @@ class Deployment {
   }
 
   async #revoke(toRevoke: ProfilePlan[], reason: string, sessions: HostSessions): Promise<void> {
-    await mapLimit(groupByNode(toRevoke), this.o.jobs, async ({ profiles }) => {
+    const revokeNode = sessions.holding(async ({ profiles }: { profiles: ProfilePlan[] }) => {
       for (const p of profiles) {
         const before = this.#results.get(keyOf(p))!;
         const activated = this.#activated.get(keyOf(p));
         this.#phase(p, "revoking", reason);
-        const host = await sessions.login(p) as Host;
-        const r = await host.revoke(p, {
+        // The node's login closed when it was done: this logs in again, or says why it cannot.
+        const host = await sessions.login(p);
+        const r = host instanceof Error ? notLoggedIn(host) : await host.revoke(p, {
           previous: before.previousGeneration ?? null,
           activated: before.newGeneration ?? null,
           created: activated?.createdGeneration ?? null,
@@ -289,13 +287,14 @@ class Deployment {
         };
         if (r.ok) this.#finish(p, "revoked", `${r.message} (because ${reason})`, kept);
         else {
-          this.#finish(p, "failed", `revoking after ${reason} failed: ${r.message}`, {
+          this.#finish(p, "failed", `revoking failed (after ${reason}): ${r.message}`, {
             ...kept,
             hostLeft: "new-generation",
           });
         }
       }
     });
+    await mapLimit(groupByNode(toRevoke), this.o.jobs, revokeNode);
   }
 
   /** Log in once per way of reaching a host; profiles whose login fails fail. */

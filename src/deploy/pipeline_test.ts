@@ -24,16 +24,26 @@ const local: LocalStore = {
   helperPackage: () => Promise.resolve("/nix/store/deploy-ts"),
 };
 
-/** Hosts that activate every profile except the failing ones, and log every verb. */
-function fakeHosts(failing: string[], unreachable: string[] = []) {
+/**
+ * Hosts that activate every profile except the failing ones, and log every
+ * verb; `unreachable` hosts refuse logins (from their `unreachableFrom`th on).
+ */
+function fakeHosts(failing: string[], unreachable: string[] = [], unreachableFrom = 1) {
   const calls: string[] = [];
+  // Logins open now, by host, and the most open at once.
+  const openOn = new Map<string, number>();
+  const logins = { open: 0, most: 0 };
   const hosts = (p: ProfilePlan): Host => ({
     destination: `root@${p.hostname}`,
     open: () => {
       calls.push(`open ${p.hostname}`);
-      return unreachable.includes(p.hostname)
-        ? Promise.reject(new Error(`cannot connect to root@${p.hostname}`))
-        : Promise.resolve();
+      const nth = calls.filter((c) => c === `open ${p.hostname}`).length;
+      if (unreachable.includes(p.hostname) && nth >= unreachableFrom) {
+        return Promise.reject(new Error(`cannot connect to root@${p.hostname}`));
+      }
+      openOn.set(p.hostname, (openOn.get(p.hostname) ?? 0) + 1);
+      logins.most = Math.max(logins.most, ++logins.open);
+      return Promise.resolve();
     },
     copy: (paths) => (calls.push(`copy ${p.hostname} ${paths.join(" ")}`), Promise.resolve()),
     realise: () => Promise.resolve(),
@@ -60,18 +70,28 @@ function fakeHosts(failing: string[], unreachable: string[] = []) {
     query: () => Promise.reject(new Error("not used")),
     checkHealth: () => Promise.reject(new Error("not used")),
     nixStore: () => ({ uri: "fake://", env: {}, destination: p.hostname }),
-    close: () => Promise.resolve(),
+    close: () => {
+      calls.push(`close ${p.hostname}`);
+      // A login whose open failed was never open (one login per host at a time here).
+      const n = openOn.get(p.hostname) ?? 0;
+      if (n > 0) (openOn.set(p.hostname, n - 1), logins.open--);
+      return Promise.resolve();
+    },
   });
-  return { calls, hosts };
+  return { calls, hosts, logins };
 }
 
 async function deploy(
   plan: ProfilePlan[],
   onFailure: FailurePolicy,
   failing: string[],
-  o: { goal?: ActivationGoal; unreachable?: string[] } & Partial<PipelineOptions> = {},
+  o:
+    & { goal?: ActivationGoal; unreachable?: string[]; unreachableFrom?: number }
+    & Partial<
+      PipelineOptions
+    > = {},
 ) {
-  const fake = fakeHosts(failing, o.unreachable);
+  const fake = fakeHosts(failing, o.unreachable, o.unreachableFrom);
   const events: DeployEventInput[] = [];
   const results = await runPipeline({
     goal: o.goal ?? "switch",
@@ -87,7 +107,7 @@ async function deploy(
     ...o,
   });
   const status = Object.fromEntries(results.map((r) => [`${r.node}.${r.profile}`, r.status]));
-  return { status, results, calls: fake.calls, events };
+  return { status, results, calls: fake.calls, events, logins: fake.logins };
 }
 
 Deno.test("pipeline: one node fails, the rest are skipped, the succeeded are revoked newest first", async () => {
@@ -99,7 +119,7 @@ Deno.test("pipeline: one node fails, the rest are skipped, the succeeded are rev
     "c.system": "rolled-back",
     "d.system": "skipped",
   });
-  assert.deepEqual(calls.filter((c) => !c.startsWith("open") && !c.startsWith("copy")), [
+  assert.deepEqual(calls.filter((c) => /^(activate|revoke)/.test(c)), [
     "activate a.system",
     "activate b.system",
     "activate c.system",
@@ -289,4 +309,60 @@ Deno.test("pipeline: what holds a profile back is said as a waiting phase (a --j
     e.type === "phase" && e.node === "c" && e.profile === "system" ? [e.phase] : []
   );
   assert.ok(phases.indexOf("waiting") < phases.indexOf("connecting"), phases.join(","));
+});
+
+/** What was asked of one host, in order: open, copy, activate, revoke, close. */
+const verbsOn = (calls: string[], host: string) =>
+  calls.flatMap((c) => {
+    const [verb, target] = c.split(" ");
+    return target.split(".")[0] === host ? [verb] : [];
+  });
+
+Deno.test("pipeline: a node's login closes when the node is done (at most --jobs open); the revoke after a late failure logs in again", async () => {
+  const plan = ["a", "b", "c", "d", "e", "f"].map((n) => profile(n));
+  const { status, calls, logins, events } = await deploy(plan, "stop-and-revoke", ["f.system"], {
+    jobs: 2,
+  });
+  assert.deepEqual(Object.values(status), [...Array(5).fill("revoked"), "rolled-back"]);
+  assert.equal(logins.most, 2, "never more logins open than --jobs");
+  assert.equal(logins.open, 0, "every login closed at the end");
+  for (const h of ["a", "b", "c", "d", "e"]) {
+    assert.deepEqual(verbsOn(calls, h), [
+      "open",
+      "copy",
+      "activate",
+      "close",
+      "open",
+      "revoke",
+      "close",
+    ], h);
+  }
+  assert.deepEqual(verbsOn(calls, "f"), ["open", "copy", "activate", "close"]);
+  // The events say it as before: logging in again is part of revoking.
+  const phases = events.flatMap((e) => e.type === "phase" && e.node === "a" ? [e.phase] : []);
+  assert.deepEqual(phases.slice(phases.indexOf("revoking")), ["revoking", "revoked"]);
+  assert.equal(phases.filter((p) => p === "connecting").length, 1);
+  for (const e of events) DeployEventSchema.parse({ ...e, time: "2026-01-01T00:00:00Z" });
+});
+
+Deno.test("pipeline: a revoke that cannot log in again fails the profile by name; the host keeps the new generation", async () => {
+  const { results } = await deploy([profile("a"), profile("b")], "stop-and-revoke", ["b.system"], {
+    unreachable: ["a"],
+    unreachableFrom: 2,
+  });
+  assert.deepEqual(results.map((r) => [r.node, r.status, r.message, r.hostLeft]), [
+    [
+      "a",
+      "failed",
+      "revoking failed (after b.system failed): cannot log in again: cannot connect to root@a",
+      "new-generation",
+    ],
+    ["b", "rolled-back", "activation failed; rolled back", undefined],
+  ]);
+});
+
+Deno.test("pipeline: two nodes on one host share its login while both run; it closes after the last", async () => {
+  const shared = (node: string) => ({ ...profile(node), hostname: "shared" });
+  const { calls } = await deploy([shared("x"), shared("y")], "stop", [], { jobs: 2 });
+  assert.deepEqual(calls.filter((c) => /^(open|close)/.test(c)), ["open shared", "close shared"]);
 });

@@ -69,7 +69,7 @@ async function readValue(
  */
 export async function activationModes(
   profiles: readonly ProfilePlan[],
-  goal: ActivationGoal,
+  { goal }: { goal: ActivationGoal },
   fail: (p: ProfilePlan, status: "failed", message: string) => void,
 ): Promise<((p: ProfilePlan) => ActivationMode) | undefined> {
   const uploads = new Map<ProfilePlan, SecretUpload[]>();

@@ -74,18 +74,18 @@ Deno.test("activation modes: a node's secrets are read once, before anything; on
   const failed: string[] = [];
   const fail = (p: { profile: string }, _s: "failed", message: string) =>
     void failed.push(`${p.profile}: ${message}`);
-  const modes = await activationModes([good, other], "switch", fail);
+  const modes = await activationModes([good, other], { goal: "switch" }, fail);
   assert.ok(modes);
   assert.deepEqual(modes(good).secrets?.map((u) => u.secret), ["txt"]);
   assert.deepEqual(modes(other), { goal: "switch" });
   assert.equal(failed.length, 0);
 
   const bad = plan({ pw: { keyCommand: ["false"] } });
-  assert.equal(await activationModes([other, bad], "switch", fail), undefined);
+  assert.equal(await activationModes([other, bad], { goal: "switch" }, fail), undefined);
   assert.deepEqual(failed.map((f) => f.split(":")[0]), ["app", "system"]);
   assert.match(failed[0], /db\.system \(field secrets\.pw\): secret pw: keyCommand false exited/);
 
   // A dry activation writes nothing, so reads nothing: not even a failing command runs.
-  const dry = await activationModes([bad], "dry-activate", fail);
+  const dry = await activationModes([bad], { goal: "dry-activate" }, fail);
   assert.deepEqual(dry!(bad), { goal: "dry-activate" });
 });

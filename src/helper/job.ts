@@ -52,8 +52,6 @@ export interface RevokeJob {
   /** Revoke only while the profile is still on this generation (the one the run made). */
   expectGeneration: number | null;
   activationTimeout?: number;
-  /** The activation run whose secrets to put back first (src/helper/secrets/). */
-  secretsOf?: string;
 }
 
 /** How one field is checked: what its value must be, and the test. */
@@ -123,7 +121,6 @@ const REVOKE_FIELDS: Fields<RevokeJob> = {
   deployer: required(text),
   expectGeneration: required(generationOrNull),
   activationTimeout: optional(seconds),
-  secretsOf: optional(text),
 };
 const FIELDS: { [K in Job["kind"]]: Fields<Extract<Job, { kind: K }>> } = {
   activate: ACTIVATION_FIELDS,

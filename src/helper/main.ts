@@ -195,7 +195,6 @@ async function revoke(request: RevokeRequest): Promise<number> {
     boot: request.boot,
     deployer: deployerOf(request.deployer),
     activationTimeout: request.activationTimeout,
-    ...(request.secretsOf === undefined ? {} : { secretsOf: request.secretsOf }),
   });
 }
 

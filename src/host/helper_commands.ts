@@ -128,7 +128,6 @@ export function revokeCommand(
   ctx: Pick<CommandContext, "helper" | "deployer" | "password">,
   generations: RevokeGenerations,
   boot: boolean,
-  secretsOf?: string,
 ): HostCommand {
   return helperCommand(
     plan,
@@ -142,18 +141,8 @@ export function revokeCommand(
       removeGeneration: generations.created ?? undefined,
       boot,
       deployer: ctx.deployer,
-      secretsOf,
     }),
   );
-}
-
-/** Drop what the secrets of a kept run replaced: the deployment's outcome is known. */
-export function dropSecretBackupsCommand(
-  plan: ProfilePlan,
-  ctx: Pick<CommandContext, "password">,
-  runDir: string,
-): HostCommand {
-  return asProfileUser(plan, ctx, ["rm", "-rf", "--", `${runDir}/secrets`]);
 }
 
 /** `deploy check-health`: each host-side check once; the checks go on stdin, never on argv. */

@@ -35,11 +35,7 @@ import { checkHealthLimitMs } from "./deadlines.ts";
 import { parseCheckResults, parseProfileDescription } from "./helper_output.ts";
 import { needsPassword, sudoProbeArgv } from "./elevation.ts";
 import type { SecretState, SecretUpload } from "../shared/secrets.ts";
-import {
-  dropSecretBackupsCommand,
-  secretStatusCommand,
-  uploadSecretsCommand,
-} from "./helper_commands.ts";
+import { secretStatusCommand, uploadSecretsCommand } from "./helper_commands.ts";
 
 /** What every HelperHost of a run shares. */
 export interface HelperSetup {
@@ -57,11 +53,6 @@ const REATTACH_ATTEMPTS = 5;
 /** The verbs over a transport and deploy-ts's helper package on the host. */
 export class HelperHost implements Host {
   readonly destination: string;
-  /**
-   * Runs this deployment activated with secrets, by profile: what those
-   * replaced stays on the host until a revoke puts it back or `close` drops it.
-   */
-  readonly #secretRuns = new Map<ProfilePlan, string>();
 
   constructor(
     readonly transport: Transport,
@@ -131,7 +122,6 @@ export class HelperHost implements Host {
     await follower.confirmation;
     follower.stop();
     const outcome = follower.activationOutcome(session);
-    if (mode.secrets?.length && outcome.runDir) this.#secretRuns.set(p, outcome.runDir);
     // Without magic rollback nothing waits for the deployer's checks: they run
     // now, and a failure rolls back explicitly (autoRollback).
     if (outcome.outcome === "activated" && !p.settings.magicRollback) {
@@ -195,9 +185,7 @@ export class HelperHost implements Host {
     boot: boolean,
   ): Promise<HelperOutcome> {
     const follower = new RunFollower(p, ctx);
-    const secretsOf = this.#secretRuns.get(p);
-    this.#secretRuns.delete(p);
-    const revoke = revokeCommand(p, ctx, generations, boot, secretsOf);
+    const revoke = revokeCommand(p, ctx, generations, boot);
     const r = await this.transport.run(revoke.argv, {
       input: revoke.input,
       onStdoutLine: follower.onLine,
@@ -278,15 +266,8 @@ export class HelperHost implements Host {
     return this.transport.nixStore();
   }
 
-  async close(): Promise<void> {
-    // The deployment's outcome is known: what this run's secrets replaced goes (best effort;
-    // a host left with it drops it with its old run directories).
-    for (const [p, runDir] of this.#secretRuns) {
-      const drop = dropSecretBackupsCommand(p, await this.#commandContext(p), runDir);
-      await this.transport.run(drop.argv, { input: drop.input }).catch(() => {});
-    }
-    this.#secretRuns.clear();
-    return await this.transport.close();
+  close(): Promise<void> {
+    return this.transport.close();
   }
 
   /** Whether sudo asks for a password, by login, sudo command and target user. */

@@ -181,12 +181,6 @@ export const REQUESTS = {
       flag: "activation-timeout",
       help: "how long re-activating the previous generation may run",
     },
-    secretsOf: {
-      kind: "string",
-      flag: "secrets-of",
-      metavar: "RUN_DIR",
-      help: "the run whose secrets to put back first (what they replaced is kept there)",
-    },
   }),
   query: defineRequest("query", {
     summary: "Print the profile's generations and the host's last record, as JSON.",

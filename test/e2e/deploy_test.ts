@@ -16,6 +16,7 @@ import {
   activations,
   deployFleet,
   fleetFlake,
+  hostsFleet,
   profileTarget,
   ROOT_PROFILE,
 } from "../support/fleet.ts";
@@ -126,19 +127,10 @@ Deno.test("deploy: remoteBuild builds on the host; fastConnection copies without
 Deno.test("deploy: one node failing revokes the others; --keep-going lets them stay", async () => {
   await using tb = await Testbed.up(3);
   const fleet = (bad: boolean) =>
-    fleetFlake(
-      tb,
-      Object.fromEntries(tb.hosts.map((h) => [h, {
-        hostname: h,
-        profiles: {
-          system: {
-            message: `${h}-${bad ? "v2" : "v1"}`,
-            exitCode: bad && h === "h2" ? 1 : 0,
-            sleep: bad && h === "h2" ? 1 : 0,
-          },
-        },
-      }])),
-    );
+    hostsFleet(tb, bad ? "v2" : "v1", (h) => ({
+      exitCode: bad && h === "h2" ? 1 : 0,
+      sleep: bad && h === "h2" ? 1 : 0,
+    }));
   assert.equal((await deployFleet(fleet(false), [])).code, 0);
   const v1 = await Promise.all(tb.hosts.map((h) => profileTarget(tb, h, ROOT_PROFILE("system"))));
 

@@ -455,10 +455,12 @@ Deno.test("secrets: a revoke after another node failed puts the confirmed node's
   assert.notEqual(r.code, 0);
   assert.match(r.stderr, /a\.system +revoked +.*secret pw put back.*\(because b\.system failed\)/);
   assert.equal(await onHost(tb, "h1", "/run/keys/pw"), `root root 440 ${values[0]}`);
-  // A confirmed deployment: what its secret replaced is dropped once the deployment is over.
+  // A confirmed deployment keeps what its secret replaced (for a revoke) until the profile's next run.
   const third = await deployFleet(fleet(2), []);
   assert.equal(third.code, 0, third.stderr);
   assert.equal(await onHost(tb, "h1", "/run/keys/pw"), `root root 440 ${values[2]}`);
+  assert.notDeepEqual(await filesHolding(tb, "h1", [values[0]], ["/tmp"]), []);
+  assert.equal((await deployFleet(fleet(2), [])).code, 0);
   // Of the values before, none is left in a run directory (the new one is /run/keys/pw's alone).
   for (const v of values.slice(0, 2)) {
     assert.deepEqual(await filesHolding(tb, "h1", [v], ["/tmp", "/nix/var"]), [], v);

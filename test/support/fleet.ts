@@ -100,6 +100,26 @@ export function fleetFlake(
   });
 }
 
+/**
+ * Every testbed host as a node of its own with one `system` profile whose
+ * message is `<host>-<version>`, and what `more` adds to a host's profile.
+ */
+export function hostsFleet(
+  tb: Testbed,
+  version: string,
+  more: (host: string) => Partial<FleetProfile> = () => ({}),
+  top: Record<string, unknown> = {},
+): string {
+  return fleetFlake(
+    tb,
+    Object.fromEntries(tb.hosts.map((h) => [h, {
+      hostname: h,
+      profiles: { system: { message: `${h}-${version}`, ...more(h) } },
+    }])),
+    top,
+  );
+}
+
 /** `deploy ARGS` in a fleet flake's directory, checks skipped, plain output. */
 export function deployFleet(
   dir: string,

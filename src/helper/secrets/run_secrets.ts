@@ -19,6 +19,10 @@ import { ensureSafeDestDir } from "./dest_dir.ts";
 import { currentFile, type FileState, removeQuietly, replaceFile, syncDir } from "./atomic_file.ts";
 import { resolveOwner } from "./owners.ts";
 import { RunDir } from "../run_dir.ts";
+import { readRecords } from "../record.ts";
+
+/** Records looked at for the runs that kept what their secrets replaced. */
+const RECENT_RECORDS = 20;
 
 /** What one written secret replaced. */
 interface Backup {
@@ -219,6 +223,34 @@ export function restoreDeadRun(runDir: string, say: (line: string) => void): str
 export function restoreKeptRun(runDir: string, say: (line: string) => void): string {
   // Only a private run directory of this user: the deployer names it.
   return restoreDeadRun(RunDir.open(runDir).path, say);
+}
+
+/** The run that made `generation` of the profile and kept it, from the host's records. */
+export function keptRunOf(profilePath: string, generation: number): string | undefined {
+  return recentRecords(profilePath).reverse().find((r) =>
+    r.newGeneration === generation && r.activeGeneration === generation && r.runDir
+  )?.runDir ?? undefined;
+}
+
+/** The profile's latest records; none when they cannot be read (the caller goes on without). */
+function recentRecords(profilePath: string) {
+  try {
+    return readRecords(profilePath).slice(-RECENT_RECORDS);
+  } catch {
+    return [];
+  }
+}
+
+/** What earlier runs of the profile kept for a revoke goes: a later run came. */
+export function discardOlderRuns(profilePath: string, current: string): void {
+  for (const r of recentRecords(profilePath)) {
+    if (!r.runDir || r.runDir === current) continue;
+    try {
+      new RunSecrets(RunDir.open(r.runDir).path).discard();
+    } catch {
+      // Gone with its run directory.
+    }
+  }
 }
 
 function saved(before: FileState | "absent"): Backup["previous"] {

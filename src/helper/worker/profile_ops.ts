@@ -90,4 +90,6 @@ export interface ProfileOps {
    * revoke) replaced; the outcome's words ("" for none); throws when one cannot be.
    */
   restoreSecrets(ofRun?: string): string;
+  /** The run directory of the run that made `generation` and kept it (the host's records). */
+  runOfGeneration(generation: number): string | undefined;
 }

@@ -162,6 +162,12 @@ class FakeProfile implements ProfileOps {
     this.written.push(uploadAt);
   }
   restoredRuns: string[] = [];
+  /** The runs that kept a generation, as the host's records say. */
+  keptRuns = new Map<number, string>();
+  runOfGeneration(generation: number): string | undefined {
+    this.#fail("runOfGeneration");
+    return this.keptRuns.get(generation);
+  }
   restoreSecrets(ofRun?: string): string {
     this.#fail("restoreSecrets");
     if (ofRun !== undefined) {
@@ -627,7 +633,8 @@ Deno.test("worker: a revoke puts the revoked run's secrets back before the profi
   const fake = new FakeProfile();
   fake.generations = [1, 2];
   fake.current = 2;
-  assert.equal(await run(fake, revocation({ secretsOf: "/tmp/deploy-ts-earlier" })), 0);
+  fake.keptRuns.set(2, "/tmp/deploy-ts-earlier");
+  assert.equal(await run(fake, revocation()), 0);
   assert.equal(fake.outcome, "revoked");
   assert.match(fake.message, /generation 1 is active again; secret pw put back/);
   assert.deepEqual(fake.restoredRuns, ["/tmp/deploy-ts-earlier"]);

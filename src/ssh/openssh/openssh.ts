@@ -11,6 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DeployError } from "../../shared/errors.ts";
 import { lastLines, run, type RunOptions, type RunResult } from "../../process/run.ts";
+import { processGone } from "../../process/group.ts";
 import { stripConnectionSharing } from "./connection_sharing.ts";
 import { shellQuoteArgv } from "../../shared/shell_quote.ts";
 import type { Transport } from "../transport.ts";
@@ -113,6 +114,9 @@ export function hostKeyProblem(
     `and compare the fingerprint); ${NEVER_ACCEPTS}`;
 }
 
+/** How long each step of closing a master may take (a hung master must not hold the run). */
+const MASTER_EXIT_LIMIT_MS = 5000;
+
 export class OpenSshTransport implements Transport {
   readonly destination: string;
   readonly #dir: string;
@@ -188,10 +192,19 @@ export class OpenSshTransport implements Transport {
     };
   }
 
+  /**
+   * The master answers `-O exit` before it has exited: its pid (from
+   * `-O check`) tells when it is gone, so that a run's masters, closed as
+   * nodes finish, never pile up beyond `--jobs` (each step bounded: a master may hang).
+   */
   async close(): Promise<void> {
     if (this.#open) {
       this.#open = false;
-      await run(sshArgv(this.options, this.#socket, [], ["-O", "exit"]));
+      const bounded = { timeoutMs: MASTER_EXIT_LIMIT_MS };
+      const check = await run(sshArgv(this.options, this.#socket, [], ["-O", "check"]), bounded);
+      await run(sshArgv(this.options, this.#socket, [], ["-O", "exit"]), bounded);
+      const pid = /\(pid=(\d+)\)/.exec(check.stderr)?.[1];
+      if (pid !== undefined) await processGone(Number(pid), MASTER_EXIT_LIMIT_MS);
     }
     rmSync(this.#dir, { recursive: true, force: true });
   }

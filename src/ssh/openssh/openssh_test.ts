@@ -6,6 +6,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { run } from "../../process/run.ts";
+import process from "node:process";
 
 const host = { sshUser: "deploy", hostname: "web.example.com", sshOpts: ["-p", "2222"] };
 
@@ -83,4 +84,33 @@ Deno.test("ssh argv: a ForwardAgent yes of ssh_config does not reach the host (s
   // Without deploy-ts's option, the same config forwards the agent: the test can fail.
   const plain = await run(["ssh", "-G", "-F", config, "--", "deploy@web.example.com"]);
   assert.match(plain.stdout, /^forwardagent yes$/m);
+});
+
+Deno.test("OpenSshTransport.close: returns once the master has exited, not when it was asked to", async () => {
+  // A stand-in `ssh`: the "master" is a background sleep, which `-O exit` ends a moment later.
+  const dir = mkdtempSync(join(tmpdir(), "fake-ssh-"));
+  writeFileSync(
+    join(dir, "ssh"),
+    `#!/bin/sh
+case "$*" in
+  *" -G "*) echo "stricthostkeychecking yes" ;;
+  *ControlMaster=yes*) sleep 300 >/dev/null 2>&1 & echo $! > ${dir}/pid ;;
+  *"-O check"*) echo "Master running (pid=$(cat ${dir}/pid))" >&2 ;;
+  *"-O exit"*) (sleep 0.5; kill $(cat ${dir}/pid)) >/dev/null 2>&1 & echo "Exit request sent." >&2 ;;
+esac
+`,
+    { mode: 0o755 },
+  );
+  const path = Deno.env.get("PATH")!;
+  Deno.env.set("PATH", `${dir}:${path}`);
+  try {
+    const { OpenSshTransport } = await import("./openssh.ts");
+    const t = new OpenSshTransport({ ...host, sshOpts: [], context: {} });
+    await t.open();
+    const pid = Number(Deno.readTextFileSync(join(dir, "pid")));
+    await t.close();
+    assert.throws(() => process.kill(pid, 0), "the master is gone when close returns");
+  } finally {
+    Deno.env.set("PATH", path);
+  }
 });
