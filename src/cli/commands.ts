@@ -34,6 +34,7 @@ import { setPassphrasePrompt } from "../ssh/ssh2/ssh2_auth.ts";
 import { checkProfiles, formatCheckReports } from "../deploy/health_report.ts";
 import { hostSideChecks } from "../shared/health_checks.ts";
 import { execCommand } from "./exec_command.ts";
+import { formatSecretsReports, uploadProfileSecrets } from "../deploy/upload_secrets.ts";
 
 /** The renderings of the event stream this run asked for. */
 export function reporterFor(flags: Pick<DeployFlags, "json" | "progress" | "logDir">): Reporter {
@@ -73,6 +74,7 @@ export async function runDeployCommand({ command, flags }: ParsedCommand): Promi
   if (command === "status" || command === "diff") return await inspect(command, flags);
   if (command === "check") return await checkCommand(flags);
   if (command === "exec") return await execCommand(flags);
+  if (command === "secrets") return await secretsCommand(flags);
 
   const emit = emitter(reporterFor(flags));
   try {
@@ -156,6 +158,22 @@ async function checkCommand(flags: DeployFlags): Promise<number> {
       : showEscaped(formatCheckReports(reports)),
   );
   return reports.every((r) => r.ok) ? EXIT_CODES.ok : EXIT_CODES.failedUnchanged;
+}
+
+/** `deploy secrets`: write the selected profiles' secrets now; deploy nothing else. */
+async function secretsCommand(flags: DeployFlags): Promise<number> {
+  const plan = await planWithWarnings(flags, "look");
+  const withSecrets = plan.filter((p) => Object.keys(p.settings.secrets).length);
+  const passwords = await sudoPasswords(withSecrets);
+  const o = { plan: withSecrets, jobs: flags.jobs, checkSigs: flags.checksigs, passwords };
+  const reports = await uploadProfileSecrets(o);
+  const ok = reports.every((r) => r.ok);
+  process.stdout.write(
+    flags.json
+      ? `${JSON.stringify({ ok, profiles: reports }, null, 2)}\n`
+      : showEscaped(formatSecretsReports(reports)),
+  );
+  return ok ? EXIT_CODES.ok : EXIT_CODES.failedUnchanged;
 }
 
 /**

@@ -33,7 +33,8 @@ export type DeployCommandName =
   | "rollback"
   | "diff"
   | "check"
-  | "exec";
+  | "exec"
+  | "secrets";
 
 export interface ParsedCommand {
   command: DeployCommandName;
@@ -84,12 +85,8 @@ ${helperCommandsText()}`,
   const define = (cmd: Command, name: DeployCommandName) => {
     addDeployOptions(cmd);
     if (name === "rollback") {
-      cmd.addOption(
-        new Option("--to <generation>", "the generation to go back to (default: the previous one)")
-          .argParser(
-            parsePositiveInt,
-          ),
-      );
+      const to = "the generation to go back to (default: the previous one)";
+      cmd.addOption(new Option("--to <generation>", to).argParser(parsePositiveInt));
     }
     if (name === "exec") cmd.addOption(asOption());
     cmd.action((positional: string[], opts: Record<string, unknown>) => {
@@ -132,6 +129,7 @@ ${helperCommandsText()}`,
     "run the profiles' health checks against what is deployed now; exit 1 if any fails",
   );
   sub("exec", "run the command after `--` on every selected node, as sshUser or --as USER");
+  sub("secrets", "upload the profiles' secrets now, without deploying (colmena's upload-keys)");
 
   try {
     program.parse(ours, { from: "user" });

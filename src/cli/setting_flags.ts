@@ -58,6 +58,7 @@ const KIND_PARSERS: Record<SettingKind, ((value: string) => unknown) | undefined
   transport: parseTransport,
   healthChecks: undefined,
   binaryCache: parseBinaryCache,
+  secrets: undefined,
 };
 
 /** `--binary-cache URI`: the store to upload to, which hosts also fetch from. */

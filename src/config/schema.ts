@@ -10,6 +10,7 @@ import { closest } from "./suggest.ts";
 import { MAX_TIMEOUT_SECONDS } from "../shared/vocabulary.ts";
 import { HEALTH_CHECK_KINDS, type HealthCheck } from "../shared/health_checks.ts";
 import type { Same } from "../shared/type_check.ts";
+import { SECRETS_EXPECTED, secretsSchema } from "./secret_schema.ts";
 import {
   type GenericSettings,
   SETTING_NAMES,
@@ -91,6 +92,7 @@ const KIND_SCHEMAS = {
   transport: z.enum(TRANSPORTS),
   healthChecks: z.record(z.string(), healthCheck),
   binaryCache,
+  secrets: secretsSchema,
 } as const satisfies { [K in SettingKind]: z.ZodType<SettingKinds[K], unknown> };
 
 /** What each kind must be, in words, for messages. */
@@ -104,6 +106,7 @@ const KIND_EXPECTED: Record<SettingKind, string> = {
   transport: `one of ${TRANSPORTS.map((t) => JSON.stringify(t)).join(", ")}`,
   healthChecks: `an attribute set of named checks, each with ${ONE_OF}`,
   binaryCache: `false, or { upload; url (optional) }, each ${CACHE_URI_EXPECTED}`,
+  secrets: SECRETS_EXPECTED,
 };
 
 type GenericShape = {

@@ -43,6 +43,13 @@ function mergeOne<K extends SettingName>(
       origin: given.map(([where]) => where).join(" ++ ") || undefined,
     };
   }
+  if (SETTINGS[name].merge === "byName") {
+    // The least specific level first, so that a name set nearer the profile wins.
+    return {
+      value: Object.assign({}, ...given.map(([, level]) => level[name]).reverse()),
+      origin: given.map(([where]) => where).join(" and ") || undefined,
+    };
+  }
   if (!given.length) return { value: undefined };
   const [origin, level] = given[0];
   return { value: level[name] as ProfileSettings[K], origin };

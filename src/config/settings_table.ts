@@ -10,6 +10,7 @@
 
 import type { HealthChecks } from "../shared/health_checks.ts";
 import type { BinaryCacheSetting } from "./binary_cache.ts";
+import type { Secrets } from "../shared/secrets.ts";
 
 /** The kinds of value a setting can hold; each has one schema and one type. */
 export interface SettingKinds {
@@ -30,6 +31,8 @@ export interface SettingKinds {
   healthChecks: HealthChecks;
   /** A binary cache closures go through (src/config/binary_cache.ts), or false. */
   binaryCache: BinaryCacheSetting;
+  /** Named secrets for the host (src/shared/secrets.ts). */
+  secrets: Secrets;
 }
 
 /** The ways of reaching a host (src/ssh/select.ts picks the implementation). */
@@ -44,8 +47,11 @@ export interface SettingSpec {
   kind: SettingKind;
   /** Used when no level sets it; absent where the default depends on other settings. */
   default?: SettingKinds[SettingKind];
-  /** `first`: profile over node over deploy; `concat`: profile ++ node ++ deploy (deploy-rs §2.3). */
-  merge: "first" | "concat";
+  /**
+   * `first`: profile over node over deploy; `concat`: profile ++ node ++ deploy (deploy-rs §2.3);
+   * `byName`: named entries of every level, the profile's over the node's over deploy's.
+   */
+  merge: "first" | "concat" | "byName";
   /** The command-line override: commander's flag syntax and help; none for structured values. */
   flag?: { syntax: string; help: string; group: FlagGroup; negate?: string };
   /** What the value must be, in words, where the kind alone says too little. */
@@ -191,6 +197,11 @@ export const SETTINGS = {
       help: "override healthInterval (pause between attempts of a failing check)",
       group: "Activation and rollback:",
     },
+  },
+  secrets: {
+    kind: "secrets",
+    default: {},
+    merge: "byName",
   },
   remoteBuild: {
     kind: "bool",

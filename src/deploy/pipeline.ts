@@ -36,6 +36,7 @@ import { RunEvents } from "./run_events.ts";
 import { waitsBeforeWave } from "./waiting.ts";
 import { onInterrupt } from "../process/cleanup.ts";
 import { CacheCopy } from "./cache_copy.ts";
+import { activationModes } from "./secret_values.ts";
 
 /**
  * What to do when a profile fails: `stop` starts nothing new; `stop-and-revoke`
@@ -217,10 +218,7 @@ class Deployment {
     }
   }
 
-  /**
-   * Whether the waves so far went well enough for the next one. The health
-   * checks' seam: a profile counts once its result is ok (confirmed).
-   */
+  /** Whether the waves so far went well enough for the next one (a profile counts once ok). */
   #mayStartNextWave(): boolean {
     if (this.#stopped) return false;
     const failedNodes = new Set(this.o.plan.filter((p) => this.#failed(p)).map((p) => p.node));
@@ -231,6 +229,8 @@ class Deployment {
   /** 3. One node: log in, copy, activate its profiles in order; a failure ends the node. */
   async deployNode(profiles: ProfilePlan[], sessions: HostSessions, helper: string): Promise<void> {
     if (this.#stopped) return;
+    const modeOf = await activationModes(this.#pending(profiles), this.o, this.#finish.bind(this));
+    if (!modeOf) return;
     const hosts = await this.#logIn(profiles, sessions);
     for (const [host, mine] of hosts) await this.#copy(host, mine, helper);
     // A node's profiles activate one after another (profilesOrder).
@@ -245,7 +245,7 @@ class Deployment {
         continue;
       }
       const host = await sessions.login(p) as Host;
-      const outcome = await host.activate(p, { goal: this.o.goal }, watchOf(p, this.#emit));
+      const outcome = await host.activate(p, modeOf(p), watchOf(p, this.#emit));
       this.#activated.set(keyOf(p), outcome);
       this.#record(resultOf(p, outcome));
       if (!outcome.ok) {

@@ -47,6 +47,8 @@ function fakeHosts(failing: string[], unreachable: string[] = [], unreachableFro
     },
     copy: (paths) => (calls.push(`copy ${p.hostname} ${paths.join(" ")}`), Promise.resolve()),
     realise: () => Promise.resolve(),
+    uploadSecrets: () => Promise.resolve({ ok: true, message: "", lines: [] }),
+    secretStatus: () => Promise.resolve([]),
     activate: (q) => {
       calls.push(`activate ${q.node}.${q.profile}`);
       const fails = failing.includes(`${q.node}.${q.profile}`);

@@ -8,6 +8,7 @@ import type { ProfilePlan } from "../config/plan.ts";
 import type { ProfileDescription } from "../helper/query.ts";
 import type { Outcome, RunPhase } from "../shared/vocabulary.ts";
 import { onHosts, type OnHostsOptions } from "./fleet.ts";
+import type { SecretState } from "../shared/secrets.ts";
 
 /**
  * The one word for where a profile stands: deployed and the flake's
@@ -46,11 +47,18 @@ export interface ProfileStatusReport {
   running: string | null;
   /** A run whose worker had died before its outcome, rolled back by this look (fail closed). */
   recovered: string | null;
+  /** Each declared secret: present with its owner and mode, or not (never its value). */
+  secrets: SecretState[];
   error?: string;
 }
 
 export async function profileStatuses(o: OnHostsOptions): Promise<ProfileStatusReport[]> {
-  const described = await onHosts(o, (p, host) => host.query(p));
+  const described = await onHosts(o, async (p, host) => {
+    const d = await host.query(p);
+    return Object.keys(p.settings.secrets).length
+      ? { ...d, secrets: await host.secretStatus(p) }
+      : d;
+  });
   return o.plan.map((p) => report(p, described.get(p)!));
 }
 
@@ -65,7 +73,10 @@ function stateOf(p: ProfilePlan, d: ProfileDescription): ProfileState {
   return d.closure === p.path ? "up-to-date" : "differs";
 }
 
-export function report(p: ProfilePlan, d: ProfileDescription | Error): ProfileStatusReport {
+export function report(
+  p: ProfilePlan,
+  d: (ProfileDescription & { secrets?: SecretState[] }) | Error,
+): ProfileStatusReport {
   const empty = {
     node: p.node,
     profile: p.profile,
@@ -80,6 +91,7 @@ export function report(p: ProfilePlan, d: ProfileDescription | Error): ProfileSt
     pending: null,
     running: null,
     recovered: null,
+    secrets: [],
   };
   if (d instanceof Error) return { ...empty, state: "error", error: d.message };
   const last = d.lastAttempt ?? null;
@@ -106,5 +118,6 @@ export function report(p: ProfilePlan, d: ProfileDescription | Error): ProfileSt
     },
     running: d.runningClosure && d.runningClosure !== d.closure ? d.runningClosure : null,
     recovered: d.recovered ?? null,
+    secrets: d.secrets ?? [],
   };
 }

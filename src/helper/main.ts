@@ -37,6 +37,8 @@ import { recoverIfDead } from "./recover.ts";
 import { parseHostChecks, runCommandCheck } from "./health.ts";
 import { readRequestLine } from "./request_line.ts";
 import { helpRequested } from "../wire/usage.ts";
+import { parseUploads } from "./secrets/run_secrets.ts";
+import { secretStatus, uploadSecrets } from "./secrets/commands.ts";
 
 /** Run one helper command (argv from the subcommand on); resolves to the exit code. */
 export async function helperMain(argv: readonly string[]): Promise<number> {
@@ -63,6 +65,10 @@ export async function helperMain(argv: readonly string[]): Promise<number> {
       return await checkHealth(request);
     case "run-job":
       return await workerMain(request.runDir);
+    case "upload-secrets":
+      return uploadSecrets(request);
+    case "secret-status":
+      return secretStatus(request);
   }
 }
 
@@ -126,6 +132,8 @@ function deployerOf(deployer: string | undefined): string {
 
 async function activate(request: ActivateRequest): Promise<number> {
   const { goal } = request;
+  // Checked before anything starts: a malformed list changes nothing.
+  const secrets = request.secrets === undefined ? undefined : parseUploads(request.secrets);
   return await startAndFollow(request.tempPath, {
     kind: "activate",
     closure: request.closure,
@@ -143,7 +151,7 @@ async function activate(request: ActivateRequest): Promise<number> {
       healthTimeout: request.healthTimeout,
       healthInterval: request.healthInterval,
     }),
-  });
+  }, secrets);
 }
 
 /** `deploy check-health`: every check once, now (`deploy check` on the deployer). */

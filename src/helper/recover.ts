@@ -12,6 +12,7 @@ import { clearPending, type PendingRun, readPending } from "./pending.ts";
 import { appendRecord } from "./record.ts";
 import { rollBackProfile } from "./roll_back.ts";
 import { RunDir } from "./run_dir.ts";
+import { restoreDeadRun } from "./secrets/run_secrets.ts";
 
 /**
  * Roll back the profile's unfinished run, if there is one. The caller holds
@@ -24,6 +25,8 @@ export async function recoverUnderLock(
   const pending = readPending(profilePath);
   if (!pending) return undefined;
   const before = new Set(pending.before);
+  // The secrets first, as in a worker's own rollback.
+  const secrets = restoreDeadRun(pending.runDir, say);
   const back = await rollBackProfile(profilePath, {
     previous: pending.previousGeneration ?? undefined,
     remove: listGenerations(profilePath).filter((g) => !before.has(g)),
@@ -31,7 +34,9 @@ export async function recoverUnderLock(
     activationTimeout: pending.activationTimeout,
   }, say);
   const message =
-    `rolled back an unfinished run: the worker of run ${pending.runDir} (pid ${pending.pid}) died before the outcome was final; ${back.message}`;
+    `rolled back an unfinished run: the worker of run ${pending.runDir} (pid ${pending.pid}) died before the outcome was final; ${back.message}${
+      secrets ? `; ${secrets}` : ""
+    }`;
   finalise(profilePath, pending, message, back.ok);
   clearPending(profilePath);
   say(message);

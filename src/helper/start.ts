@@ -13,6 +13,8 @@ import { encodeRequest } from "../wire/requests.ts";
 import type { ActivateRunEvent, RevokeRunEvent } from "../wire/protocol.ts";
 import { type Job, RunDir } from "./run_dir.ts";
 import { denoRuntime } from "../process/runtime.ts";
+import type { SecretUpload } from "../shared/secrets.ts";
+import { RunSecrets } from "./secrets/run_secrets.ts";
 
 /** How to run this same program again, for the worker. */
 export function selfArgv(): string[] {
@@ -74,9 +76,15 @@ function runEvent(job: Job, runDir: RunDir): ActivateRunEvent | RevokeRunEvent {
 }
 
 /** Start a job detached and follow it to its outcome; resolves to the exit code. */
-export async function startAndFollow(tempPath: string, job: Job): Promise<number> {
+export async function startAndFollow(
+  tempPath: string,
+  job: Job,
+  secrets?: SecretUpload[],
+): Promise<number> {
   const runDir = RunDir.create(tempPath);
   runDir.writeJob(job);
+  // The values stay in the private run directory until the outcome is final.
+  if (secrets?.length) new RunSecrets(runDir.path).store(secrets);
   writeEvent(runEvent(job, runDir));
   const log = runDir.openLog();
   const { argv, viaSystemd } = detachedArgv(runDir);

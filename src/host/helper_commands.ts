@@ -9,6 +9,7 @@ import type { ProfilePlan } from "../config/plan.ts";
 import { encodeOffer, type Offer, offerTokenArgv } from "../wire/offer.ts";
 import { encodeCall, type HelperCall, type ProfileRef } from "../wire/requests.ts";
 import { hostSideChecks } from "../shared/health_checks.ts";
+import type { SecretUpload } from "../shared/secrets.ts";
 import { elevationPrefix, needsPassword, stdinFor } from "./elevation.ts";
 import { activationChecks } from "./health_gate.ts";
 import type { ActivationMode, RevokeGenerations } from "./host.ts";
@@ -92,6 +93,7 @@ export function activateCommand(
       goal: mode.goal,
       generation: mode.generation,
       deployer: ctx.deployer,
+      secrets: mode.secrets?.length ? JSON.stringify(mode.secrets) : undefined,
       ...(anyChecks
         ? {
           healthChecks: Object.keys(onHost).length ? JSON.stringify(onHost) : undefined,
@@ -167,4 +169,41 @@ export function offerCommand(
   offer: Offer,
 ): HostCommand {
   return asProfileUser(plan, ctx, offerTokenArgv(runDir), encodeOffer(offer));
+}
+
+/** `deploy upload-secrets` (deploy secrets): the values go on stdin, never on argv. */
+export function uploadSecretsCommand(
+  plan: ProfilePlan,
+  ctx: Pick<CommandContext, "helper" | "password">,
+  uploads: SecretUpload[],
+): HostCommand {
+  return helperCommand(
+    plan,
+    ctx,
+    encodeCall("upload-secrets", {
+      tempPath: plan.settings.tempPath,
+      secrets: JSON.stringify(uploads),
+    }),
+  );
+}
+
+/** `deploy secret-status`: where each secret should be, with its owner and mode (no values). */
+export function secretStatusCommand(
+  plan: ProfilePlan,
+  ctx: Pick<CommandContext, "helper" | "password">,
+): HostCommand {
+  const targets = Object.entries(plan.settings.secrets).map(([secret, s]) => ({
+    secret,
+    destDir: s.destDir,
+    name: s.name,
+    user: s.user,
+    group: s.group,
+    permissions: s.permissions,
+    uploadAt: s.uploadAt,
+  }));
+  return helperCommand(
+    plan,
+    ctx,
+    encodeCall("secret-status", { secrets: JSON.stringify(targets) }),
+  );
 }

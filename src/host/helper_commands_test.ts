@@ -146,3 +146,26 @@ Deno.test("offer: the token, or a decline with its reason, as one tagged line to
   assert.deepEqual(c.argv.slice(7), offerTokenArgv("/run/x"));
   assert.equal(c.input, `hunter2\n${encodeOffer({ kind: "confirm", token })}`);
 });
+
+Deno.test("secrets: the values ride in the activation's request line, never on argv", () => {
+  const secret = {
+    secret: "pw",
+    destDir: "/run/keys",
+    name: "pw",
+    user: "root",
+    group: "root",
+    permissions: "0600",
+    uploadAt: "pre-activation",
+    value: btoa("s3cret-value"),
+  } as const;
+  const cmd = activateCommand(plan, ctx, { goal: "switch", secrets: [secret] });
+  assert.ok(!cmd.argv.join(" ").includes(secret.value), cmd.argv.join(" "));
+  assert.ok(!cmd.argv.includes("--secrets"));
+  assert.ok(cmd.input!.startsWith(REQUEST_LINE_TAG));
+  const line = cmd.input!.slice(0, -1);
+  const { request } = decodeRequest(cmd.argv.slice(4), line);
+  assert.ok("secrets" in request);
+  assert.deepEqual(JSON.parse(request.secrets as string), [secret]);
+  // Without secrets, nothing of them at all.
+  assert.ok(!activateCommand(plan, ctx, { goal: "switch" }).input?.includes("secrets"));
+});

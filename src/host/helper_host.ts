@@ -25,6 +25,7 @@ import type {
   Host,
   ProfileWatch,
   RevokeGenerations,
+  SecretsUploaded,
 } from "./host.ts";
 import {
   activateCommand,
@@ -39,6 +40,8 @@ import { activationChecks, deployerChecks } from "./health_gate.ts";
 import { checkHealthLimitMs } from "./deadlines.ts";
 import { parseCheckResults, parseProfileDescription } from "./helper_output.ts";
 import { needsPassword, sudoProbeArgv } from "./elevation.ts";
+import type { SecretState, SecretUpload } from "../shared/secrets.ts";
+import { secretStatusCommand, uploadSecretsCommand } from "./helper_commands.ts";
 
 /** What every HelperHost of a run shares. */
 export interface HelperSetup {
@@ -271,6 +274,32 @@ export class HelperHost implements Host {
     return parseCheckResults(r.stdout, where);
   }
 
+  async uploadSecrets(p: ProfilePlan, uploads: SecretUpload[]): Promise<SecretsUploaded> {
+    const upload = uploadSecretsCommand(p, await this.#commandContext(p), uploads);
+    const r = await this.transport.run(upload.argv, { input: upload.input });
+    const said = lastJson(r.stdout) as SecretsUploaded | undefined;
+    if (!said || typeof said.ok !== "boolean" || typeof said.message !== "string") {
+      throw new DeployError(
+        `writing the secrets failed: ${lastLines(r.stderr, 5) || `exit ${r.code}`}`,
+        { node: p.node, profile: p.profile },
+      );
+    }
+    return { ok: said.ok, message: said.message, lines: said.lines ?? [] };
+  }
+
+  async secretStatus(p: ProfilePlan): Promise<SecretState[]> {
+    const look = secretStatusCommand(p, await this.#commandContext(p));
+    const r = await this.transport.run(look.argv, { input: look.input });
+    const said = lastJson(r.stdout);
+    if (!Array.isArray(said)) {
+      throw new DeployError(
+        `looking at the secrets failed: ${lastLines(r.stderr, 5) || `exit ${r.code}`}`,
+        { node: p.node, profile: p.profile },
+      );
+    }
+    return said as SecretState[];
+  }
+
   nixStore(): StoreTarget {
     return this.transport.nixStore();
   }
@@ -320,5 +349,14 @@ export class HelperHost implements Host {
       onLog: watch.onLog,
       onPhase: watch.onPhase,
     };
+  }
+}
+
+/** The helper's answer: its last line of stdout, as JSON; undefined when it is not. */
+function lastJson(stdout: string): unknown {
+  try {
+    return JSON.parse(stdout.trim().split("\n").at(-1) ?? "");
+  } catch {
+    return undefined;
   }
 }

@@ -13,6 +13,7 @@ import type { ProfileDescription } from "../helper/query.ts";
 import type { CheckResult } from "../shared/health_checks.ts";
 import type { Outcome } from "../wire/protocol.ts";
 import type { ActivationGoal } from "../shared/vocabulary.ts";
+import type { SecretState, SecretUpload } from "../shared/secrets.ts";
 
 /** Where a profile's progress goes while the host works on it. */
 export interface ProfileWatch {
@@ -37,6 +38,8 @@ export interface ActivationMode {
   generation?: number;
   /** What to activate, when it is not the plan's `path` (a generation being gone back to). */
   closure?: string;
+  /** The profile's secrets with their values, for the request line (never argv). */
+  secrets?: SecretUpload[];
 }
 
 /** How an activation or a revoke ended, as the deployer reports it. */
@@ -51,6 +54,13 @@ export interface HelperOutcome {
   createdGeneration?: number | null;
   /** The health check that kept failing, with its last output. */
   failedCheck?: { name: string; output: string };
+}
+
+/** How `deploy secrets` went on a host: its message, and a line per secret written or put back. */
+export interface SecretsUploaded {
+  ok: boolean;
+  message: string;
+  lines: string[];
 }
 
 /** What a revoke goes back to, and what it may undo. */
@@ -98,6 +108,10 @@ export interface Host {
   ): Promise<HelperOutcome>;
   /** The profile as the host sees it now. */
   query(p: ProfilePlan): Promise<ProfileDescription>;
+  /** Write a profile's secrets now, all or none (`deploy secrets`); what the host said. */
+  uploadSecrets(p: ProfilePlan, uploads: SecretUpload[]): Promise<SecretsUploaded>;
+  /** Whether each of the profile's secrets is on the host with its declared owner and mode. */
+  secretStatus(p: ProfilePlan): Promise<SecretState[]>;
   /** Run host-side health checks (name → argv) once, as the profile's user. */
   checkHealth(p: ProfilePlan, checks: Record<string, string[]>): Promise<CheckResult[]>;
   /** The host's Nix store, for Nix commands that read it (closure sizes). */

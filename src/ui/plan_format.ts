@@ -4,7 +4,8 @@
  */
 import { stringify } from "smol-toml";
 import type { ProfilePlan } from "../config/plan.ts";
-import { SETTING_NAMES, tomlKey } from "../config/settings_table.ts";
+import { type ProfileSettings, SETTING_NAMES, tomlKey } from "../config/settings_table.ts";
+import { describeSecret } from "../shared/secrets.ts";
 
 /** The plan in the order it rolls out: by wave, the plan's own order within one. */
 function inWaveOrder(plans: readonly ProfilePlan[]): ProfilePlan[] {
@@ -26,8 +27,9 @@ export function formatPlanToml(plans: readonly ProfilePlan[]): string {
       ...(p.profilePath === undefined ? {} : { profile_path: p.profilePath }),
     };
     // Then every other setting, in the settings table's order.
+    const shown = shownSettings(s);
     for (const name of SETTING_NAMES) {
-      const value = s[name];
+      const value = shown[name];
       // An empty set (no health checks) would be an empty [node.profile.key] table: noise.
       const empty = typeof value === "object" && !Array.isArray(value) &&
         Object.keys(value).length === 0;
@@ -72,7 +74,15 @@ export function planToJson(plans: readonly ProfilePlan[]): PlanJson {
       profilePath: p.profilePath ?? null,
       wave: p.wave,
       tags: p.tags ?? [],
-      settings: p.settings,
+      settings: shownSettings(p.settings),
     })),
   };
+}
+
+/** The settings as the plan shows them: a secret's metadata, never a `text` value. */
+function shownSettings(s: ProfileSettings): ProfileSettings {
+  const secrets = Object.fromEntries(
+    Object.entries(s.secrets).map(([name, spec]) => [name, describeSecret(spec)]),
+  );
+  return { ...s, secrets };
 }

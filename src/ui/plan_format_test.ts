@@ -70,3 +70,32 @@ Deno.test("plan: nodes in rollout order, by wave, the plan's order within a wave
   assert.deepEqual(planToJson(plans).profiles.map((p) => p.node), ["b", "d", "a", "c"]);
   assert.deepEqual(Object.keys(parse(formatPlanToml(plans))), ["b", "d", "a", "c"]);
 });
+
+Deno.test("plan: a secret's text is hidden in TOML and JSON; where it goes and whose it is are shown", () => {
+  const target = {
+    destDir: "/run/keys",
+    name: "pw",
+    user: "postgres",
+    group: "postgres",
+    permissions: "0400",
+    uploadAt: "pre-activation",
+  } as const;
+  const withSecrets: ProfilePlan = {
+    ...plan[0],
+    settings: {
+      ...plan[0].settings,
+      secrets: {
+        pw: { text: "hunter2-in-the-flake", ...target },
+        cmd: { keyCommand: ["pass", "show", "db"], ...target, name: "cmd" },
+      },
+    },
+  };
+  const toml = formatPlanToml([withSecrets]);
+  const json = JSON.stringify(planToJson([withSecrets]));
+  for (const shown of [toml, json]) {
+    assert.doesNotMatch(shown, /hunter2/);
+    assert.match(shown, /\(hidden\)/);
+    assert.match(shown, /postgres/);
+    assert.match(shown, /pass/);
+  }
+});

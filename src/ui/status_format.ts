@@ -62,6 +62,19 @@ export function formatStatus(reports: readonly ProfileStatusReport[]): string {
   const recovered = reports.filter((r) => r.recovered).map((r) =>
     `${r.node}.${r.profile}: rolled back just now: ${r.recovered}`
   );
-  const notes = [...attempts, ...recovered];
+  const secrets = reports.flatMap((r) =>
+    r.secrets.map((s) =>
+      `${r.node}.${r.profile}: secret ${s.secret} (${s.path}): ${
+        s.state === "present"
+          ? "present with its declared owner and mode"
+          : s.state === "differs"
+          ? `present, but ${s.found} (not as declared)`
+          : s.state === "absent"
+          ? "absent"
+          : `cannot be looked at: ${s.found}`
+      }`
+    )
+  );
+  const notes = [...attempts, ...recovered, ...secrets];
   return [...table, ...(notes.length ? ["", ...notes] : [])].join("\n") + "\n";
 }

@@ -22,6 +22,7 @@ const row = (over: Partial<ProfileStatusReport>): ProfileStatusReport => ({
   pending: null,
   running: null,
   recovered: null,
+  secrets: [],
   ...over,
 });
 
@@ -84,4 +85,23 @@ Deno.test("status text: a pending run says when it rolls back; a failed last att
     /^web\.system: last attempt/m,
     "the active record's attempt is not repeated",
   );
+});
+
+Deno.test("status text: a line for each declared secret, never more than where and whose", () => {
+  const text = formatStatus([row({
+    secrets: [
+      { secret: "pw", path: "/run/keys/pw", state: "present" },
+      { secret: "tls", path: "/run/keys/tls", state: "differs", found: "root:root 0644" },
+      { secret: "gone", path: "/run/keys/gone", state: "absent" },
+    ],
+  })]);
+  assert.match(
+    text,
+    /web\.system: secret pw \(\/run\/keys\/pw\): present with its declared owner and mode/,
+  );
+  assert.match(
+    text,
+    /web\.system: secret tls \(\/run\/keys\/tls\): present, but root:root 0644 \(not as declared\)/,
+  );
+  assert.match(text, /web\.system: secret gone \(\/run\/keys\/gone\): absent/);
 });

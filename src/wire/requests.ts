@@ -91,6 +91,11 @@ export const REQUESTS = {
       help: "the host-side health checks, JSON name -> argv, that must pass before a " +
         "confirmation counts (never on argv: they may hold credentials)",
     },
+    secrets: {
+      kind: "private",
+      help: "the profile's secrets, JSON list of where each goes and its value (base64), " +
+        "written by the worker (never on argv)",
+    },
     healthTimeout: {
       kind: "seconds",
       flag: "health-timeout",
@@ -198,6 +203,26 @@ export const REQUESTS = {
       help: "how long each check may take",
     },
   }),
+  "upload-secrets": defineRequest("upload-secrets", {
+    summary: "Write secrets now, without activating anything (deploy secrets): each atomically " +
+      "with its owner and mode, all or none; prints what was written as JSON.",
+  }, {
+    tempPath: TEMP_PATH_ROW,
+    secrets: {
+      kind: "private",
+      required: true,
+      help: "the secrets, JSON list of where each goes and its value (base64; never on argv)",
+    },
+  }),
+  "secret-status": defineRequest("secret-status", {
+    summary: "Say of each secret whether it is present with its declared owner and mode, as JSON.",
+  }, {
+    secrets: {
+      kind: "private",
+      required: true,
+      help: "the secrets, JSON list of where each goes, its owner and mode (no values)",
+    },
+  }),
   "run-job": defineRequest("run-job", {
     summary: "Internal: the detached worker that carries out the job in a run directory; " +
       "started by activate and revoke.",
@@ -228,6 +253,8 @@ export type RevokeRequest = RequestOf<"revoke">;
 export type QueryRequest = RequestOf<"query">;
 export type CheckHealthRequest = RequestOf<"check-health">;
 export type WorkerRequest = RequestOf<"run-job">;
+export type UploadSecretsRequest = RequestOf<"upload-secrets">;
+export type SecretStatusRequest = RequestOf<"secret-status">;
 
 /** A decoded helper command line: which subcommand, and its request. */
 export type HelperRequest = { [C in HelperCommand]: { command: C; request: RequestOf<C> } }[

@@ -110,6 +110,8 @@ function samples(): HelperRequest[] {
       { command: "query", request: { profile: { path: text } } },
       { command: "run-job", request: { runDir: text } },
       { command: "check-health", request: { healthChecks: text, healthTimeout: 7 } },
+      { command: "upload-secrets", request: { tempPath: text, secrets: text } },
+      { command: "secret-status", request: { secrets: text } },
       {
         command: "activate",
         request: {

@@ -37,8 +37,36 @@ export async function activate(run: WorkerRun, job: ActivationJob): Promise<numb
       `${profile} has no generation ${job.generation}; nothing was changed`,
     );
   }
-  // Durable before the profile changes: if this worker dies, the next helper run rolls back.
-  ops.markPending({
+  // Durable before the profile or a secret changes: if this worker dies, the
+  // next helper run rolls back (recover.ts), the secrets with it.
+  markPending(run, job, previous, before);
+  if (ops.hasSecrets("pre-activation")) {
+    // An unknown owner fails here, before the switch (colmena #10).
+    try {
+      ops.writeSecrets("pre-activation");
+    } catch (e) {
+      return run.failBeforeSwitch(`${errorText(e)}; the profile was not switched`);
+    }
+  }
+  // Only generations this run created are deleted on rollback; `nix-env --set`
+  // reuses the newest generation when it already points to the closure.
+  const createdSinceStart = () => ops.listGenerations().filter((g) => !before.includes(g));
+  run.undo = {
+    previous,
+    remove: [],
+    boot: job.goal === "boot",
+    activationTimeout: job.activationTimeout,
+  };
+  return await switchAndActivate(run, job, previous, createdSinceStart);
+}
+
+function markPending(
+  run: WorkerRun,
+  job: ActivationJob,
+  previous: number | undefined,
+  before: number[],
+): void {
+  run.ops.markPending({
     runDir: run.runDir,
     pid: process.pid,
     deployer: job.deployer,
@@ -49,15 +77,17 @@ export async function activate(run: WorkerRun, job: ActivationJob): Promise<numb
     activationTimeout: job.activationTimeout,
     since: Date.now(),
   });
-  // Only generations this run created are deleted on rollback; `nix-env --set`
-  // reuses the newest generation when it already points to the closure.
-  const createdSinceStart = () => ops.listGenerations().filter((g) => !before.includes(g));
-  run.undo = {
-    previous,
-    remove: [],
-    boot: job.goal === "boot",
-    activationTimeout: job.activationTimeout,
-  };
+}
+
+async function switchAndActivate(
+  run: WorkerRun,
+  job: ActivationJob,
+  previous: number | undefined,
+  createdSinceStart: () => number[],
+): Promise<number> {
+  const { ops } = run;
+  const profile = job.profilePath;
+  const undo = run.undo!;
   try {
     if (job.generation !== undefined) {
       run.say(`switching ${profile} to generation ${job.generation}`);
@@ -68,13 +98,11 @@ export async function activate(run: WorkerRun, job: ActivationJob): Promise<numb
     }
   } catch (e) {
     const why = `setting the profile failed: ${errorText(e)}`;
-    run.undo.remove = createdSinceStart();
-    if (run.undo.remove.length > 0 || ops.currentGeneration() !== previous) {
+    undo.remove = createdSinceStart();
+    if (undo.remove.length > 0 || ops.currentGeneration() !== previous) {
       return await run.failAfterSwitch(why);
     }
-    run.keep();
-    return run.finish(
-      "failed",
+    return run.failBeforeSwitch(
       `${why}; ${
         previous === undefined
           ? "the profile still does not exist"
@@ -83,11 +111,11 @@ export async function activate(run: WorkerRun, job: ActivationJob): Promise<numb
     );
   }
   const active = ops.currentGeneration();
-  run.undo.remove = createdSinceStart();
+  undo.remove = createdSinceStart();
   run.update({
     phase: "activating",
     newGeneration: active ?? null,
-    createdGeneration: active !== undefined && run.undo.remove.includes(active) ? active : null,
+    createdGeneration: active !== undefined && undo.remove.includes(active) ? active : null,
   });
   // A profile that can (lib.activate.nixos) switches now and becomes the boot
   // default only once confirmed: a reboot in the window boots the old system.
@@ -100,6 +128,14 @@ export async function activate(run: WorkerRun, job: ActivationJob): Promise<numb
     bootAfterConfirm ? { DEPLOY_TS_BOOT_AFTER_CONFIRM: "1" } : {},
   );
   if (!entry.ok) return await run.failAfterSwitch(entry.message, job.autoRollback);
+  if (ops.hasSecrets("post-activation")) {
+    // After the activation, which may have created their owners; a failure rolls back.
+    try {
+      ops.writeSecrets("post-activation");
+    } catch (e) {
+      return await run.failAfterSwitch(`${errorText(e)} (post-activation)`);
+    }
+  }
   if (job.goal === "boot") {
     run.keep();
     return run.finish("activated-for-boot", `generation ${active} is set for the next boot`);

@@ -25,6 +25,7 @@ import type { Job, RunDir } from "../run_dir.ts";
 import { keepRecentRuns } from "../run_history.ts";
 import { awaitConfirmation } from "./confirmation.ts";
 import type { ProfileOps } from "./profile_ops.ts";
+import { discardOlderRuns, keptRunOf, restoreKeptRun, RunSecrets } from "../secrets/run_secrets.ts";
 
 /** A file in a profile saying its entry defers the boot default (DEPLOY_TS_BOOT_AFTER_CONFIRM=1). */
 export const BOOT_AFTER_CONFIRM_MARKER = "deploy-ts-boot-after-confirm";
@@ -39,6 +40,7 @@ export function hostProfileOps(runDir: RunDir, job: Job): ProfileOps {
       // The log is on a full or vanished disk; the outcome still gets recorded.
     }
   };
+  const secrets = new RunSecrets(runDir.path);
   return {
     say,
     async lock() {
@@ -54,6 +56,11 @@ export function hostProfileOps(runDir: RunDir, job: Job): ProfileOps {
       await recoverUnderLock(profile, say);
     },
     cleanUp() {
+      // The outcome is final: the values leave the host, and what they replaced
+      // unless the new generation stays (a revoke may still put it back, until
+      // the profile's next run, which drops what earlier runs kept).
+      secrets.discardValues();
+      discardOlderRuns(profile, runDir.path);
       runDir.removeCanary();
       try {
         keepRecentRuns(profile, runDir.path);
@@ -89,5 +96,9 @@ export function hostProfileOps(runDir: RunDir, job: Job): ProfileOps {
       ),
     awaitConfirmation: (timeoutMs) => awaitConfirmation(runDir, timeoutMs, say),
     rollBack: (undo) => rollBackProfile(profile, undo, say),
+    hasSecrets: (uploadAt) => secrets.has(uploadAt),
+    writeSecrets: (uploadAt) => secrets.write(uploadAt, say),
+    restoreSecrets: (ofRun) => ofRun ? restoreKeptRun(ofRun, say) : secrets.restore(say),
+    runOfGeneration: (generation) => keptRunOf(profile, generation),
   };
 }

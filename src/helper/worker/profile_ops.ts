@@ -11,6 +11,7 @@
  */
 import type { ActivationGoal } from "../../shared/vocabulary.ts";
 import type { HealthVerdict } from "../../shared/health_checks.ts";
+import type { UploadAt } from "../../shared/secrets.ts";
 import type { RunStatus } from "../../wire/protocol.ts";
 import type { PendingRun } from "../pending.ts";
 import type { ActivationRecord } from "../record.ts";
@@ -78,4 +79,17 @@ export interface ProfileOps {
   awaitConfirmation(timeoutMs: number): Promise<Confirmation>;
   /** Put the profile back as `undo` says (roll_back.ts). */
   rollBack(undo: RollBack): Promise<{ ok: boolean; message: string }>;
+
+  // The run's secrets (src/helper/secrets/run_secrets.ts).
+  /** Whether the run has secrets to write at `uploadAt`. */
+  hasSecrets(uploadAt: UploadAt): boolean;
+  /** Write them, keeping what each replaces; throws naming the secret (an unknown owner first). */
+  writeSecrets(uploadAt: UploadAt): void;
+  /**
+   * Put back what the run's secrets (or those of the kept run `ofRun`, for a
+   * revoke) replaced; the outcome's words ("" for none); throws when one cannot be.
+   */
+  restoreSecrets(ofRun?: string): string;
+  /** The run directory of the run that made `generation` and kept it (the host's records). */
+  runOfGeneration(generation: number): string | undefined;
 }

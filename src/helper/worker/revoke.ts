@@ -25,7 +25,14 @@ export async function revoke(run: WorkerRun, job: RevokeJob): Promise<number> {
     boot: job.boot,
     activationTimeout: job.activationTimeout,
   };
+  // The secrets first, as in any rollback; what they replaced is kept in the revoked run.
+  const revoked = job.expectGeneration ?? job.removeGeneration;
+  const ofRun = revoked === null ? undefined : run.ops.runOfGeneration(revoked);
+  const secrets = ofRun === undefined ? "" : run.restoreSecrets(ofRun);
   const back = await run.ops.rollBack(run.undo);
   run.undo = undefined;
-  return run.finish(back.ok ? "revoked" : "failed", `revoked: ${back.message}`);
+  return run.finish(
+    back.ok ? "revoked" : "failed",
+    `revoked: ${back.message}${secrets ? `; ${secrets}` : ""}`,
+  );
 }

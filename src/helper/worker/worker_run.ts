@@ -88,9 +88,30 @@ export class WorkerRun {
   /** Roll back what `undo` says, then clear the pending mark: the outcome is final. */
   async rollBack(): Promise<{ ok: boolean; message: string }> {
     this.update({ phase: "rolling-back" });
+    // The secrets first: the previous generation's activation finds its own.
+    const secrets = this.restoreSecrets();
     const back = await this.ops.rollBack(this.undo!);
     this.ops.clearPending();
-    return back;
+    return secrets ? { ...back, message: `${back.message}; ${secrets}` } : back;
+  }
+
+  /** Put back what the run's secrets replaced; what to say of it ("" when none were written). */
+  restoreSecrets(ofRun?: string): string {
+    try {
+      return this.ops.restoreSecrets(ofRun);
+    } catch (e) {
+      return errorText(e);
+    }
+  }
+
+  /**
+   * A failure before the switch (or a switch that changed nothing): the
+   * secrets written so far go back, then the outcome is final.
+   */
+  failBeforeSwitch(why: string): number {
+    const secrets = this.restoreSecrets();
+    this.keep();
+    return this.finish("failed", secrets ? `${why}; ${secrets}` : why);
   }
 
   /** The outcome is final with the new generation in place: nothing to undo any more. */

@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import type { HealthVerdict } from "../../shared/health_checks.ts";
 import type { ActivationGoal, Outcome } from "../../shared/vocabulary.ts";
+import type { UploadAt } from "../../shared/secrets.ts";
 import type { RunStatus } from "../../wire/protocol.ts";
 import type { PendingRun } from "../pending.ts";
 import type { ActivationRecord } from "../record.ts";
@@ -148,6 +149,34 @@ class FakeProfile implements ProfileOps {
     this.current = undo.previous;
     this.generations = this.generations.filter((g) => !undo.remove.includes(g));
     return Promise.resolve({ ok: true, message: `generation ${undo.previous} is active again` });
+  }
+
+  /** The run's secrets, by when they are written; those written now, in order. */
+  secrets: UploadAt[] = [];
+  written: UploadAt[] = [];
+  hasSecrets(uploadAt: UploadAt): boolean {
+    return this.secrets.includes(uploadAt);
+  }
+  writeSecrets(uploadAt: UploadAt): void {
+    this.#fail("writeSecrets");
+    this.written.push(uploadAt);
+  }
+  restoredRuns: string[] = [];
+  /** The runs that kept a generation, as the host's records say. */
+  keptRuns = new Map<number, string>();
+  runOfGeneration(generation: number): string | undefined {
+    this.#fail("runOfGeneration");
+    return this.keptRuns.get(generation);
+  }
+  restoreSecrets(ofRun?: string): string {
+    this.#fail("restoreSecrets");
+    if (ofRun !== undefined) {
+      this.restoredRuns.push(ofRun);
+      return "secret pw put back";
+    }
+    const had = this.written.length;
+    this.written = [];
+    return had ? "secrets put back" : "";
   }
 
   /** The switch happened: the profile was set at least once. */
@@ -533,4 +562,81 @@ Deno.test("worker: a late revoke never undoes a newer deployment", async () => {
   assert.match(fake.message, /moved on to generation 3; nothing changed/);
   assert.equal(fake.current, 3);
   assert.equal(fake.rollBacks.length, 0);
+});
+
+// Secrets (src/helper/secrets/): written before the switch or after the activation, put back
+// with every rollback.
+
+Deno.test("worker: pre-activation secrets are written before the switch and kept when confirmed", async () => {
+  const fake = new FakeProfile();
+  fake.secrets = ["pre-activation", "post-activation"];
+  assert.equal(await run(fake, activation()), 0);
+  assert.equal(fake.outcome, "confirmed");
+  assert.deepEqual(fake.written, ["pre-activation", "post-activation"]);
+  const order = (op: string, n = 0) => fake.calls.indexOf(op, n);
+  assert.ok(order("writeSecrets") < order("switchProfile"));
+  // post-activation: after the entry, before the checks and the canary.
+  const second = order("writeSecrets", order("writeSecrets") + 1);
+  assert.ok(order("runEntry") < second && second < order("checkHealth"));
+  assert.ok(!fake.calls.includes("restoreSecrets"));
+});
+
+Deno.test("worker: a pre-activation secret that cannot be written (unknown owner) fails before the switch", async () => {
+  const fake = new FakeProfile();
+  fake.secrets = ["pre-activation"];
+  fake.throws.set("writeSecrets", 1);
+  const code = await run(fake, activation());
+  assertUntouched(fake, code, "failed", /writeSecrets broke; the profile was not switched/);
+  // Marked pending first (a dead worker's secrets are put back too), cleared after putting back.
+  assert.ok(fake.calls.indexOf("markPending") < fake.calls.indexOf("writeSecrets"));
+  assert.ok(fake.calls.indexOf("restoreSecrets") < fake.calls.lastIndexOf("clearPending"));
+});
+
+Deno.test("worker: a post-activation secret that cannot be written rolls back, even with autoRollback off", async () => {
+  for (const autoRollback of bothWays) {
+    const fake = new FakeProfile();
+    fake.secrets = ["pre-activation", "post-activation"];
+    fake.throws.set("writeSecrets", 0);
+    let n = 0;
+    const write = fake.writeSecrets.bind(fake);
+    fake.writeSecrets = (at) => {
+      if (n++ === 1) throw new Error("unknown user postgres");
+      write(at);
+    };
+    const code = await run(fake, activation({ autoRollback }));
+    assertRolledBack(fake, code, /unknown user postgres \(post-activation\); .*secrets put back/);
+    assert.deepEqual(fake.written, []);
+  }
+});
+
+Deno.test("worker: every rollback puts the secrets back before the profile", async () => {
+  const cases: [string, (f: FakeProfile) => void][] = [
+    ["no confirmation", (f) => (f.confirmation = "expired")],
+    ["a failing host check", (f) => (f.verdict = failingCheck)],
+    [
+      "a failing entry",
+      (f) => (f.entryResult = () => ({ ok: false, missing: false, message: "exit 1" })),
+    ],
+  ];
+  for (const [name, set] of cases) {
+    const fake = new FakeProfile();
+    fake.secrets = ["pre-activation"];
+    set(fake);
+    const code = await run(fake, activation());
+    assertRolledBack(fake, code, /secrets put back/);
+    assert.deepEqual(fake.written, [], name);
+    assert.ok(fake.calls.indexOf("restoreSecrets") < fake.calls.indexOf("rollBack"), name);
+  }
+});
+
+Deno.test("worker: a revoke puts the revoked run's secrets back before the profile", async () => {
+  const fake = new FakeProfile();
+  fake.generations = [1, 2];
+  fake.current = 2;
+  fake.keptRuns.set(2, "/tmp/deploy-ts-earlier");
+  assert.equal(await run(fake, revocation()), 0);
+  assert.equal(fake.outcome, "revoked");
+  assert.match(fake.message, /generation 1 is active again; secret pw put back/);
+  assert.deepEqual(fake.restoredRuns, ["/tmp/deploy-ts-earlier"]);
+  assert.ok(fake.calls.indexOf("restoreSecrets") < fake.calls.indexOf("rollBack"));
 });

@@ -1,0 +1,88 @@
+/**
+ * Reading secret values on the deployer (src/shared/secrets.ts), just
+ * before a node is contacted: a `keyCommand`'s stdout, a `keyFile`'s bytes,
+ * or the `text`. A failure names the node, the profile and the secret, and
+ * shows what the command said; the value itself goes nowhere but into the
+ * upload (no log, no event, no error message).
+ */
+import { readFileSync } from "node:fs";
+import { Buffer } from "node:buffer";
+import type { ProfilePlan } from "../config/plan.ts";
+import { DeployError } from "../shared/errors.ts";
+import type { ActivationGoal } from "../shared/vocabulary.ts";
+import type { ActivationMode } from "../host/host.ts";
+import type { SecretSpec, SecretUpload } from "../shared/secrets.ts";
+import { lastLines, run } from "../process/run.ts";
+
+/** The uploads of a profile's secrets, values read now; a DeployError when one cannot be read. */
+export async function readSecretValues(
+  p: ProfilePlan,
+  runCommand: typeof run = run,
+): Promise<SecretUpload[]> {
+  const uploads: SecretUpload[] = [];
+  for (const [secret, spec] of Object.entries(p.settings.secrets)) {
+    const where = { node: p.node, profile: p.profile, field: `secrets.${secret}` };
+    const value = await readValue(spec, runCommand, p.settings.activationTimeout).catch(
+      (e: Error) => {
+        throw new DeployError(`secret ${secret}: ${e.message}; no host was contacted`, where);
+      },
+    );
+    const { destDir, name, user, group, permissions, uploadAt } = spec;
+    uploads.push({ secret, destDir, name, user, group, permissions, uploadAt, value });
+  }
+  return uploads;
+}
+
+/** One value, base64. */
+async function readValue(
+  spec: SecretSpec,
+  runCommand: typeof run,
+  timeoutSeconds: number,
+): Promise<string> {
+  if ("text" in spec) return Buffer.from(spec.text, "utf8").toString("base64");
+  if ("keyFile" in spec) {
+    try {
+      return readFileSync(spec.keyFile).toString("base64");
+    } catch (e) {
+      throw new Error(
+        `keyFile ${spec.keyFile} cannot be read (${(e as { code?: string }).code ?? e})`,
+      );
+    }
+  }
+  const r = await runCommand(spec.keyCommand, { timeoutMs: timeoutSeconds * 1000 });
+  if (r.timedOut) {
+    throw new Error(`keyCommand ${spec.keyCommand[0]} did not finish within ${timeoutSeconds}s`);
+  }
+  if (r.code !== 0) {
+    const how = r.code === null ? `was killed by ${r.signal}` : `exited with code ${r.code}`;
+    const said = lastLines(r.stderr, 20);
+    throw new Error(`keyCommand ${spec.keyCommand[0]} ${how}${said ? `:\n${said}` : ""}`);
+  }
+  return Buffer.from(r.stdout, "utf8").toString("base64");
+}
+
+/**
+ * How each of a node's profiles is activated, its secrets read now, before
+ * the node is contacted: a failure fails every profile of the node (through
+ * `fail`) and touches no host; then undefined. A dry activation writes
+ * nothing, so reads nothing.
+ */
+export async function activationModes(
+  profiles: readonly ProfilePlan[],
+  { goal }: { goal: ActivationGoal },
+  fail: (p: ProfilePlan, status: "failed", message: string) => void,
+): Promise<((p: ProfilePlan) => ActivationMode) | undefined> {
+  const uploads = new Map<ProfilePlan, SecretUpload[]>();
+  if (goal !== "dry-activate") {
+    try {
+      for (const p of profiles) uploads.set(p, await readSecretValues(p));
+    } catch (e) {
+      for (const p of profiles) fail(p, "failed", (e as DeployError).describe());
+      return undefined;
+    }
+  }
+  return (p) => {
+    const secrets = uploads.get(p);
+    return secrets?.length ? { goal, secrets } : { goal };
+  };
+}

@@ -1,0 +1,91 @@
+import assert from "node:assert/strict";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { tmpdir } from "node:os";
+import { Buffer } from "node:buffer";
+import { planOf } from "../config/plan_testing.ts";
+import { DeployError } from "../shared/errors.ts";
+import type { SecretSpec } from "../shared/secrets.ts";
+import { activationModes, readSecretValues } from "./secret_values.ts";
+
+const TARGET = {
+  destDir: "/run/keys",
+  user: "postgres",
+  group: "postgres",
+  permissions: "0400",
+  uploadAt: "pre-activation",
+} as const;
+
+const plan = (secrets: Record<string, Partial<SecretSpec>>) =>
+  planOf("db", {
+    settings: {
+      secrets: Object.fromEntries(
+        Object.entries(secrets).map(([k, v]) => [k, { ...TARGET, name: k, ...v } as SecretSpec]),
+      ),
+    },
+  });
+const decoded = (b64: string) => Buffer.from(b64, "base64").toString("utf8");
+
+Deno.test("secret values: a command's stdout, a file's bytes and the text, with where each goes", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "secret-values-"));
+  writeFileSync(join(dir, "pw"), "from-a-file\n");
+  const uploads = await readSecretValues(plan({
+    cmd: { keyCommand: ["sh", "-c", "printf from-a-command"] },
+    file: { keyFile: join(dir, "pw") },
+    txt: { text: "plain" },
+  }));
+  assert.deepEqual(uploads.map((u) => [u.secret, decoded(u.value)]), [
+    ["cmd", "from-a-command"],
+    ["file", "from-a-file\n"],
+    ["txt", "plain"],
+  ]);
+  assert.deepEqual(
+    { ...uploads[0], value: "" },
+    { secret: "cmd", name: "cmd", ...TARGET, value: "" },
+  );
+});
+
+Deno.test("secret values: a failing command fails with its stderr, naming node, profile and secret", async () => {
+  await assert.rejects(
+    readSecretValues(
+      plan({ pw: { keyCommand: ["sh", "-c", "echo vault is sealed >&2; exit 3"] } }),
+    ),
+    (e: unknown) => {
+      assert.ok(e instanceof DeployError);
+      assert.match(
+        e.describe(),
+        /^db\.system \(field secrets\.pw\): secret pw: keyCommand sh exited with code 3:\nvault is sealed; no host was contacted$/,
+      );
+      return true;
+    },
+  );
+});
+
+Deno.test("secret values: a missing keyFile is named, without its content", async () => {
+  await assert.rejects(
+    readSecretValues(plan({ pw: { keyFile: "/nonexistent/pw" } })),
+    /secret pw: keyFile \/nonexistent\/pw cannot be read \(ENOENT\)/,
+  );
+});
+
+Deno.test("activation modes: a node's secrets are read once, before anything; one failure fails every profile of the node", async () => {
+  const good = plan({ txt: { text: "plain" } });
+  const other = { ...planOf("db", { profile: "app" }) };
+  const failed: string[] = [];
+  const fail = (p: { profile: string }, _s: "failed", message: string) =>
+    void failed.push(`${p.profile}: ${message}`);
+  const modes = await activationModes([good, other], { goal: "switch" }, fail);
+  assert.ok(modes);
+  assert.deepEqual(modes(good).secrets?.map((u) => u.secret), ["txt"]);
+  assert.deepEqual(modes(other), { goal: "switch" });
+  assert.equal(failed.length, 0);
+
+  const bad = plan({ pw: { keyCommand: ["false"] } });
+  assert.equal(await activationModes([other, bad], { goal: "switch" }, fail), undefined);
+  assert.deepEqual(failed.map((f) => f.split(":")[0]), ["app", "system"]);
+  assert.match(failed[0], /db\.system \(field secrets\.pw\): secret pw: keyCommand false exited/);
+
+  // A dry activation writes nothing, so reads nothing: not even a failing command runs.
+  const dry = await activationModes([bad], { goal: "dry-activate" }, fail);
+  assert.deepEqual(dry!(bad), { goal: "dry-activate" });
+});

@@ -1,0 +1,95 @@
+/**
+ * The helper's secret commands besides activation: `upload-secrets`
+ * (colmena's upload-keys: write them now, all or none, with what each
+ * replaced kept in a private run directory until they are all written) and
+ * `secret-status` (present with the declared owner and mode?).
+ */
+import { UsageError } from "../../shared/errors.ts";
+import { secretPath, type SecretState, type SecretTarget } from "../../shared/secrets.ts";
+import type { SecretStatusRequest, UploadSecretsRequest } from "../../wire/requests.ts";
+import { RunDir } from "../run_dir.ts";
+import { parseUploads, RunSecrets } from "./run_secrets.ts";
+import { nameOf, resolveOwner } from "./owners.ts";
+
+function print(value: unknown): void {
+  Deno.stdout.writeSync(new TextEncoder().encode(`${JSON.stringify(value)}\n`));
+}
+
+/** Write every secret of the request; on a failure put back those already written. */
+export function uploadSecrets(request: UploadSecretsRequest): number {
+  const uploads = parseUploads(request.secrets);
+  const lines: string[] = [];
+  const say = (line: string) => lines.push(line);
+  const runDir = RunDir.create(request.tempPath);
+  const secrets = new RunSecrets(runDir.path);
+  try {
+    secrets.store(uploads);
+    try {
+      // Those whose owner the activation would create come last, as in a deployment.
+      secrets.write("pre-activation", say);
+      secrets.write("post-activation", say);
+    } catch (e) {
+      let back: string;
+      try {
+        back = secrets.restore(say);
+      } catch (again) {
+        back = (again as Error).message;
+      }
+      const why = (e as Error).message;
+      print({
+        ok: false,
+        message: back ? `${why}; ${back}` : `${why}; nothing was changed`,
+        lines,
+      });
+      return 1;
+    }
+    print({ ok: true, message: `${uploads.length} written`, lines });
+    return 0;
+  } finally {
+    secrets.discard();
+    runDir.remove();
+  }
+}
+
+/** Whether each secret is there with its declared owner and mode. */
+export function secretStatus(request: SecretStatusRequest): number {
+  let targets: (SecretTarget & { secret: string })[];
+  try {
+    targets = JSON.parse(request.secrets);
+    if (!Array.isArray(targets)) throw new Error();
+  } catch {
+    throw new UsageError(
+      "secret-status: the secrets in the request line are not what deploy-ts sends",
+    );
+  }
+  const passwd = readOrEmpty("/etc/passwd");
+  const group = readOrEmpty("/etc/group");
+  print(targets.map((t): SecretState => {
+    const path = secretPath(t);
+    let info: Deno.FileInfo;
+    try {
+      info = Deno.lstatSync(path);
+    } catch (e) {
+      return e instanceof Deno.errors.NotFound
+        ? { secret: t.secret, path, state: "absent" }
+        : { secret: t.secret, path, state: "error", found: (e as Error).message };
+    }
+    const mode = (info.mode ?? 0) & 0o7777;
+    const found = `${nameOf(passwd, info.uid ?? -1)}:${nameOf(group, info.gid ?? -1)} ${
+      mode.toString(8).padStart(4, "0")
+    }`;
+    const owner = resolveOwner(t.user, t.group);
+    const same = info.isFile && !("missing" in owner) && owner.uid === info.uid &&
+      owner.gid === info.gid && mode === parseInt(t.permissions, 8);
+    return { secret: t.secret, path, state: same ? "present" : "differs", found };
+  }));
+  return 0;
+}
+
+function readOrEmpty(path: string): string {
+  try {
+    return Deno.readTextFileSync(path);
+  } catch {
+    return "";
+  }
+}

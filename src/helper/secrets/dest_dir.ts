@@ -1,0 +1,50 @@
+/**
+ * Whether a secret's `destDir` is safe to write into, checked as tempPath
+ * is (src/helper/temp_path.ts): every component from / down a real
+ * directory (no symbolic link), owned by root or by the helper's user, not
+ * writable by group or others unless sticky. Missing components are made
+ * root-owned (the helper's user's), mode 0755: never writable by others.
+ */
+import { DeployError } from "../../shared/errors.ts";
+
+const STICKY = 0o1000;
+
+/** Why `info` (at `path`) may not be on the way to a secret, or undefined when it may. */
+export function unsafeDirReason(
+  path: string,
+  info: Deno.FileInfo,
+  uid: number,
+): string | undefined {
+  if (info.isSymlink) return `${path} is a symbolic link`;
+  if (!info.isDirectory) return `${path} is not a directory`;
+  if (info.uid !== 0 && info.uid !== uid) return `${path} is owned by uid ${info.uid}`;
+  const mode = info.mode ?? 0;
+  if ((mode & 0o022) !== 0 && (mode & STICKY) === 0) {
+    return `${path} is writable by others (mode ${(mode & 0o7777).toString(8)}, not sticky)`;
+  }
+  return undefined;
+}
+
+/** Check `destDir` and its ancestors, creating the missing ones. */
+export function ensureSafeDestDir(destDir: string, uid = Deno.uid() ?? 0): void {
+  if (!destDir.startsWith("/")) throw new DeployError(`destDir ${destDir} is not absolute`);
+  let path = "";
+  for (const part of ["", ...destDir.split("/").filter(Boolean)]) {
+    path = part === "" ? "/" : `${path === "/" ? "" : path}/${part}`;
+    if (part === "." || part === "..") {
+      throw new DeployError(`destDir ${destDir} contains '${part}'`);
+    }
+    let info: Deno.FileInfo;
+    try {
+      info = Deno.lstatSync(path);
+    } catch (e) {
+      if (!(e instanceof Deno.errors.NotFound)) throw e;
+      Deno.mkdirSync(path, { mode: 0o755 });
+      // The umask may have taken bits away; never adds any.
+      Deno.chmodSync(path, 0o755);
+      info = Deno.lstatSync(path);
+    }
+    const why = unsafeDirReason(path, info, uid);
+    if (why) throw new DeployError(`unsafe destDir: ${why}`);
+  }
+}
