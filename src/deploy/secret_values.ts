@@ -9,10 +9,10 @@ import { readFileSync } from "node:fs";
 import { Buffer } from "node:buffer";
 import type { ProfilePlan } from "../config/plan.ts";
 import { DeployError } from "../shared/errors.ts";
-import type { ActivationGoal } from "../shared/vocabulary.ts";
 import type { ActivationMode } from "../host/host.ts";
 import type { SecretSpec, SecretUpload } from "../shared/secrets.ts";
 import { lastLines, run } from "../process/run.ts";
+import { keepsSecretBackups } from "./secret_backups.ts";
 
 /** The uploads of a profile's secrets, values read now; a DeployError when one cannot be read. */
 export async function readSecretValues(
@@ -69,9 +69,10 @@ async function readValue(
  */
 export async function activationModes(
   profiles: readonly ProfilePlan[],
-  { goal }: { goal: ActivationGoal },
+  run: Parameters<typeof keepsSecretBackups>[1],
   fail: (p: ProfilePlan, status: "failed", message: string) => void,
 ): Promise<((p: ProfilePlan) => ActivationMode) | undefined> {
+  const { goal } = run;
   const uploads = new Map<ProfilePlan, SecretUpload[]>();
   if (goal !== "dry-activate") {
     try {
@@ -83,6 +84,7 @@ export async function activationModes(
   }
   return (p) => {
     const secrets = uploads.get(p);
-    return secrets?.length ? { goal, secrets } : { goal };
+    if (!secrets?.length) return { goal };
+    return { goal, secrets, ...(keepsSecretBackups(p, run) ? { keepSecretBackups: true } : {}) };
   };
 }

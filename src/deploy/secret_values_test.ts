@@ -74,18 +74,51 @@ Deno.test("activation modes: a node's secrets are read once, before anything; on
   const failed: string[] = [];
   const fail = (p: { profile: string }, _s: "failed", message: string) =>
     void failed.push(`${p.profile}: ${message}`);
-  const modes = await activationModes([good, other], { goal: "switch" }, fail);
+  const modes = await activationModes([good, other], {
+    goal: "switch",
+    onFailure: "stop",
+    plan: [],
+  }, fail);
   assert.ok(modes);
   assert.deepEqual(modes(good).secrets?.map((u) => u.secret), ["txt"]);
   assert.deepEqual(modes(other), { goal: "switch" });
   assert.equal(failed.length, 0);
 
   const bad = plan({ pw: { keyCommand: ["false"] } });
-  assert.equal(await activationModes([other, bad], { goal: "switch" }, fail), undefined);
+  assert.equal(
+    await activationModes([other, bad], { goal: "switch", onFailure: "stop", plan: [] }, fail),
+    undefined,
+  );
   assert.deepEqual(failed.map((f) => f.split(":")[0]), ["app", "system"]);
   assert.match(failed[0], /db\.system \(field secrets\.pw\): secret pw: keyCommand false exited/);
 
   // A dry activation writes nothing, so reads nothing: not even a failing command runs.
-  const dry = await activationModes([bad], { goal: "dry-activate" }, fail);
+  const dry = await activationModes(
+    [bad],
+    { goal: "dry-activate", onFailure: "stop", plan: [] },
+    fail,
+  );
   assert.deepEqual(dry!(bad), { goal: "dry-activate" });
+});
+
+Deno.test("activation modes: what secrets replace is kept after the outcome only when a revoke can follow", async () => {
+  const a = plan({ txt: { text: "plain" } });
+  const b = { ...planOf("web", { profile: "system" }) };
+  const fail = () => {};
+  const keeps = async (o: Parameters<typeof activationModes>[1], p = a) =>
+    (await activationModes([p], o, fail))!(p).keepSecretBackups === true;
+  assert.equal(await keeps({ goal: "switch", onFailure: "stop-and-revoke", plan: [a, b] }), true);
+  assert.equal(await keeps({ goal: "boot", onFailure: "stop-and-revoke", plan: [a, b] }), true);
+  // Nothing can revoke it: another policy, the only profile of the run, no autoRollback.
+  assert.equal(await keeps({ goal: "switch", onFailure: "stop", plan: [a, b] }), false);
+  assert.equal(await keeps({ goal: "switch", onFailure: "keep-going", plan: [a, b] }), false);
+  assert.equal(await keeps({ goal: "switch", onFailure: "stop-and-revoke", plan: [a] }), false);
+  const noRollback = { ...a, settings: { ...a.settings, autoRollback: false } };
+  assert.equal(
+    await keeps(
+      { goal: "switch", onFailure: "stop-and-revoke", plan: [noRollback, b] },
+      noRollback,
+    ),
+    false,
+  );
 });

@@ -41,7 +41,11 @@ import { checkHealthLimitMs } from "./deadlines.ts";
 import { parseCheckResults, parseProfileDescription } from "./helper_output.ts";
 import { needsPassword, sudoProbeArgv } from "./elevation.ts";
 import type { SecretState, SecretUpload } from "../shared/secrets.ts";
-import { secretStatusCommand, uploadSecretsCommand } from "./helper_commands.ts";
+import {
+  dropSecretBackupsCommand,
+  secretStatusCommand,
+  uploadSecretsCommand,
+} from "./helper_commands.ts";
 
 /** What every HelperHost of a run shares. */
 export interface HelperSetup {
@@ -287,6 +291,28 @@ export class HelperHost implements Host {
     return { ok: said.ok, message: said.message, lines: said.lines ?? [] };
   }
 
+  async dropSecretBackups(p: ProfilePlan, runDir: string): Promise<void> {
+    const drop = dropSecretBackupsCommand(p, await this.#commandContext(p), runDir);
+    // Bounded: a host that stopped answering does not hold the end of the run.
+    const limit = AbortSignal.timeout(DROP_LIMIT_SECONDS * 1000);
+    const r = await this.transport.run(drop.argv, { input: drop.input, signal: limit });
+    const said = lastJson(r.stdout) as { ok?: boolean; message?: string } | undefined;
+    if (limit.aborted) {
+      throw new DeployError(`the host gave no answer within ${DROP_LIMIT_SECONDS}s`, {
+        node: p.node,
+        profile: p.profile,
+      });
+    }
+    if (r.code !== 0 || said?.ok !== true) {
+      throw new DeployError(
+        `deleting what the secrets replaced failed: ${
+          said?.message ?? (lastLines(r.stderr, 5) || `exit ${r.code}`)
+        }`,
+        { node: p.node, profile: p.profile },
+      );
+    }
+  }
+
   async secretStatus(p: ProfilePlan): Promise<SecretState[]> {
     const look = secretStatusCommand(p, await this.#commandContext(p));
     const r = await this.transport.run(look.argv, { input: look.input });
@@ -351,6 +377,9 @@ export class HelperHost implements Host {
     };
   }
 }
+
+/** How long deleting a run's kept secret backups may take on a host. */
+const DROP_LIMIT_SECONDS = 60;
 
 /** The helper's answer: its last line of stdout, as JSON; undefined when it is not. */
 function lastJson(stdout: string): unknown {

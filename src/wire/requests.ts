@@ -96,6 +96,12 @@ export const REQUESTS = {
       help: "the profile's secrets, JSON list of where each goes and its value (base64), " +
         "written by the worker (never on argv)",
     },
+    keepSecretBackups: {
+      kind: "flag",
+      flag: "keep-secret-backups",
+      help: "keep what the secrets replaced after a confirmed run, for a revoke, until " +
+        "drop-secret-backups (without it: deleted as soon as the outcome is final)",
+    },
     healthTimeout: {
       kind: "seconds",
       flag: "health-timeout",
@@ -223,6 +229,17 @@ export const REQUESTS = {
       help: "the secrets, JSON list of where each goes, its owner and mode (no values)",
     },
   }),
+  "drop-secret-backups": defineRequest("drop-secret-backups", {
+    summary: "Delete what a confirmed run's secrets replaced (kept for a revoke with " +
+      "--keep-secret-backups), once the deployment is over; prints the outcome as JSON.",
+  }, {
+    runDir: {
+      kind: "positional",
+      what: "run directory",
+      metavar: "RUN_DIR",
+      help: "the run directory that activate named",
+    },
+  }),
   "run-job": defineRequest("run-job", {
     summary: "Internal: the detached worker that carries out the job in a run directory; " +
       "started by activate and revoke.",
@@ -255,6 +272,7 @@ export type CheckHealthRequest = RequestOf<"check-health">;
 export type WorkerRequest = RequestOf<"run-job">;
 export type UploadSecretsRequest = RequestOf<"upload-secrets">;
 export type SecretStatusRequest = RequestOf<"secret-status">;
+export type DropSecretBackupsRequest = RequestOf<"drop-secret-backups">;
 
 /** A decoded helper command line: which subcommand, and its request. */
 export type HelperRequest = { [C in HelperCommand]: { command: C; request: RequestOf<C> } }[

@@ -429,9 +429,10 @@ Deno.test("secrets: a worker killed during the confirmation window; the next loo
   assert.equal(await onHost(tb, "h1", "/run/keys/pw"), "deploy root 600 first");
 });
 
-Deno.test("secrets: a revoke after another node failed puts the confirmed node's secret back", async () => {
+Deno.test("secrets: a revoke after another node failed puts the confirmed node's secret back; a confirmed deployment leaves no previous secret in a run directory", async () => {
   await using tb = await Testbed.up(2);
   const values = ["r1", "r2", "r3"].map((v) => `${v}-${crypto.randomUUID()}`);
+  const valuesB = ["s1", "s2", "s3"].map((v) => `${v}-${crypto.randomUUID()}`);
   const fleet = (n: number) =>
     fleetFlake(tb, {
       a: {
@@ -445,7 +446,10 @@ Deno.test("secrets: a revoke after another node failed puts the confirmed node's
       // The second wave fails after the first was confirmed: the first is revoked.
       b: {
         hostname: "h2",
-        settings: { wave: 1 },
+        settings: {
+          wave: 1,
+          secrets: { pw: { keyFile: deployerFile(tb, `b-${n}`, valuesB[n]) } },
+        },
         profiles: { system: { message: `b-${n}`, exitCode: n === 1 ? 1 : 0 } },
       },
     });
@@ -455,14 +459,17 @@ Deno.test("secrets: a revoke after another node failed puts the confirmed node's
   assert.notEqual(r.code, 0);
   assert.match(r.stderr, /a\.system +revoked +.*secret pw put back.*\(because b\.system failed\)/);
   assert.equal(await onHost(tb, "h1", "/run/keys/pw"), `root root 440 ${values[0]}`);
-  // A confirmed deployment keeps what its secret replaced (for a revoke) until the profile's next run.
+  assert.equal(await onHost(tb, "h2", "/run/keys/pw"), `root root 600 ${valuesB[0]}`);
+  // Confirmed under stop-and-revoke: what the secrets replaced was kept for a revoke while
+  // one could come, and is gone from the hosts' run directories once the deployment is over.
   const third = await deployFleet(fleet(2), []);
   assert.equal(third.code, 0, third.stderr);
   assert.equal(await onHost(tb, "h1", "/run/keys/pw"), `root root 440 ${values[2]}`);
-  assert.notDeepEqual(await filesHolding(tb, "h1", [values[0]], ["/tmp"]), []);
-  assert.equal((await deployFleet(fleet(2), [])).code, 0);
-  // Of the values before, none is left in a run directory (the new one is /run/keys/pw's alone).
-  for (const v of values.slice(0, 2)) {
-    assert.deepEqual(await filesHolding(tb, "h1", [v], ["/tmp", "/nix/var"]), [], v);
+  assert.equal(await onHost(tb, "h2", "/run/keys/pw"), `root root 600 ${valuesB[2]}`);
+  assert.doesNotMatch(third.stderr, /stays in/);
+  for (const [host, before] of [["h1", values], ["h2", valuesB]] as const) {
+    for (const v of before.slice(0, 2)) {
+      assert.deepEqual(await filesHolding(tb, host, [v], ["/tmp", "/nix/var"]), [], `${host} ${v}`);
+    }
   }
 });

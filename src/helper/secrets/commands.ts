@@ -2,13 +2,18 @@
  * The helper's secret commands besides activation: `upload-secrets`
  * (colmena's upload-keys: write them now, all or none, with what each
  * replaced kept in a private run directory until they are all written) and
- * `secret-status` (present with the declared owner and mode?).
+ * `secret-status` (present with the declared owner and mode?) and
+ * `drop-secret-backups` (the deployment is over: no revoke will come).
  */
 import { UsageError } from "../../shared/errors.ts";
 import { secretPath, type SecretState, type SecretTarget } from "../../shared/secrets.ts";
-import type { SecretStatusRequest, UploadSecretsRequest } from "../../wire/requests.ts";
+import type {
+  DropSecretBackupsRequest,
+  SecretStatusRequest,
+  UploadSecretsRequest,
+} from "../../wire/requests.ts";
 import { RunDir } from "../run_dir.ts";
-import { parseUploads, RunSecrets } from "./run_secrets.ts";
+import { dropKeptRun, parseUploads, RunSecrets } from "./run_secrets.ts";
 import { nameOf, resolveOwner } from "./owners.ts";
 
 function print(value: unknown): void {
@@ -92,4 +97,16 @@ function readOrEmpty(path: string): string {
   } catch {
     return "";
   }
+}
+
+/** Delete what a confirmed run kept for a revoke; `{ok, message}` on stdout. */
+export function dropSecretBackups(request: DropSecretBackupsRequest): number {
+  try {
+    dropKeptRun(request.runDir);
+  } catch (e) {
+    print({ ok: false, message: e instanceof Error ? e.message : String(e) });
+    return 1;
+  }
+  print({ ok: true, message: "dropped" });
+  return 0;
 }

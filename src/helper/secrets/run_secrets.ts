@@ -18,11 +18,15 @@ import {
 import { ensureSafeDestDir } from "./dest_dir.ts";
 import { currentFile, type FileState, removeQuietly, replaceFile, syncDir } from "./atomic_file.ts";
 import { resolveOwner } from "./owners.ts";
+import { existsSync } from "node:fs";
 import { RunDir } from "../run_dir.ts";
 import { readRecords } from "../record.ts";
 
 /** Records looked at for the runs that kept what their secrets replaced. */
 const RECENT_RECORDS = 20;
+
+/** In a run's secrets directory: what they replaced is kept for a revoke. */
+const KEEP_MARKER = "keep-backups";
 
 /** What one written secret replaced. */
 interface Backup {
@@ -70,10 +74,15 @@ export class RunSecrets {
     this.dir = `${runDir}/secrets`;
   }
 
-  /** Keep the uploads in the run directory, for the worker (start.ts). */
-  store(uploads: SecretUpload[]): void {
+  /**
+   * Keep the uploads in the run directory, for the worker (start.ts);
+   * `keepBackups`: what they replace outlives a confirmed outcome, for a
+   * revoke, until the deployer drops it (drop-secret-backups).
+   */
+  store(uploads: SecretUpload[], keepBackups = false): void {
     Deno.mkdirSync(this.dir, { mode: 0o700 });
     this.#replace("uploads.json", JSON.stringify(uploads));
+    if (keepBackups) this.#replace(KEEP_MARKER, "");
   }
 
   uploads(): SecretUpload[] {
@@ -166,10 +175,13 @@ export class RunSecrets {
   /**
    * The worker's outcome is final: the values leave the host; what they
    * replaced stays only while it may still be put back (the new generation
-   * stayed: a revoke may follow), until the deployer drops it.
+   * stayed and the deployer said a revoke may follow), until the deployer
+   * drops it.
    */
   discardValues(): void {
-    if (this.#backups().length === 0) return this.discard();
+    if (this.#backups().length === 0 || this.#read(KEEP_MARKER) === undefined) {
+      return this.discard();
+    }
     removeQuietly(`${this.dir}/uploads.json`);
   }
 
@@ -239,6 +251,15 @@ function recentRecords(profilePath: string) {
   } catch {
     return [];
   }
+}
+
+/**
+ * What a confirmed run kept for a revoke goes: the deployment is over
+ * (drop-secret-backups). Only a private run directory of this user.
+ */
+export function dropKeptRun(runDir: string): void {
+  if (!existsSync(runDir)) return; // Cleaned up with its run directory.
+  new RunSecrets(RunDir.open(runDir).path).discard();
 }
 
 /** What earlier runs of the profile kept for a revoke goes: a later run came. */

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import type { SecretUpload } from "../../shared/secrets.ts";
-import { parseUploads, RunSecrets } from "./run_secrets.ts";
+import { dropKeptRun, parseUploads, RunSecrets } from "./run_secrets.ts";
 import { idIn } from "./owners.ts";
 
 const asRoot = { ignore: Deno.uid() !== 0 };
@@ -153,5 +153,40 @@ Deno.test({
       /unsafe destDir: .*\/theirs is owned by uid 65534/,
     );
     assert.deepEqual([...Deno.readDirSync(`${base}/theirs`)], []);
+  },
+});
+
+Deno.test({
+  name:
+    "run secrets: after a final outcome what they replaced goes at once, unless the deployer said a revoke may follow (then drop-secret-backups deletes it)",
+  ...asRoot,
+  fn() {
+    for (const keep of [false, true]) {
+      const { base, destDir } = setUp();
+      // A real run directory, as RunDir makes it (dropKeptRun opens only those).
+      const runDir = `${base}/deploy-ts-run.x`;
+      Deno.mkdirSync(runDir, { mode: 0o700 });
+      Deno.mkdirSync(destDir, { recursive: true, mode: 0o755 });
+      Deno.writeTextFileSync(`${destDir}/pw`, "old-value");
+      const s = new RunSecrets(runDir);
+      s.store([upload({ destDir, user: "root", group: "root" })], keep);
+      s.write("pre-activation", say);
+      s.discardValues();
+      const left = () => {
+        try {
+          return [...Deno.readDirSync(`${runDir}/secrets`)].map((e) => e.name).sort();
+        } catch {
+          return [];
+        }
+      };
+      // Never the value; the previous one only while a revoke may need it.
+      assert.deepEqual(left(), keep ? ["backups.json", "keep-backups"] : [], `keep ${keep}`);
+      dropKeptRun(runDir);
+      assert.deepEqual(left(), []);
+      assert.equal(Deno.readTextFileSync(`${destDir}/pw`), "new-value");
+      // A run directory cleaned up meanwhile: nothing to drop, no error.
+      Deno.removeSync(runDir, { recursive: true });
+      dropKeptRun(runDir);
+    }
   },
 });
