@@ -190,3 +190,31 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name:
+    "run secrets: a destDir others may write to is refused even when sticky (/tmp): another user could swap the file between the look and the read",
+  ...asRoot,
+  fn() {
+    const { base, runDir } = setUp();
+    const shared = `${base}/shared`;
+    Deno.mkdirSync(shared);
+    Deno.chmodSync(shared, 0o1777);
+    // Another local user's file at the secret's name, swappable at will in a sticky directory.
+    Deno.writeTextFileSync(`${shared}/pw`, "alice's");
+    Deno.chownSync(`${shared}/pw`, 65534, 65534);
+    const s = new RunSecrets(runDir);
+    s.store([upload({ destDir: shared })]);
+    assert.throws(
+      () => s.write("pre-activation", say),
+      /unsafe destDir: .*\/shared is writable by others \(mode 1777\)/,
+    );
+    assert.equal(Deno.readTextFileSync(`${shared}/pw`), "alice's");
+    // A sticky ancestor (/tmp above a root-owned 0755 directory) stays fine.
+    const below = `${shared}/keys`;
+    const t = new RunSecrets(setUp().runDir);
+    t.store([upload({ destDir: below })]);
+    t.write("pre-activation", say);
+    assert.equal(Deno.readTextFileSync(`${below}/pw`), "new-value");
+  },
+});
