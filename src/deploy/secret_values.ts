@@ -49,7 +49,11 @@ async function readValue(
       );
     }
   }
-  const r = await runCommand(spec.keyCommand, { timeoutMs: timeoutSeconds * 1000 });
+  // Byte for byte: a binary key is no UTF-8 text.
+  const r = await runCommand(spec.keyCommand, {
+    timeoutMs: timeoutSeconds * 1000,
+    stdoutEncoding: "latin1",
+  });
   if (r.timedOut) {
     throw new Error(`keyCommand ${spec.keyCommand[0]} did not finish within ${timeoutSeconds}s`);
   }
@@ -58,7 +62,7 @@ async function readValue(
     const said = lastLines(r.stderr, 20);
     throw new Error(`keyCommand ${spec.keyCommand[0]} ${how}${said ? `:\n${said}` : ""}`);
   }
-  return Buffer.from(r.stdout, "utf8").toString("base64");
+  return Buffer.from(r.stdout, "latin1").toString("base64");
 }
 
 /**

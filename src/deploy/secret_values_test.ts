@@ -122,3 +122,10 @@ Deno.test("activation modes: what secrets replace is kept after the outcome only
     false,
   );
 });
+
+Deno.test("secret values: a keyCommand's output arrives byte for byte (a binary key: NUL, bytes that are no UTF-8)", async () => {
+  const [u] = await readSecretValues(plan({
+    key: { keyCommand: ["sh", "-c", "printf '\\377\\000\\200k\\303\\251'"] },
+  }));
+  assert.deepEqual([...Buffer.from(u.value, "base64")], [0xff, 0x00, 0x80, 0x6b, 0xc3, 0xa9]);
+});

@@ -15,6 +15,11 @@ export interface RunOptions {
   input?: string;
   /** Give the child this process's stdout and stderr instead of capturing them. */
   inherit?: boolean;
+  /**
+   * How stdout is decoded: UTF-8 text by default; "latin1" keeps every byte
+   * as one character (Buffer.from(stdout, "latin1") gives the bytes back).
+   */
+  stdoutEncoding?: "utf8" | "latin1";
   /** Called with each complete line of stdout / stderr as it arrives. */
   onStdoutLine?: (line: string) => void;
   onStderrLine?: (line: string) => void;
@@ -70,7 +75,7 @@ export function run(argv: readonly string[], options: RunOptions = {}): Promise<
     let timedOut = false;
     const out = lineSplitter(options.onStdoutLine);
     const err = lineSplitter(options.onStderrLine);
-    child.stdout?.setEncoding("utf8").on("data", (chunk: string) => {
+    child.stdout?.setEncoding(options.stdoutEncoding ?? "utf8").on("data", (chunk: string) => {
       stdout += chunk;
       out.push(chunk);
     });
