@@ -5,7 +5,7 @@
  * shows what the command said; the value itself goes nowhere but into the
  * upload (no log, no event, no error message).
  */
-import { readFileSync } from "node:fs";
+import { closeSync, openSync, readSync } from "node:fs";
 import { Buffer } from "node:buffer";
 import type { ProfilePlan } from "../config/plan.ts";
 import { DeployError } from "../shared/errors.ts";
@@ -14,12 +14,20 @@ import type { SecretSpec, SecretUpload } from "../shared/secrets.ts";
 import { lastLines, run } from "../process/run.ts";
 import { keepsSecretBackups } from "./secret_backups.ts";
 
+/**
+ * What the secrets of one profile may weigh together: base64 in the
+ * request line, which the helper takes up to 1 MiB (src/helper/request_line.ts).
+ */
+const MAX_SECRET_KIB = 700;
+const MAX_SECRET_BYTES = MAX_SECRET_KIB * 1024;
+
 /** The uploads of a profile's secrets, values read now; a DeployError when one cannot be read. */
 export async function readSecretValues(
   p: ProfilePlan,
   runCommand: typeof run = run,
 ): Promise<SecretUpload[]> {
   const uploads: SecretUpload[] = [];
+  let bytes = 0;
   for (const [secret, spec] of Object.entries(p.settings.secrets)) {
     const where = { node: p.node, profile: p.profile, field: `secrets.${secret}` };
     const value = await readValue(spec, runCommand, p.settings.activationTimeout).catch(
@@ -27,6 +35,15 @@ export async function readSecretValues(
         throw new DeployError(`secret ${secret}: ${e.message}; no host was contacted`, where);
       },
     );
+    bytes += Buffer.byteLength(value, "base64");
+    if (bytes > MAX_SECRET_BYTES) {
+      throw new DeployError(
+        `the secrets are ${
+          Math.ceil(bytes / 1024)
+        } KiB together, more than the ${MAX_SECRET_KIB} KiB one activation carries; no host was contacted`,
+        where,
+      );
+    }
     const { destDir, name, user, group, permissions, uploadAt } = spec;
     uploads.push({ secret, destDir, name, user, group, permissions, uploadAt, value });
   }
@@ -42,7 +59,7 @@ async function readValue(
   if ("text" in spec) return Buffer.from(spec.text, "utf8").toString("base64");
   if ("keyFile" in spec) {
     try {
-      return readFileSync(spec.keyFile).toString("base64");
+      return readAtMost(spec.keyFile, MAX_SECRET_BYTES + 1).toString("base64");
     } catch (e) {
       throw new Error(
         `keyFile ${spec.keyFile} cannot be read (${(e as { code?: string }).code ?? e})`,
@@ -63,6 +80,23 @@ async function readValue(
     throw new Error(`keyCommand ${spec.keyCommand[0]} ${how}${said ? `:\n${said}` : ""}`);
   }
   return Buffer.from(r.stdout, "latin1").toString("base64");
+}
+
+/** A file's first `limit` bytes at most (a device such as /dev/zero never ends). */
+function readAtMost(path: string, limit: number): Buffer {
+  const fd = openSync(path, "r");
+  try {
+    const buf = Buffer.alloc(limit);
+    let n = 0;
+    while (n < limit) {
+      const got = readSync(fd, buf, n, limit - n, null);
+      if (got === 0) break;
+      n += got;
+    }
+    return buf.subarray(0, n);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /**

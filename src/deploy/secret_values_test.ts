@@ -129,3 +129,24 @@ Deno.test("secret values: a keyCommand's output arrives byte for byte (a binary 
   }));
   assert.deepEqual([...Buffer.from(u.value, "base64")], [0xff, 0x00, 0x80, 0x6b, 0xc3, 0xa9]);
 });
+
+Deno.test("secret values: more than one activation carries is refused on the deployer, naming node, profile and secret, before any host", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "secret-values-"));
+  writeFileSync(join(dir, "big"), new Uint8Array(400 * 1024));
+  const p = plan({
+    a: { keyFile: join(dir, "big") },
+    b: { keyFile: join(dir, "big") },
+  });
+  await assert.rejects(
+    () => readSecretValues(p),
+    (e: DeployError) => {
+      assert.match(
+        e.describe(),
+        /db\.system \(field secrets\.b\): the secrets are 800 KiB together, more than the 700 KiB one activation carries; no host was contacted/,
+      );
+      return true;
+    },
+  );
+  // A keyFile that never ends (a device) is read no further than that.
+  await assert.rejects(() => readSecretValues(plan({ z: { keyFile: "/dev/zero" } })), /700 KiB/);
+});
