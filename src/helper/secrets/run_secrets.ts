@@ -8,6 +8,7 @@
  */
 import { DeployError, UsageError } from "../../shared/errors.ts";
 import {
+  isDestDir,
   isPlainName,
   OCTAL_PERMISSIONS,
   secretPath,
@@ -58,7 +59,7 @@ export function parseUploads(text: string): SecretUpload[] {
   const ok = (u: Record<string, unknown>) =>
     ["secret", "destDir", "name", "user", "group", "permissions", "uploadAt", "value"].every((k) =>
       typeof u[k] === "string"
-    ) && isPlainName(u.name as string) && (u.destDir as string).startsWith("/") &&
+    ) && isPlainName(u.name as string) && isDestDir(u.destDir as string) &&
     OCTAL_PERMISSIONS.test(u.permissions as string) &&
     (UPLOAD_AT as readonly unknown[]).includes(u.uploadAt) &&
     /^[A-Za-z0-9+/]*={0,2}$/.test(u.value as string) && u.user !== "" && u.group !== "";

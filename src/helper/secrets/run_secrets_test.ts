@@ -131,9 +131,19 @@ Deno.test({
 Deno.test("run secrets: a request's list is checked field by field", () => {
   assert.equal(parseUploads(JSON.stringify([upload({})])).length, 1);
   for (
-    const bad of <Partial<SecretUpload>[]> [{ name: "../x" }, { permissions: "777x" }, {
-      uploadAt: "later",
-    }, { value: "%%" }]
+    const bad of <Partial<SecretUpload>[]> [
+      { name: "../x" },
+      { permissions: "777x" },
+      {
+        uploadAt: "later",
+      },
+      { value: "%%" },
+      { name: "pw\nforged" },
+      { destDir: "/run/keys\r" },
+      {
+        permissions: "4777",
+      },
+    ]
   ) {
     assert.throws(() => parseUploads(JSON.stringify([upload(bad)])), /not what deploy-ts sends/);
   }
