@@ -473,3 +473,35 @@ Deno.test("secrets: a revoke after another node failed puts the confirmed node's
     }
   }
 });
+
+Deno.test("secrets: a profile whose user is not root cannot give a secret to another owner: it fails before the switch, saying so", async () => {
+  await using tb = await Testbed.up(1);
+  const fleet = (user: string) =>
+    fleetFlake(tb, {
+      web: {
+        hostname: "h1",
+        profiles: {
+          app: {
+            message: "app",
+            settings: {
+              user: "alice",
+              secrets: {
+                pw: { text: "for-alice", destDir: "/home/alice/keys", user, group: user },
+              },
+            },
+          },
+        },
+      },
+    });
+  const r = await deployFleet(fleet("root"), []);
+  assert.equal(r.code, 1, r.stderr);
+  assert.match(
+    r.stderr,
+    /\[web\.app\] failed: secret pw: the profile's user \(uid \d+\) cannot give \/home\/alice\/keys\/pw to root:root, another user \(uid 0\): only root can .*; the profile was not switched/,
+  );
+  assert.equal(await onHost(tb, "h1", "/home/alice/keys/pw"), "absent");
+  // Its own: written.
+  const own = await deployFleet(fleet("alice"), []);
+  assert.equal(own.code, 0, own.stderr);
+  assert.equal(await onHost(tb, "h1", "/home/alice/keys/pw"), "alice alice 600 for-alice");
+});

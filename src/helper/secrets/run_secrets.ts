@@ -18,7 +18,7 @@ import {
 } from "../../shared/secrets.ts";
 import { ensureSafeDestDir } from "./dest_dir.ts";
 import { currentFile, type FileState, removeQuietly, replaceFile, syncDir } from "./atomic_file.ts";
-import { resolveOwner } from "./owners.ts";
+import { me, ownerProblem, resolveOwner } from "./owners.ts";
 import { existsSync } from "node:fs";
 import { RunDir } from "../run_dir.ts";
 import { readRecords } from "../record.ts";
@@ -103,6 +103,7 @@ export class RunSecrets {
    */
   write(uploadAt: UploadAt, say: (line: string) => void): void {
     const mine = this.uploads().filter((u) => u.uploadAt === uploadAt);
+    const self = me();
     const owners = mine.map((u) => {
       const owner = resolveOwner(u.user, u.group);
       if ("missing" in owner) {
@@ -110,6 +111,15 @@ export class RunSecrets {
           `secret ${u.secret}: its owner's ${owner.missing} does not exist on the host (${uploadAt}, ${
             secretPath(u)
           })`,
+        );
+      }
+      const problem = ownerProblem(owner, self);
+      if (problem) {
+        throw new DeployError(
+          `secret ${u.secret}: the profile's user (uid ${self.uid}) cannot give ${
+            secretPath(u)
+          } to ${u.user}:${u.group}, another ${problem}: only root can (deploy the profile as ` +
+            `root, or make the secret this user's)`,
         );
       }
       return owner;
