@@ -70,6 +70,7 @@ async function readValue(
   const r = await runCommand(spec.keyCommand, {
     timeoutMs: timeoutSeconds * 1000,
     stdoutEncoding: "latin1",
+    killOnInterrupt: true,
   });
   if (r.timedOut) {
     throw new Error(`keyCommand ${spec.keyCommand[0]} did not finish within ${timeoutSeconds}s`);

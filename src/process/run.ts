@@ -6,6 +6,7 @@
 import { spawn } from "node:child_process";
 import process from "node:process";
 import { CommandError, type ErrorContext } from "../shared/errors.ts";
+import { onInterrupt } from "./cleanup.ts";
 
 export interface RunOptions {
   cwd?: string;
@@ -29,6 +30,11 @@ export interface RunOptions {
    */
   timeoutMs?: number;
   signal?: AbortSignal;
+  /**
+   * End the command (SIGTERM) when the deployer is interrupted (SIGINT or
+   * SIGTERM sent to it alone; a terminal's Ctrl-C reaches the command too).
+   */
+  killOnInterrupt?: boolean;
   /** Named in the error when the command fails. */
   context?: ErrorContext;
 }
@@ -88,19 +94,35 @@ export function run(argv: readonly string[], options: RunOptions = {}): Promise<
       child.stdin!.end(options.input);
     }
     let timer: ReturnType<typeof setTimeout> | undefined;
+    let ended = false;
+    const end = () => {
+      ended = true;
+      child.kill("SIGTERM");
+      setTimeout(() => child.kill("SIGKILL"), 2000).unref();
+    };
     if (options.timeoutMs !== undefined) {
       timer = setTimeout(() => {
         timedOut = true;
-        child.kill("SIGTERM");
-        setTimeout(() => child.kill("SIGKILL"), 2000).unref();
+        end();
       }, Math.min(options.timeoutMs, MAX_TIMER_MS));
     }
+    const unregister = options.killOnInterrupt
+      ? onInterrupt(() => Promise.resolve(end()))
+      : undefined;
+    // Ended by us: a child of its own (`sh -c 'sleep …'`) may still hold the output
+    // open, and waiting for it would undo the bound.
+    child.on("exit", () => {
+      if (!ended) return;
+      child.stdout?.destroy();
+      child.stderr?.destroy();
+    });
     let spawnError: Error | undefined;
     child.on("error", (e) => {
       spawnError = e;
     });
     child.on("close", (code, signal) => {
       if (timer) clearTimeout(timer);
+      unregister?.();
       out.flush();
       err.flush();
       if (spawnError && code === null && signal === null) {

@@ -505,3 +505,40 @@ Deno.test("secrets: a profile whose user is not root cannot give a secret to ano
   assert.equal(own.code, 0, own.stderr);
   assert.equal(await onHost(tb, "h1", "/home/alice/keys/pw"), "alice alice 600 for-alice");
 });
+
+Deno.test("secrets: a keyCommand that hangs dies with the deployer when it is interrupted (SIGINT, SIGTERM)", async () => {
+  await using tb = await Testbed.up(1);
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    // Never ends, writes nothing, and its argv is its own: `sleep 600.<random digits>`.
+    const marker = `600.${crypto.getRandomValues(new Uint32Array(1))[0]}`;
+    const dir = fleetFlake(tb, {
+      db: {
+        hostname: "h1",
+        settings: { secrets: { pw: { keyCommand: ["sleep", marker] } } },
+        profiles: { system: { message: marker } },
+      },
+    });
+    const argv = cliArgv(["-s", "--no-progress", "."]);
+    const child = spawn(argv[0], argv.slice(1), { cwd: dir, stdio: ["ignore", "ignore", "pipe"] });
+    let said = "";
+    child.stderr!.on("data", (d) => (said += d));
+    const exited = new Promise<void>((resolve) => child.on("close", () => resolve()));
+    const holding = () =>
+      processesHolding(marker, () => {}).filter((p) => /cmdline: \S*sleep /.test(p));
+    for (let i = 0; i < 1200 && holding().length === 0; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.equal(
+      holding().length,
+      1,
+      `the keyCommand ran: ${said} ${processesHolding(marker, () => {}).join("\n")}`,
+    );
+    child.kill(signal);
+    await exited;
+    // Given a moment to go: nothing of the run is left behind.
+    for (let i = 0; i < 50 && holding().length > 0; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.deepEqual(holding(), [], signal);
+  }
+});
