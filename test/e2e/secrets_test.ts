@@ -542,3 +542,30 @@ Deno.test("secrets: a keyCommand that hangs dies with the deployer when it is in
     assert.deepEqual(holding(), [], signal);
   }
 });
+
+Deno.test("secrets: with interactive sudo and a wrong password, the request line holding the values never reaches sudo as another password attempt", async () => {
+  await using tb = await Testbed.up(1);
+  const dir = fleetFlake(tb, {
+    web: {
+      hostname: "h1",
+      settings: { sshUser: "alice", interactiveSudo: true },
+      profiles: {
+        system: {
+          message: "wrong-password",
+          settings: { user: "root", secrets: { pw: { text: "s3cret" } } },
+        },
+      },
+    },
+  });
+  const r = await deployFleet(dir, [], {
+    env: { DEPLOY_TS_SUDO_PASSWORD: "wrong", LOCAL_KEY: tb.signingKey },
+  });
+  assert.equal(r.code, 1, r.stderr);
+  assert.match(
+    r.stderr,
+    /web\.system +FAILED +sudo on alice@\S+ refused the password of alice \(to run as root\); nothing else was sent to it/,
+  );
+  // sudo says "Sorry, try again." for each line it took as a password: the password's alone.
+  assert.ok((r.stderr.match(/Sorry, try again/g) ?? []).length <= 1, r.stderr);
+  assert.equal(await onHost(tb, "h1", "/run/keys/pw"), "absent");
+});
