@@ -66,7 +66,7 @@ export async function helperMain(argv: readonly string[]): Promise<number> {
     case "run-job":
       return await workerMain(request.runDir);
     case "upload-secrets":
-      return uploadSecrets(request);
+      return await uploadSecrets(request, profilePathOf(request.profile));
     case "secret-status":
       return secretStatus(request);
     case "drop-secret-backups":

@@ -182,6 +182,7 @@ export function uploadSecretsCommand(
     plan,
     ctx,
     encodeCall("upload-secrets", {
+      profile: profileRef(plan),
       tempPath: plan.settings.tempPath,
       secrets: JSON.stringify(uploads),
     }),

@@ -211,8 +211,10 @@ export const REQUESTS = {
   }),
   "upload-secrets": defineRequest("upload-secrets", {
     summary: "Write secrets now, without activating anything (deploy secrets): each atomically " +
-      "with its owner and mode, all or none; prints what was written as JSON.",
+      "with its owner and mode, all or none, under the profile's lock (refused while it is " +
+      "deployed); prints what was written as JSON.",
   }, {
+    profile: PROFILE_ROW,
     tempPath: TEMP_PATH_ROW,
     secrets: {
       kind: "private",

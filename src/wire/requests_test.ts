@@ -113,7 +113,10 @@ function samples(): HelperRequest[] {
       { command: "query", request: { profile: { path: text } } },
       { command: "run-job", request: { runDir: text } },
       { command: "check-health", request: { healthChecks: text, healthTimeout: 7 } },
-      { command: "upload-secrets", request: { tempPath: text, secrets: text } },
+      {
+        command: "upload-secrets",
+        request: { profile: { path: text }, tempPath: text, secrets: text },
+      },
       { command: "secret-status", request: { secrets: text } },
       { command: "drop-secret-backups", request: { runDir: text } },
       {

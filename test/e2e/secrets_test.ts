@@ -569,3 +569,33 @@ Deno.test("secrets: with interactive sudo and a wrong password, the request line
   assert.ok((r.stderr.match(/Sorry, try again/g) ?? []).length <= 1, r.stderr);
   assert.equal(await onHost(tb, "h1", "/run/keys/pw"), "absent");
 });
+
+Deno.test("secrets: deploy secrets while a deployment of the profile holds its lock writes nothing and says who holds it", async () => {
+  await using tb = await Testbed.up(1);
+  const fleet = (value: string, sleep: number) =>
+    fleetFlake(tb, {
+      db: {
+        hostname: "h1",
+        settings: { secrets: { pw: { keyFile: deployerFile(tb, `pw-${value}`, value) } } },
+        profiles: { system: { message: `locked-${value}`, sleep } },
+      },
+    });
+  // A slow activation: the worker holds the profile's lock meanwhile.
+  const argv = cliArgv(["-s", "--no-progress", "."]);
+  const child = spawn(argv[0], argv.slice(1), { cwd: fleet("deployed", 15), stdio: "ignore" });
+  const exited = new Promise<number | null>((resolve) => child.on("close", (c) => resolve(c)));
+  for (let i = 0; i < 1200; i++) {
+    if ((await onHost(tb, "h1", "/run/keys/pw")).endsWith("deployed")) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.equal(await onHost(tb, "h1", "/run/keys/pw"), "root root 600 deployed");
+  const r = await deployFleet(fleet("uploaded", 0), ["secrets"]);
+  assert.equal(r.code, 1, r.stdout + r.stderr);
+  assert.match(
+    r.stdout,
+    /db\.system: FAILED: the profile is being deployed \(\S+ \(helper pid \d+\) since .*\); nothing was written/,
+  );
+  assert.equal(await onHost(tb, "h1", "/run/keys/pw"), "root root 600 deployed");
+  assert.equal(await exited, 0);
+  assert.equal(await onHost(tb, "h1", "/run/keys/pw"), "root root 600 deployed");
+});

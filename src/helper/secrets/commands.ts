@@ -5,8 +5,16 @@
  * `secret-status` (present with the declared owner and mode?) and
  * `drop-secret-backups` (the deployment is over: no revoke will come).
  */
+import process from "node:process";
 import { UsageError } from "../../shared/errors.ts";
-import { secretPath, type SecretState, type SecretTarget } from "../../shared/secrets.ts";
+import { describeHolder, tryLockProfile } from "../lock.ts";
+import { recoverIfDead } from "../recover.ts";
+import {
+  secretPath,
+  type SecretState,
+  type SecretTarget,
+  type SecretUpload,
+} from "../../shared/secrets.ts";
 import type {
   DropSecretBackupsRequest,
   SecretStatusRequest,
@@ -20,9 +28,42 @@ function print(value: unknown): void {
   Deno.stdout.writeSync(new TextEncoder().encode(`${JSON.stringify(value)}\n`));
 }
 
-/** Write every secret of the request; on a failure put back those already written. */
-export function uploadSecrets(request: UploadSecretsRequest): number {
+/**
+ * Write every secret of the request, holding the profile's lock (a run of
+ * the profile under way would put back what it replaced over them, or keep
+ * them as what it replaced); on a failure put back those already written.
+ */
+export async function uploadSecrets(
+  request: UploadSecretsRequest,
+  profilePath: string,
+): Promise<number> {
   const uploads = parseUploads(request.secrets);
+  // A run that died first is rolled back first, its secrets with it.
+  await recoverIfDead(profilePath, (line) => process.stderr.write(`[deploy-ts] ${line}\n`));
+  const locked = await tryLockProfile(profilePath, {
+    deployer: "deploy secrets",
+    pid: process.pid,
+    since: Date.now(),
+    runDir: "",
+  });
+  if (!("lock" in locked)) {
+    print({
+      ok: false,
+      message: `the profile is being deployed (${
+        describeHolder(locked.heldBy)
+      }); nothing was written`,
+      lines: [],
+    });
+    return 1;
+  }
+  try {
+    return writeAll(request, uploads);
+  } finally {
+    locked.lock.release();
+  }
+}
+
+function writeAll(request: UploadSecretsRequest, uploads: SecretUpload[]): number {
   const lines: string[] = [];
   const say = (line: string) => lines.push(line);
   const runDir = RunDir.create(request.tempPath);
