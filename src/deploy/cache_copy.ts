@@ -102,7 +102,9 @@ export class CacheCopy {
   ): Promise<void> {
     const cached = profiles.filter((p) => cacheOf(p.settings) && !p.settings.remoteBuild);
     const cache = cached.length ? cacheOf(cached[0].settings)! : undefined;
-    if (!cache || !host.missingPaths || !host.fetchFromCache) {
+    if (
+      !cache || !host.missingPaths || !host.fetchFromCache || !host.narHashes || !host.deletePaths
+    ) {
       return await host.copy(paths, options);
     }
     const through = [
@@ -113,6 +115,7 @@ export class CacheCopy {
     let before: string[] | undefined;
     let after: string[] | undefined;
     let fellBack: string | undefined;
+    let fetchRan = false;
     try {
       const failedUpload = await this.#uploads.get(cache.upload);
       sizes = await this.store.closure(through);
@@ -123,6 +126,7 @@ export class CacheCopy {
         fellBack =
           `not fetched: the fetch from ${cache.url} took over ${FETCH_LIMIT_SECONDS}s on ${hungOn}`;
       } else if (before.length > 0) {
+        fetchRan = true;
         const fetched = await host.fetchFromCache(cache.url, through, options.onLine);
         if (fetched.timedOut) this.#hung.set(cache.url, options.node);
         after = await host.missingPaths(before);
@@ -136,6 +140,10 @@ export class CacheCopy {
       }
     } catch (e) {
       fellBack = (e as Error).message;
+    }
+    if (fetchRan && before) {
+      const forged = await this.#checkFetched(host, before, after, cache.url, options.node);
+      if (forged) [fellBack, after] = [forged, before];
     }
     // Not asked (a failure): what the host lacked, else the whole closure, came over SSH.
     after ??= before ?? [...sizes.keys()];
@@ -154,5 +162,54 @@ export class CacheCopy {
       ...transferOf(sizes, before ?? after, after),
       ...(fellBack ? { fellBack } : {}),
     });
+  }
+
+  /**
+   * What the host fetched must be what the deployer has: a host that does
+   * not check signatures (`require-sigs = false`) takes whatever the cache
+   * serves under a path's name, where SSH would have copied the deployer's.
+   * When a NAR hash differs, every path the fetch added (they may refer to
+   * it) is removed again, so that SSH copies the deployer's: returns why.
+   * When the host cannot be checked or cleaned, the node fails before
+   * anything of it runs.
+   */
+  async #checkFetched(
+    host: Host,
+    before: readonly string[],
+    after: readonly string[] | undefined,
+    url: string,
+    node: string,
+  ): Promise<string | undefined> {
+    let fetched: string[];
+    let differ: string[];
+    try {
+      const still = new Set(after ?? await host.missingPaths!(before));
+      fetched = before.filter((p) => !still.has(p));
+      if (fetched.length === 0) return undefined;
+      const [mine, theirs] = await Promise.all([
+        this.store.narHashes(fetched),
+        host.narHashes!(fetched),
+      ]);
+      differ = fetched.filter((p) => mine.get(p) === undefined || mine.get(p) !== theirs.get(p));
+    } catch (e) {
+      throw new DeployError(
+        `could not check what the host fetched from ${url}: ${(e as Error).message}`,
+        { node },
+      );
+    }
+    if (differ.length === 0) return undefined;
+    const what = `${differ.length} paths the host fetched from ${url} have other contents than ` +
+      "the deployer's (other NAR hashes; does the host check signatures?)";
+    try {
+      await host.deletePaths!(fetched);
+    } catch (e) {
+      throw new DeployError(
+        `${what}, and removing them failed: ${(e as Error).message}\nNothing was activated; ` +
+          `remove them on the host: nix-store --delete ${differ.join(" ")}`,
+        { node },
+      );
+    }
+    this.emit({ type: "warning", node, message: `${what}: removed, copied over SSH instead` });
+    return `${what}: removed, copied over SSH`;
   }
 }

@@ -10,10 +10,12 @@ import { DeployError } from "../shared/errors.ts";
 import { type CopyOptions, copyToHost } from "../nix/copy.ts";
 import type { StoreTarget } from "../nix/store_target.ts";
 import {
+  deletePathsArgv,
   FETCH_LIMIT_SECONDS,
   FETCH_TIMED_OUT,
   hostFetchArgv,
   invalidPathsArgvs,
+  queryNarHashes,
 } from "../nix/binary_cache.ts";
 import type { ProfileDescription } from "../helper/query.ts";
 import { lastLines, type RunResult } from "../process/run.ts";
@@ -105,6 +107,17 @@ export class HelperHost implements Host {
       return { code: r.code ?? -1, timedOut: limit.aborted || r.code === FETCH_TIMED_OUT };
     } catch {
       return { code: -1, timedOut: limit.aborted };
+    }
+  }
+
+  narHashes(paths: readonly string[]): Promise<Map<string, string>> {
+    return queryNarHashes(paths, (argv) => this.transport.run(argv));
+  }
+
+  async deletePaths(paths: readonly string[]): Promise<void> {
+    const r = await this.transport.run(deletePathsArgv(paths));
+    if (r.code !== 0) {
+      throw new Error(lastLines(r.stderr, 5) || `nix-store --delete exited ${r.code}`);
     }
   }
 

@@ -86,6 +86,10 @@ export interface Host {
     paths: readonly string[],
     onLine?: (line: string) => void,
   ): Promise<{ code: number; timedOut: boolean }>;
+  /** Path → NAR hash as the host's store recorded it (to check what a cache served). */
+  narHashes?(paths: readonly string[]): Promise<Map<string, string>>;
+  /** Remove paths nothing refers to yet from the host's store; throws when it cannot. */
+  deletePaths?(paths: readonly string[]): Promise<void>;
   /** Build a derivation that is already in the host's store, there (remoteBuild). */
   realise(p: ProfilePlan, onLine?: (line: string) => void): Promise<void>;
   /** Activate a profile and follow it to its outcome, confirming over a new connection. */

@@ -1,5 +1,11 @@
 import assert from "node:assert/strict";
-import { FETCH_LIMIT_SECONDS, hostFetchArgv, invalidPathsArgvs } from "./binary_cache.ts";
+import {
+  FETCH_LIMIT_SECONDS,
+  hostFetchArgv,
+  invalidPathsArgvs,
+  narHashArgvs,
+  parseNarHashes,
+} from "./binary_cache.ts";
 
 Deno.test("binary cache: the host's fetch adds the cache for this command only, bounded, checks kept", () => {
   const argv = hostFetchArgv("https://cache.example", ["/nix/store/a", "/nix/store/b"]);
@@ -37,4 +43,17 @@ Deno.test("binary cache: the host's validity check is split so no command outgro
   }
   assert.deepEqual(invalidPathsArgvs([]), []);
   assert.equal(invalidPathsArgvs(paths).length, 1);
+});
+
+Deno.test("binary cache: NAR hashes are asked per path, split like the validity check, and read strictly", () => {
+  const paths = ["/nix/store/a-x", "/nix/store/b-y"];
+  assert.deepEqual(narHashArgvs(paths), [["nix-store", "--query", "--hash", ...paths]]);
+  assert.equal(narHashArgvs(paths, 16).length, 2);
+  const out = "sha256:0abc\nsha256:1def\n";
+  assert.deepEqual(
+    [...parseNarHashes(paths, out)],
+    [["/nix/store/a-x", "sha256:0abc"], ["/nix/store/b-y", "sha256:1def"]],
+  );
+  assert.throws(() => parseNarHashes(paths, "sha256:0abc\n"), /expected 2 NAR hashes/);
+  assert.throws(() => parseNarHashes(paths, "warning: x\nsha256:1def\n"), /expected 2/);
 });
