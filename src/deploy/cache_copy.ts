@@ -170,6 +170,8 @@ export class CacheCopy {
    * serves under a path's name, where SSH would have copied the deployer's.
    * When a NAR hash differs, every path the fetch added (they may refer to
    * it) is removed again, so that SSH copies the deployer's: returns why.
+   * (A build that is not reproducible, already in the cache from elsewhere,
+   * differs too: it then comes over SSH as well, slower but the same.)
    * When the host cannot be checked or cleaned, the node fails before
    * anything of it runs.
    */
@@ -199,7 +201,8 @@ export class CacheCopy {
     }
     if (differ.length === 0) return undefined;
     const what = `${differ.length} paths the host fetched from ${url} have other contents than ` +
-      "the deployer's (other NAR hashes; does the host check signatures?)";
+      "the deployer's (other NAR hashes: another build of a path that does not build " +
+      "reproducibly, or a forgery a host that does not check signatures took)";
     try {
       await host.deletePaths!(fetched);
     } catch (e) {

@@ -1,4 +1,6 @@
 import assert from "node:assert/strict";
+import { run } from "../process/run.ts";
+import { shellQuoteArgv } from "../shared/shell_quote.ts";
 import {
   FETCH_LIMIT_SECONDS,
   hostFetchArgv,
@@ -56,4 +58,13 @@ Deno.test("binary cache: NAR hashes are asked per path, split like the validity 
   );
   assert.throws(() => parseNarHashes(paths, "sha256:0abc\n"), /expected 2 NAR hashes/);
   assert.throws(() => parseNarHashes(paths, "warning: x\nsha256:1def\n"), /expected 2/);
+});
+
+Deno.test("binary cache: a URL with shell syntax reaches the host's Nix as one word (the remote shell's quoting)", async () => {
+  const url = `https://c.example/$(touch /tmp/x)'";x=\`id\`&priority=1|cat>y`;
+  const argv = hostFetchArgv(url, ["/nix/store/a"]);
+  // What OpenSSH and ssh2 hand to the login shell: one string, read back word by word.
+  const r = await run(["/bin/sh", "-c", `printf '%s\\n' ${shellQuoteArgv(argv)}`]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(r.stdout.split("\n").slice(0, -1), argv);
 });
