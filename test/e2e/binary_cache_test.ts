@@ -232,3 +232,52 @@ Deno.test("binary cache: a host that does not check signatures still gets the de
   const [t] = transfers(r.stdout);
   assert.match(t.fellBack ?? "", /other contents/, JSON.stringify(t));
 });
+
+Deno.test("binary cache: a cache that answers 500, one that redirects to a file:// URL, and an upload that fails all end deployed over SSH, each named", async () => {
+  await bundlePath();
+  await using tb = await Testbed.up(3);
+  const cache = new TestbedCache(tb);
+  const upload = await cache.upload();
+  const good = await cache.up();
+  // The hosts share this machine's network, so a server in this process is reachable by them.
+  const seen: string[] = [];
+  await using server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, (req) => {
+    const { pathname } = new URL(req.url);
+    seen.push(pathname);
+    return pathname.startsWith("/redirect/")
+      ? new Response(null, { status: 302, headers: { location: "file:///etc/passwd" } })
+      : new Response("broken", { status: 500 });
+  });
+  const base = `http://127.0.0.1:${server.addr.port}`;
+  const dir = fleetFlake(tb, {
+    h1: {
+      hostname: "h1",
+      settings: { binaryCache: { upload, url: `${base}/error` } },
+      profiles: { app: { message: "e500-h1" } },
+    },
+    h2: {
+      hostname: "h2",
+      settings: { binaryCache: { upload, url: `${base}/redirect` } },
+      profiles: { app: { message: "redirect-h2" } },
+    },
+    h3: {
+      hostname: "h3",
+      settings: { binaryCache: { upload: "file:///proc/no-cache-here", url: good } },
+      profiles: { app: { message: "noupload-h3" } },
+    },
+  });
+  const r = await deployFleet(dir, ["--json"], { env: { LOCAL_KEY: tb.signingKey } });
+  assert.equal(r.code, 0, r.stderr + r.stdout);
+  for (const [h, m] of [["h1", "e500"], ["h2", "redirect"], ["h3", "noupload"]]) {
+    assert.deepEqual(await activations(tb, h), [`${m}-${h}`]);
+  }
+  const byNode = new Map(transfers(r.stdout).map((t) => [t.node, t]));
+  for (const h of tb.hosts) {
+    const t = byNode.get(h)!;
+    assert.ok(t.fromCache.paths === 0 && t.overSsh.paths >= 2 && t.fellBack, JSON.stringify(t));
+  }
+  assert.match(byNode.get("h3")!.fellBack!, /uploading to file:\/\/\/proc\/no-cache-here failed/);
+  assert.ok(
+    seen.some((p) => p.startsWith("/error/")) && seen.some((p) => p.startsWith("/redirect/")),
+  );
+});
