@@ -103,7 +103,8 @@ export class CacheCopy {
     const cached = profiles.filter((p) => cacheOf(p.settings) && !p.settings.remoteBuild);
     const cache = cached.length ? cacheOf(cached[0].settings)! : undefined;
     if (
-      !cache || !host.missingPaths || !host.fetchFromCache || !host.narHashes || !host.deletePaths
+      !cache || !host.missingPaths || !host.fetchFromCache || !host.narHashes ||
+      !host.trustsPaths || !host.deletePaths
     ) {
       return await host.copy(paths, options);
     }
@@ -143,7 +144,9 @@ export class CacheCopy {
     }
     if (fetchRan && before) {
       const forged = await this.#checkFetched(host, before, after, cache.url, options.node);
-      if (forged) [fellBack, after] = [forged, before];
+      if (forged) {
+        [fellBack, after] = [forged.why, [...new Set([...after ?? [], ...forged.removed])]];
+      }
     }
     // Not asked (a failure): what the host lacked, else the whole closure, came over SSH.
     after ??= before ?? [...sizes.keys()];
@@ -168,10 +171,11 @@ export class CacheCopy {
    * What the host fetched must be what the deployer has: a host that does
    * not check signatures (`require-sigs = false`) takes whatever the cache
    * serves under a path's name, where SSH would have copied the deployer's.
-   * When a NAR hash differs, every path the fetch added (they may refer to
-   * it) is removed again, so that SSH copies the deployer's: returns why.
-   * (A build that is not reproducible, already in the cache from elsewhere,
-   * differs too: it then comes over SSH as well, slower but the same.)
+   * When a NAR hash differs, that path and what refers to it are removed
+   * again, so that SSH copies the deployer's: returns why, and what went.
+   * Unless a key the host trusts signed what differs: another build of a
+   * path that does not build reproducibly, as the host's own substituters
+   * might give it, is kept.
    * When the host cannot be checked or cleaned, the node fails before
    * anything of it runs.
    */
@@ -181,7 +185,7 @@ export class CacheCopy {
     after: readonly string[] | undefined,
     url: string,
     node: string,
-  ): Promise<string | undefined> {
+  ): Promise<{ why: string; removed: string[] } | undefined> {
     let fetched: string[];
     let differ: string[];
     try {
@@ -200,11 +204,24 @@ export class CacheCopy {
       );
     }
     if (differ.length === 0) return undefined;
-    const what = `${differ.length} paths the host fetched from ${url} have other contents than ` +
-      "the deployer's (other NAR hashes: another build of a path that does not build " +
-      "reproducibly, or a forgery a host that does not check signatures took)";
+    const other = `${differ.length} paths the host fetched from ${url} have other contents ` +
+      "than the deployer's (other NAR hashes)";
+    // Another build of a path that does not build reproducibly, signed by a key the host
+    // trusts: what the host's own substituters could have given it too.
+    if (await host.trustsPaths!(differ).catch(() => false)) {
+      this.emit({
+        type: "log",
+        node,
+        source: "nix",
+        line: `${other}, signed by a key the host trusts: kept`,
+      });
+      return undefined;
+    }
+    const what = `${other}, and no key the host trusts signed them (the host does not check ` +
+      "signatures?)";
+    let removed: string[];
     try {
-      await host.deletePaths!(fetched);
+      removed = await host.deletePaths!(differ);
     } catch (e) {
       throw new DeployError(
         `${what}, and removing them failed: ${(e as Error).message}\nNothing was activated; ` +
@@ -213,6 +230,6 @@ export class CacheCopy {
       );
     }
     this.emit({ type: "warning", node, message: `${what}: removed, copied over SSH instead` });
-    return `${what}: removed, copied over SSH`;
+    return { why: `${what}: removed, copied over SSH`, removed };
   }
 }

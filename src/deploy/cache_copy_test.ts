@@ -38,6 +38,8 @@ function fakeHost(o: {
   has?: string[];
   queryFails?: boolean;
   forged?: readonly string[];
+  /** The forged paths carry a signature by a key the host trusts. */
+  signed?: boolean;
   hashFails?: boolean;
   deleteFails?: boolean;
 }) {
@@ -48,11 +50,15 @@ function fakeHost(o: {
       o.hashFails ? Promise.reject(new Error("nix-store --query --hash failed")) : Promise.resolve(
         new Map(paths.map((p) => [p, o.forged?.includes(p) ? "sha256:other" : `sha256:${p}`])),
       ),
+    trustsPaths: (paths: readonly string[]) => {
+      calls.push(`verify ${paths.join(" ")}`);
+      return Promise.resolve(o.signed === true);
+    },
     deletePaths: (paths: readonly string[]) => {
       calls.push(`delete ${paths.join(" ")}`);
       if (o.deleteFails) return Promise.reject(new Error("cannot delete path: it is alive"));
       for (const p of paths) store.delete(p);
-      return Promise.resolve();
+      return Promise.resolve([...paths]);
     },
     destination: "root@web",
     copy: (paths: readonly string[], options: { substitute: boolean }) => {
@@ -206,12 +212,13 @@ Deno.test("cache copy: paths a host fetched with other contents than the deploye
   const events = await copy([cached("web")], host, fakeStore().store);
   assert.deepEqual(calls, [
     `fetch https://fleet.example ${HELPER} ${p}`,
-    `delete ${HELPER} ${p}`,
+    `verify ${p}`,
+    `delete ${p}`,
     `ssh ${HELPER} ${p} substitute=true`,
   ]);
   const t = transfer(events);
   assert.ok(t?.type === "transfer");
-  assert.deepEqual([t.fromCache.paths, t.overSsh.paths], [0, 2]);
+  assert.deepEqual([t.fromCache.paths, t.overSsh.paths], [1, 1]);
   assert.match(
     t.fellBack!,
     /1 paths the host fetched from https:\/\/fleet.example have other contents/,
@@ -239,4 +246,21 @@ Deno.test("cache copy: fetched paths that cannot be checked, or removed when the
     );
     assert.ok(!calls.some((c) => c.startsWith("ssh ")), calls.join("\n"));
   }
+});
+
+Deno.test("cache copy: fetched paths that differ but carry a signature the host trusts (a build that is not reproducible) are kept", async () => {
+  const p = "/nix/store/p-web";
+  const { host, calls } = fakeHost({ fetchable: [HELPER, p], forged: [p], signed: true });
+  const events = await copy([cached("web")], host, fakeStore().store);
+  assert.deepEqual(calls, [
+    `fetch https://fleet.example ${HELPER} ${p}`,
+    `verify ${p}`,
+    `ssh ${HELPER} ${p} substitute=true`,
+  ]);
+  const t = transfer(events);
+  assert.ok(t?.type === "transfer" && t.fellBack === undefined);
+  assert.deepEqual([t.fromCache.paths, t.overSsh.paths], [2, 0]);
+  assert.ok(
+    events.some((e) => e.type === "log" && /signed by a key the host trusts: kept/.test(e.line)),
+  );
 });

@@ -92,7 +92,24 @@ export function parseNarHashes(paths: readonly string[], stdout: string): Map<st
   return new Map(paths.map((p, i) => [p, lines[i]]));
 }
 
-/** `nix-store --delete` of paths nothing refers to yet (what a fetch just added). */
+/**
+ * `nix store verify --no-contents`: exits 0 when every path is trusted by
+ * the store's own rules (built there, or signed by a key in its
+ * trusted-public-keys), the same rules on Nix 2.8 and 2.26.
+ */
+export function trustedPathsArgvs(paths: readonly string[], maxChars = 64_000): string[][] {
+  return chunkedArgvs(nixArgv(false, "store", "verify", "--no-contents"), paths, maxChars);
+}
+
+/**
+ * `nix-store --query --referrers-closure`: the paths and every valid path
+ * that refers to them, directly or not (what must go with them).
+ */
+export function referrersArgv(paths: readonly string[]): string[] {
+  return ["nix-store", "--query", "--referrers-closure", ...paths];
+}
+
+/** `nix-store --delete` of paths nothing outside them refers to, nor any root keeps alive. */
 export function deletePathsArgv(paths: readonly string[]): string[] {
   return ["nix-store", "--delete", ...paths];
 }

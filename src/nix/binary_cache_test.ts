@@ -7,6 +7,7 @@ import {
   invalidPathsArgvs,
   narHashArgvs,
   parseNarHashes,
+  trustedPathsArgvs,
 } from "./binary_cache.ts";
 
 Deno.test("binary cache: the host's fetch adds the cache for this command only, bounded, checks kept", () => {
@@ -57,6 +58,10 @@ Deno.test("binary cache: NAR hashes are asked per path, split like the validity 
     [["/nix/store/a-x", "sha256:0abc"], ["/nix/store/b-y", "sha256:1def"]],
   );
   assert.throws(() => parseNarHashes(paths, "sha256:0abc\n"), /expected 2 NAR hashes/);
+  // Trust by the host's own rules; the contents need no rehashing (their hashes were compared).
+  const [verify] = trustedPathsArgvs(paths);
+  assert.deepEqual(verify.slice(-5), ["store", "verify", "--no-contents", ...paths]);
+  assert.ok(!verify.includes("--no-trust") && !verify.includes("--sigs-needed"));
   assert.throws(() => parseNarHashes(paths, "warning: x\nsha256:1def\n"), /expected 2/);
 });
 

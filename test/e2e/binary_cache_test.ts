@@ -231,6 +231,10 @@ Deno.test("binary cache: a host that does not check signatures still gets the de
   assert.deepEqual(ran, ["genuine-h1"]);
   const [t] = transfers(r.stdout);
   assert.match(t.fellBack ?? "", /other contents/, JSON.stringify(t));
+  // Only the forged path (and what refers to it) came again over SSH; the helper's stayed.
+  assert.ok(t.fromCache.paths >= 1 && t.overSsh.paths === 1, JSON.stringify(t));
+  const warnings = jsonEvents(r.stdout).filter((e) => e.type === "warning");
+  assert.ok(warnings.some((w) => w.node === "h1" && /no key the host trusts/.test(w.message)));
 });
 
 Deno.test("binary cache: a cache that answers 500, one that redirects to a file:// URL, and an upload that fails all end deployed over SSH, each named", async () => {
