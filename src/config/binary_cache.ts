@@ -24,10 +24,31 @@ export type BinaryCacheSetting = false | BinaryCache;
 const STORE_URI = /^[a-z][a-z0-9+.-]*:\/\/\S+$/;
 
 export const CACHE_URI_EXPECTED =
-  'a Nix store URI with a scheme and no spaces, such as "s3://bucket" or "https://cache.example.com"';
+  'a Nix store URI with a scheme, no spaces and no "trusted" parameter (it turns the hosts\' ' +
+  'signature checks off for the cache), such as "s3://bucket" or "https://cache.example.com"';
 
 export function isCacheUri(value: string): boolean {
-  return STORE_URI.test(value);
+  return STORE_URI.test(value) && !trustsUnsigned(value);
+}
+
+/**
+ * Whether the URI carries Nix's `trusted` store parameter: Nix 2.8 and 2.26
+ * take unsigned paths from a substituter `URI?trusted=1` (or true, yes), so
+ * a fetch through it would bypass the host's trusted-public-keys. Refused in
+ * any spelling Nix might read now or later (a bare name, any case, percent
+ * escapes), whatever its value.
+ */
+function trustsUnsigned(uri: string): boolean {
+  const query = uri.indexOf("?");
+  if (query < 0) return false;
+  return uri.slice(query + 1).split("&").some((parameter) => {
+    const name = parameter.split("=")[0];
+    let decoded = name;
+    try {
+      decoded = decodeURIComponent(name);
+    } catch { /* not an escape Nix would decode either */ }
+    return decoded.trim().toLowerCase() === "trusted";
+  });
 }
 
 /** The cache a profile's paths go through, if any: none with fastConnection (copy everything over SSH). */

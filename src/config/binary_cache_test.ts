@@ -95,3 +95,37 @@ Deno.test("binaryCache: deploy plan shows the cache of each profile", () => {
   assert.deepEqual({ ...toml.web.system.binary_cache as object }, cache);
   assert.equal(toml.db.system.binary_cache, false);
 });
+
+Deno.test("binaryCache: a trusted parameter, which turns the hosts' signature checks off, is refused", () => {
+  // Nix 2.8 and 2.26 both take unsigned paths from `URI?trusted=1` (or true, yes) as a substituter.
+  for (
+    const uri of [
+      "https://c.example?trusted=1",
+      "https://c.example/?priority=10&trusted=true",
+      "file:///srv/c?trusted=yes",
+      "https://c.example?tr%75sted=1",
+      "https://c.example?Trusted=1",
+      "https://c.example?trusted",
+    ]
+  ) {
+    assert.ok(!isCacheUri(uri), uri);
+    assert.throws(
+      () => validateDeploy(deployWith({}, { binaryCache: { upload: "s3://x", url: uri } })),
+      (e: unknown) =>
+        e instanceof ConfigError && /web.*binaryCache/s.test(e.describe()) &&
+        /trusted/.test(e.describe()),
+      uri,
+    );
+  }
+  const flags = (...argv: string[]) =>
+    parseDeployArgs(argv, { out: () => {}, err: () => {} })!.flags.overrides;
+  assert.throws(() => flags("--binary-cache", "https://c.example?trusted=1"), /trusted/);
+  for (
+    const uri of [
+      "https://c.example?priority=10",
+      "s3://fleet?region=eu-west-1&compression=zstd",
+      "https://c.example/trusted=1",
+      "https://c.example?untrusted=1",
+    ]
+  ) assert.ok(isCacheUri(uri), uri);
+});

@@ -102,7 +102,10 @@ export class CacheCopy {
   ): Promise<void> {
     const cached = profiles.filter((p) => cacheOf(p.settings) && !p.settings.remoteBuild);
     const cache = cached.length ? cacheOf(cached[0].settings)! : undefined;
-    if (!cache || !host.missingPaths || !host.fetchFromCache) {
+    if (
+      !cache || !host.missingPaths || !host.fetchFromCache || !host.narHashes ||
+      !host.trustsPaths || !host.deletePaths
+    ) {
       return await host.copy(paths, options);
     }
     const through = [
@@ -113,6 +116,7 @@ export class CacheCopy {
     let before: string[] | undefined;
     let after: string[] | undefined;
     let fellBack: string | undefined;
+    let fetchRan = false;
     try {
       const failedUpload = await this.#uploads.get(cache.upload);
       sizes = await this.store.closure(through);
@@ -123,6 +127,7 @@ export class CacheCopy {
         fellBack =
           `not fetched: the fetch from ${cache.url} took over ${FETCH_LIMIT_SECONDS}s on ${hungOn}`;
       } else if (before.length > 0) {
+        fetchRan = true;
         const fetched = await host.fetchFromCache(cache.url, through, options.onLine);
         if (fetched.timedOut) this.#hung.set(cache.url, options.node);
         after = await host.missingPaths(before);
@@ -136,6 +141,12 @@ export class CacheCopy {
       }
     } catch (e) {
       fellBack = (e as Error).message;
+    }
+    if (fetchRan && before) {
+      const forged = await this.#checkFetched(host, before, after, cache.url, options.node);
+      if (forged) {
+        [fellBack, after] = [forged.why, [...new Set([...after ?? [], ...forged.removed])]];
+      }
     }
     // Not asked (a failure): what the host lacked, else the whole closure, came over SSH.
     after ??= before ?? [...sizes.keys()];
@@ -154,5 +165,71 @@ export class CacheCopy {
       ...transferOf(sizes, before ?? after, after),
       ...(fellBack ? { fellBack } : {}),
     });
+  }
+
+  /**
+   * What the host fetched must be what the deployer has: a host that does
+   * not check signatures (`require-sigs = false`) takes whatever the cache
+   * serves under a path's name, where SSH would have copied the deployer's.
+   * When a NAR hash differs, that path and what refers to it are removed
+   * again, so that SSH copies the deployer's: returns why, and what went.
+   * Unless a key the host trusts signed what differs: another build of a
+   * path that does not build reproducibly, as the host's own substituters
+   * might give it, is kept.
+   * When the host cannot be checked or cleaned, the node fails before
+   * anything of it runs.
+   */
+  async #checkFetched(
+    host: Host,
+    before: readonly string[],
+    after: readonly string[] | undefined,
+    url: string,
+    node: string,
+  ): Promise<{ why: string; removed: string[] } | undefined> {
+    let fetched: string[];
+    let differ: string[];
+    try {
+      const still = new Set(after ?? await host.missingPaths!(before));
+      fetched = before.filter((p) => !still.has(p));
+      if (fetched.length === 0) return undefined;
+      const [mine, theirs] = await Promise.all([
+        this.store.narHashes(fetched),
+        host.narHashes!(fetched),
+      ]);
+      differ = fetched.filter((p) => mine.get(p) === undefined || mine.get(p) !== theirs.get(p));
+    } catch (e) {
+      throw new DeployError(
+        `could not check what the host fetched from ${url}: ${(e as Error).message}`,
+        { node },
+      );
+    }
+    if (differ.length === 0) return undefined;
+    const other = `${differ.length} paths the host fetched from ${url} have other contents ` +
+      "than the deployer's (other NAR hashes)";
+    // Another build of a path that does not build reproducibly, signed by a key the host
+    // trusts: what the host's own substituters could have given it too.
+    if (await host.trustsPaths!(differ).catch(() => false)) {
+      this.emit({
+        type: "log",
+        node,
+        source: "nix",
+        line: `${other}, signed by a key the host trusts: kept`,
+      });
+      return undefined;
+    }
+    const what = `${other}, and no key the host trusts signed them (the host does not check ` +
+      "signatures?)";
+    let removed: string[];
+    try {
+      removed = await host.deletePaths!(differ);
+    } catch (e) {
+      throw new DeployError(
+        `${what}, and removing them failed: ${(e as Error).message}\nNothing was activated; ` +
+          `remove them on the host: nix-store --delete ${differ.join(" ")}`,
+        { node },
+      );
+    }
+    this.emit({ type: "warning", node, message: `${what}: removed, copied over SSH instead` });
+    return { why: `${what}: removed, copied over SSH`, removed };
   }
 }

@@ -18,6 +18,7 @@ function fakeStore(o: { uploadFails?: boolean } = {}) {
   const uploads: string[][] = [];
   const store: CacheStore = {
     closure: (paths) => Promise.resolve(new Map(paths.map((p) => [p, 100]))),
+    narHashes: (paths) => Promise.resolve(new Map(paths.map((p) => [p, `sha256:${p}`]))),
     upload: (to, paths) => {
       uploads.push([to, ...paths]);
       return o.uploadFails
@@ -28,11 +29,37 @@ function fakeStore(o: { uploadFails?: boolean } = {}) {
   return { store, uploads };
 }
 
-/** A host whose store holds `has`, and whose fetch takes `fetchable` from the cache. */
-function fakeHost(o: { fetchable: string[]; has?: string[]; queryFails?: boolean }) {
+/**
+ * A host whose store holds `has`, and whose fetch takes `fetchable` from the
+ * cache: as the deployer has them, but for `forged` (other contents).
+ */
+function fakeHost(o: {
+  fetchable: string[];
+  has?: string[];
+  queryFails?: boolean;
+  forged?: readonly string[];
+  /** The forged paths carry a signature by a key the host trusts. */
+  signed?: boolean;
+  hashFails?: boolean;
+  deleteFails?: boolean;
+}) {
   const store = new Set(o.has ?? []);
   const calls: string[] = [];
   const host = {
+    narHashes: (paths: readonly string[]) =>
+      o.hashFails ? Promise.reject(new Error("nix-store --query --hash failed")) : Promise.resolve(
+        new Map(paths.map((p) => [p, o.forged?.includes(p) ? "sha256:other" : `sha256:${p}`])),
+      ),
+    trustsPaths: (paths: readonly string[]) => {
+      calls.push(`verify ${paths.join(" ")}`);
+      return Promise.resolve(o.signed === true);
+    },
+    deletePaths: (paths: readonly string[]) => {
+      calls.push(`delete ${paths.join(" ")}`);
+      if (o.deleteFails) return Promise.reject(new Error("cannot delete path: it is alive"));
+      for (const p of paths) store.delete(p);
+      return Promise.resolve([...paths]);
+    },
     destination: "root@web",
     copy: (paths: readonly string[], options: { substitute: boolean }) => {
       calls.push(`ssh ${paths.join(" ")} substitute=${options.substitute}`);
@@ -177,4 +204,63 @@ Deno.test("cache copy: after one node's fetch reached the time limit, later node
   assert.ok(web.type === "transfer" && db.type === "transfer");
   assert.match(web.fellBack!, /took over 300s/);
   assert.match(db.fellBack!, /took over 300s on web/);
+});
+
+Deno.test("cache copy: paths a host fetched with other contents than the deployer's are removed and come over SSH, with a warning", async () => {
+  const p = "/nix/store/p-web";
+  const { host, calls } = fakeHost({ fetchable: [HELPER, p], forged: [p] });
+  const events = await copy([cached("web")], host, fakeStore().store);
+  assert.deepEqual(calls, [
+    `fetch https://fleet.example ${HELPER} ${p}`,
+    `verify ${p}`,
+    `delete ${p}`,
+    `ssh ${HELPER} ${p} substitute=true`,
+  ]);
+  const t = transfer(events);
+  assert.ok(t?.type === "transfer");
+  assert.deepEqual([t.fromCache.paths, t.overSsh.paths], [1, 1]);
+  assert.match(
+    t.fellBack!,
+    /1 paths the host fetched from https:\/\/fleet.example have other contents/,
+  );
+  const warning = events.find((e) => e.type === "warning");
+  assert.ok(warning?.type === "warning" && warning.node === "web");
+  assert.match(warning.message, /other contents than the deployer's/);
+});
+
+Deno.test("cache copy: fetched paths that cannot be checked, or removed when they differ, fail the node before SSH", async () => {
+  const p = "/nix/store/p-web";
+  const cases = [
+    [{ hashFails: true }, /could not check what the host fetched from https:\/\/fleet.example/],
+    [
+      { forged: [p], deleteFails: true },
+      /removing them failed: cannot delete.*nix-store --delete \/nix\/store\/p-web/s,
+    ],
+  ] as const;
+  for (const [o, message] of cases) {
+    const { host, calls } = fakeHost({ fetchable: [HELPER, p], ...o });
+    await assert.rejects(
+      copy([cached("web")], host, fakeStore().store),
+      (e: Error & { context?: { node?: string } }) =>
+        message.test(e.message) && e.context?.node === "web",
+    );
+    assert.ok(!calls.some((c) => c.startsWith("ssh ")), calls.join("\n"));
+  }
+});
+
+Deno.test("cache copy: fetched paths that differ but carry a signature the host trusts (a build that is not reproducible) are kept", async () => {
+  const p = "/nix/store/p-web";
+  const { host, calls } = fakeHost({ fetchable: [HELPER, p], forged: [p], signed: true });
+  const events = await copy([cached("web")], host, fakeStore().store);
+  assert.deepEqual(calls, [
+    `fetch https://fleet.example ${HELPER} ${p}`,
+    `verify ${p}`,
+    `ssh ${HELPER} ${p} substitute=true`,
+  ]);
+  const t = transfer(events);
+  assert.ok(t?.type === "transfer" && t.fellBack === undefined);
+  assert.deepEqual([t.fromCache.paths, t.overSsh.paths], [2, 0]);
+  assert.ok(
+    events.some((e) => e.type === "log" && /signed by a key the host trusts: kept/.test(e.line)),
+  );
 });

@@ -10,10 +10,14 @@ import { DeployError } from "../shared/errors.ts";
 import { type CopyOptions, copyToHost } from "../nix/copy.ts";
 import type { StoreTarget } from "../nix/store_target.ts";
 import {
+  deletePathsArgv,
   FETCH_LIMIT_SECONDS,
   FETCH_TIMED_OUT,
   hostFetchArgv,
   invalidPathsArgvs,
+  queryNarHashes,
+  referrersArgv,
+  trustedPathsArgvs,
 } from "../nix/binary_cache.ts";
 import type { ProfileDescription } from "../helper/query.ts";
 import { lastLines, type RunResult } from "../process/run.ts";
@@ -115,6 +119,32 @@ export class HelperHost implements Host {
     } catch {
       return { code: -1, timedOut: limit.aborted };
     }
+  }
+
+  narHashes(paths: readonly string[]): Promise<Map<string, string>> {
+    return queryNarHashes(paths, (argv) => this.transport.run(argv));
+  }
+
+  async trustsPaths(paths: readonly string[]): Promise<boolean> {
+    for (const argv of trustedPathsArgvs(paths)) {
+      if ((await this.transport.run(argv)).code !== 0) return false;
+    }
+    return true;
+  }
+
+  async deletePaths(paths: readonly string[]): Promise<string[]> {
+    const referrers = await this.transport.run(referrersArgv(paths));
+    const all = referrers.stdout.split("\n").filter((l) => l.startsWith("/"));
+    if (referrers.code !== 0 || all.length === 0) {
+      throw new Error(
+        lastLines(referrers.stderr, 5) || `nix-store --query exited ${referrers.code}`,
+      );
+    }
+    const r = await this.transport.run(deletePathsArgv(all));
+    if (r.code !== 0) {
+      throw new Error(lastLines(r.stderr, 5) || `nix-store --delete exited ${r.code}`);
+    }
+    return all;
   }
 
   async realise(p: ProfilePlan, onLine?: (line: string) => void): Promise<void> {

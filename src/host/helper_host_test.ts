@@ -214,3 +214,34 @@ Deno.test("binary cache: which paths the host lacks, and a fetch that reached it
   });
   await assert.rejects(broken.missingPaths(["/nix/store/b"]), /gone/);
 });
+
+Deno.test("binary cache: the host's NAR hashes, its own trust, and removing a path with what refers to it", async () => {
+  const seen: (readonly string[])[] = [];
+  const answer = (argv: readonly string[]): Promise<RunResult> => {
+    seen.push(argv);
+    const out: Record<string, [number, string]> = {
+      "--hash": [0, "sha256:0aaa\nsha256:1bbb\n"],
+      "--referrers-closure": [0, "/nix/store/b\n/nix/store/c\n"],
+      "--delete": [0, ""],
+      verify: [2, ""],
+    };
+    const [code, stdout] = out[argv.find((a) => a in out)!];
+    return Promise.resolve({ argv, code, signal: null, stdout, stderr: "", timedOut: false });
+  };
+  const h = new HelperHost(fakeTransport(answer), setup);
+  assert.deepEqual([...await h.narHashes(["/nix/store/a", "/nix/store/b"])], [
+    ["/nix/store/a", "sha256:0aaa"],
+    ["/nix/store/b", "sha256:1bbb"],
+  ]);
+  assert.equal(await h.trustsPaths(["/nix/store/b"]), false);
+  assert.deepEqual(await h.deletePaths(["/nix/store/b"]), ["/nix/store/b", "/nix/store/c"]);
+  assert.deepEqual(seen.at(-1), ["nix-store", "--delete", "/nix/store/b", "/nix/store/c"]);
+  const broken = new HelperHost(
+    fakeTransport((argv) =>
+      Promise.resolve({ argv, code: 1, signal: null, stdout: "", stderr: "alive", timedOut: false })
+    ),
+    setup,
+  );
+  await assert.rejects(broken.deletePaths(["/nix/store/b"]), /alive/);
+  await assert.rejects(broken.narHashes(["/nix/store/b"]), /alive/);
+});

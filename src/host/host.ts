@@ -98,6 +98,15 @@ export interface Host {
     paths: readonly string[],
     onLine?: (line: string) => void,
   ): Promise<{ code: number; timedOut: boolean }>;
+  /** Path → NAR hash as the host's store recorded it (to check what a cache served). */
+  narHashes?(paths: readonly string[]): Promise<Map<string, string>>;
+  /** Whether the host's own keys vouch for every one of the paths (signed by a trusted key). */
+  trustsPaths?(paths: readonly string[]): Promise<boolean>;
+  /**
+   * Remove paths from the host's store with whatever refers to them (what a
+   * fetch just added); returns what was removed, throws when it cannot.
+   */
+  deletePaths?(paths: readonly string[]): Promise<string[]>;
   /** Build a derivation that is already in the host's store, there (remoteBuild). */
   realise(p: ProfilePlan, onLine?: (line: string) => void): Promise<void>;
   /** Activate a profile and follow it to its outcome, confirming over a new connection. */

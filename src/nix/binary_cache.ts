@@ -49,12 +49,10 @@ export const UPLOAD_LIMIT_SECONDS = 900;
 export const FETCH_TIMED_OUT = 124;
 
 /**
- * `nix-store --check-validity --print-invalid` over the paths, in commands
- * short enough for one remote shell argument (Linux: 128 KiB), each printing
- * the paths the host lacks.
+ * `head` followed by the paths, in commands short enough for one remote
+ * shell argument (Linux: 128 KiB).
  */
-export function invalidPathsArgvs(paths: readonly string[], maxChars = 64_000): string[][] {
-  const head = ["nix-store", "--check-validity", "--print-invalid"];
+function chunkedArgvs(head: string[], paths: readonly string[], maxChars: number): string[][] {
   const argvs: string[][] = [];
   let current: string[] = [];
   let length = 0;
@@ -71,6 +69,65 @@ export function invalidPathsArgvs(paths: readonly string[], maxChars = 64_000): 
   return argvs;
 }
 
+/** `nix-store --check-validity --print-invalid` over the paths, each command printing the paths the host lacks. */
+export function invalidPathsArgvs(paths: readonly string[], maxChars = 64_000): string[][] {
+  return chunkedArgvs(["nix-store", "--check-validity", "--print-invalid"], paths, maxChars);
+}
+
+/**
+ * `nix-store --query --hash` over the paths: each one's NAR hash as the store
+ * recorded it, one line per path in order (`sha256:` and Nix's base 32, in
+ * every Nix from 2.0 to today; the same command on both ends compares alike).
+ */
+export function narHashArgvs(paths: readonly string[], maxChars = 64_000): string[][] {
+  return chunkedArgvs(["nix-store", "--query", "--hash"], paths, maxChars);
+}
+
+/** Path → NAR hash from one `narHashArgvs` command's output; throws unless a line per path. */
+export function parseNarHashes(paths: readonly string[], stdout: string): Map<string, string> {
+  const lines = stdout.split("\n").map((l) => l.trim()).filter(Boolean);
+  if (lines.length !== paths.length || !lines.every((l) => /^[a-z0-9]+:\S+$/.test(l))) {
+    throw new Error(`expected ${paths.length} NAR hashes, got: ${stdout.slice(0, 200)}`);
+  }
+  return new Map(paths.map((p, i) => [p, lines[i]]));
+}
+
+/**
+ * `nix store verify --no-contents`: exits 0 when every path is trusted by
+ * the store's own rules (built there, or signed by a key in its
+ * trusted-public-keys), the same rules on Nix 2.8 and 2.26.
+ */
+export function trustedPathsArgvs(paths: readonly string[], maxChars = 64_000): string[][] {
+  return chunkedArgvs(nixArgv(false, "store", "verify", "--no-contents"), paths, maxChars);
+}
+
+/**
+ * `nix-store --query --referrers-closure`: the paths and every valid path
+ * that refers to them, directly or not (what must go with them).
+ */
+export function referrersArgv(paths: readonly string[]): string[] {
+  return ["nix-store", "--query", "--referrers-closure", ...paths];
+}
+
+/** `nix-store --delete` of paths nothing outside them refers to, nor any root keeps alive. */
+export function deletePathsArgv(paths: readonly string[]): string[] {
+  return ["nix-store", "--delete", ...paths];
+}
+
+/** Path → NAR hash, running `narHashArgvs` through `runArgv` (locally or on a host). */
+export async function queryNarHashes(
+  paths: readonly string[],
+  runArgv: (argv: string[]) => Promise<{ code: number | null; stdout: string; stderr: string }>,
+): Promise<Map<string, string>> {
+  const hashes = new Map<string, string>();
+  for (const argv of narHashArgvs(paths)) {
+    const r = await runArgv(argv);
+    if (r.code !== 0) throw new Error(`nix-store --query --hash failed: ${lastLines(r.stderr, 5)}`);
+    for (const [p, h] of parseNarHashes(argv.slice(3), r.stdout)) hashes.set(p, h);
+  }
+  return hashes;
+}
+
 /** What an upload did: the closure's paths the cache lacked, now sent. */
 export interface UploadReport {
   paths: number;
@@ -81,6 +138,8 @@ export interface UploadReport {
 export interface CacheStore {
   /** The closure of `paths` in the deployer's store: path → NAR size. */
   closure(paths: readonly string[]): Promise<Map<string, number>>;
+  /** Path → NAR hash in the deployer's store, to compare with what a host fetched. */
+  narHashes(paths: readonly string[]): Promise<Map<string, string>>;
   /** Copy the closures to the cache; throws with Nix's message when it cannot. */
   upload(
     store: string,
@@ -91,6 +150,7 @@ export interface CacheStore {
 
 export const nixCacheStore: CacheStore = {
   closure: (paths) => closureSizes(paths),
+  narHashes: (paths) => queryNarHashes(paths, (argv) => run(argv)),
   async upload(store, paths, onLine) {
     await signWithLocalKey(paths, {});
     const closure = await closureSizes(paths);

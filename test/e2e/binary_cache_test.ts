@@ -167,3 +167,121 @@ Deno.test("binary cache: paths signed by a key the hosts do not trust come over 
   assert.ok(viaSsh.fromCache.paths === 0 && viaSsh.overSsh.paths >= 1, JSON.stringify(viaSsh));
   assert.match(viaSsh.fellBack!, /may not add substituters/);
 });
+
+/** Bytes of a store path's NAR, with `from` replaced by `to` (same length: a forged copy). */
+async function forgedNar(path: string, from: string, to: string): Promise<Uint8Array> {
+  const dump = await new Deno.Command("nix-store", { args: ["--dump", path], stdout: "piped" })
+    .output();
+  assert.ok(dump.success);
+  const text = new TextDecoder("latin1").decode(dump.stdout);
+  assert.ok(text.includes(from) && from.length === to.length);
+  return Uint8Array.from(text.replaceAll(from, to), (c) => c.charCodeAt(0));
+}
+
+Deno.test("binary cache: a host that does not check signatures still gets the deployer's contents, not a cache's forgery", async () => {
+  await bundlePath();
+  await using tb = await Testbed.up(1);
+  const cache = new TestbedCache(tb);
+  const binaryCache = { upload: await cache.upload(), url: await cache.up() };
+  // The host takes unsigned substitutes: what the cache serves decides, unless deploy-ts checks.
+  const conf = join(tb.dir, "hosts", "h1", "etc-nix", "nix.conf");
+  Deno.writeTextFileSync(conf, "require-sigs = false\n", { append: true });
+  const dir = fleetFlake(tb, {
+    h1: { hostname: "h1", profiles: { app: { message: "genuine-h1" } } },
+  }, {
+    binaryCache,
+  });
+  const built = await run([
+    "nix",
+    "build",
+    "--no-link",
+    "--json",
+    `path:${dir}#deploy.nodes.h1.profiles.app.path`,
+  ]);
+  assert.equal(built.code, 0, built.stderr);
+  const profile: string = JSON.parse(built.stdout)[0].outputs.out;
+  // Someone who can write to the cache puts other contents under the profile's path first
+  // (unsigned; `nix copy` then keeps what the cache has).
+  const store = binaryCache.upload.replace(/^file:\/\//, "").replace(/\?.*$/, "");
+  Deno.mkdirSync(join(store, "nar"), { recursive: true });
+  const nar = join(store, "nar", "forged.nar");
+  Deno.writeFileSync(nar, await forgedNar(profile, "genuine-h1", "forgery-h1"));
+  const hash = await run(["nix-hash", "--type", "sha256", "--flat", "--base32", nar]);
+  const narinfo = [
+    `StorePath: ${profile}`,
+    "URL: nar/forged.nar",
+    "Compression: none",
+    `NarHash: sha256:${hash.stdout.trim()}`,
+    `NarSize: ${Deno.statSync(nar).size}`,
+    "References: ",
+    "",
+  ].join("\n");
+  const hashPart = profile.slice("/nix/store/".length).split("-")[0];
+  Deno.writeTextFileSync(join(store, `${hashPart}.narinfo`), narinfo);
+  try {
+    Deno.statSync(join(store, "nix-cache-info"));
+  } catch {
+    Deno.writeTextFileSync(join(store, "nix-cache-info"), "StoreDir: /nix/store\n");
+  }
+
+  const r = await deployFleet(dir, ["--json"], { env: { LOCAL_KEY: tb.signingKey } });
+  const ran = await activations(tb, "h1");
+  assert.ok(!ran.includes("forgery-h1"), `the forgery was activated:\n${r.stderr}`);
+  assert.equal(r.code, 0, r.stderr + r.stdout);
+  assert.deepEqual(ran, ["genuine-h1"]);
+  const [t] = transfers(r.stdout);
+  assert.match(t.fellBack ?? "", /other contents/, JSON.stringify(t));
+  // Only the forged path (and what refers to it) came again over SSH; the helper's stayed.
+  assert.ok(t.fromCache.paths >= 1 && t.overSsh.paths === 1, JSON.stringify(t));
+  const warnings = jsonEvents(r.stdout).filter((e) => e.type === "warning");
+  assert.ok(warnings.some((w) => w.node === "h1" && /no key the host trusts/.test(w.message)));
+});
+
+Deno.test("binary cache: a cache that answers 500, one that redirects to a file:// URL, and an upload that fails all end deployed over SSH, each named", async () => {
+  await bundlePath();
+  await using tb = await Testbed.up(3);
+  const cache = new TestbedCache(tb);
+  const upload = await cache.upload();
+  const good = await cache.up();
+  // The hosts share this machine's network, so a server in this process is reachable by them.
+  const seen: string[] = [];
+  await using server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, (req) => {
+    const { pathname } = new URL(req.url);
+    seen.push(pathname);
+    return pathname.startsWith("/redirect/")
+      ? new Response(null, { status: 302, headers: { location: "file:///etc/passwd" } })
+      : new Response("broken", { status: 500 });
+  });
+  const base = `http://127.0.0.1:${server.addr.port}`;
+  const dir = fleetFlake(tb, {
+    h1: {
+      hostname: "h1",
+      settings: { binaryCache: { upload, url: `${base}/error` } },
+      profiles: { app: { message: "e500-h1" } },
+    },
+    h2: {
+      hostname: "h2",
+      settings: { binaryCache: { upload, url: `${base}/redirect` } },
+      profiles: { app: { message: "redirect-h2" } },
+    },
+    h3: {
+      hostname: "h3",
+      settings: { binaryCache: { upload: "file:///proc/no-cache-here", url: good } },
+      profiles: { app: { message: "noupload-h3" } },
+    },
+  });
+  const r = await deployFleet(dir, ["--json"], { env: { LOCAL_KEY: tb.signingKey } });
+  assert.equal(r.code, 0, r.stderr + r.stdout);
+  for (const [h, m] of [["h1", "e500"], ["h2", "redirect"], ["h3", "noupload"]]) {
+    assert.deepEqual(await activations(tb, h), [`${m}-${h}`]);
+  }
+  const byNode = new Map(transfers(r.stdout).map((t) => [t.node, t]));
+  for (const h of tb.hosts) {
+    const t = byNode.get(h)!;
+    assert.ok(t.fromCache.paths === 0 && t.overSsh.paths >= 2 && t.fellBack, JSON.stringify(t));
+  }
+  assert.match(byNode.get("h3")!.fellBack!, /uploading to file:\/\/\/proc\/no-cache-here failed/);
+  assert.ok(
+    seen.some((p) => p.startsWith("/error/")) && seen.some((p) => p.startsWith("/redirect/")),
+  );
+});
