@@ -71,7 +71,15 @@ async function readValue(
     timeoutMs: timeoutSeconds * 1000,
     stdoutEncoding: "latin1",
     killOnInterrupt: true,
+    maxStdout: MAX_SECRET_BYTES,
   });
+  if (r.overflowed) {
+    throw new Error(
+      `keyCommand ${
+        spec.keyCommand[0]
+      } printed more than the ${MAX_SECRET_KIB} KiB one activation carries`,
+    );
+  }
   if (r.timedOut) {
     throw new Error(`keyCommand ${spec.keyCommand[0]} did not finish within ${timeoutSeconds}s`);
   }

@@ -150,3 +150,10 @@ Deno.test("secret values: more than one activation carries is refused on the dep
   // A keyFile that never ends (a device) is read no further than that.
   await assert.rejects(() => readSecretValues(plan({ z: { keyFile: "/dev/zero" } })), /700 KiB/);
 });
+
+Deno.test("secret values: a keyCommand that prints without end is stopped at the limit, not read into memory", async () => {
+  await assert.rejects(
+    () => readSecretValues(plan({ y: { keyCommand: ["yes"] } })),
+    /secret y: keyCommand yes printed more than the 700 KiB one activation carries; no host was contacted/,
+  );
+});

@@ -35,6 +35,8 @@ export interface RunOptions {
    * SIGTERM sent to it alone; a terminal's Ctrl-C reaches the command too).
    */
   killOnInterrupt?: boolean;
+  /** End the command once its stdout is longer than this (characters); `overflowed` says so. */
+  maxStdout?: number;
   /** Named in the error when the command fails. */
   context?: ErrorContext;
 }
@@ -47,6 +49,8 @@ export interface RunResult {
   stdout: string;
   stderr: string;
   timedOut: boolean;
+  /** Ended because its stdout passed `maxStdout` (what was read is cut there). */
+  overflowed?: boolean;
 }
 
 /** Longer timers fire at once (they overflow to 1 ms): longer limits are this one. */
@@ -79,10 +83,17 @@ export function run(argv: readonly string[], options: RunOptions = {}): Promise<
     let stdout = "";
     let stderr = "";
     let timedOut = false;
+    let overflowed = false;
     const out = lineSplitter(options.onStdoutLine);
     const err = lineSplitter(options.onStderrLine);
     child.stdout?.setEncoding(options.stdoutEncoding ?? "utf8").on("data", (chunk: string) => {
+      if (overflowed) return;
       stdout += chunk;
+      if (options.maxStdout !== undefined && stdout.length > options.maxStdout) {
+        overflowed = true;
+        stdout = stdout.slice(0, options.maxStdout);
+        end();
+      }
       out.push(chunk);
     });
     child.stderr?.setEncoding("utf8").on("data", (chunk: string) => {
@@ -130,7 +141,15 @@ export function run(argv: readonly string[], options: RunOptions = {}): Promise<
         resolve({ argv, code: 127, signal: null, stdout, stderr, timedOut });
         return;
       }
-      resolve({ argv, code, signal, stdout, stderr, timedOut });
+      resolve({
+        argv,
+        code,
+        signal,
+        stdout,
+        stderr,
+        timedOut,
+        ...(overflowed ? { overflowed } : {}),
+      });
     });
   });
 }
