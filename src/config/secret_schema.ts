@@ -7,6 +7,7 @@
  */
 import { z } from "zod";
 import {
+  isDestDir,
   isPlainName,
   OCTAL_PERMISSIONS,
   SECRET_DEFAULTS,
@@ -37,10 +38,11 @@ const secret = z.strictObject({
     .optional(),
   keyFile: z.string().optional(),
   text: z.string().optional(),
-  destDir: z.string().startsWith("/", { message: "an absolute path (a string starting with /)" })
-    .optional(),
+  destDir: z.string().refine(isDestDir, {
+    message: "an absolute path (a string starting with /, no control characters)",
+  }).optional(),
   name: z.string().refine(isPlainName, {
-    message: "a file name (not empty, no /, not . or ..)",
+    message: "a file name (not empty, no /, no control characters, not . or ..)",
   }).optional(),
   user: z.string().min(1, { message: "a user name" }).optional(),
   group: z.string().min(1, { message: "a group name" }).optional(),

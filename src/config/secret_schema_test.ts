@@ -65,6 +65,30 @@ const MALFORMED: [string, (d: Loose) => void, RegExp][] = [
     /^db \(field secrets\.pw\.name\): expected a file name/,
   ],
   [
+    "a name with a newline (a forged log line)",
+    (d) => (d.nodes.db.secrets = { pw: { text: "x", name: "pw\n[deploy-ts] confirmed" } }),
+    /^db \(field secrets\.pw\.name\): expected a file name \(not empty, no \/, no control/,
+  ],
+  [
+    "a secret's name with a control character, used as its file name",
+    (d) => (d.nodes.db.secrets = { "pw\r": { text: "x" } }),
+    /^db \(field secrets\.pw\r\): expected a file name/,
+  ],
+  [
+    "destDir with a newline",
+    (d) => (d.nodes.db.secrets = { pw: { text: "x", destDir: "/run/keys\nx" } }),
+    /^db \(field secrets\.pw\.destDir\): expected an absolute path .*no control/,
+  ],
+  [
+    "permissions with a set-uid bit, 0o, or a trailing space",
+    (d) => (d.nodes.db.secrets = {
+      a: { text: "x", permissions: "4777" },
+      b: { text: "x", permissions: "0o600" },
+      c: { text: "x", permissions: "777 " },
+    }),
+    /3 problems:\n.*secrets\.a\.permissions.*"4777"\n.*secrets\.b\.permissions.*"0o600"\n.*secrets\.c\.permissions.*"777 "/,
+  ],
+  [
     "destDir relative",
     (d) => (d.nodes.db.secrets = { pw: { text: "x", destDir: "keys" } }),
     /^db \(field secrets\.pw\.destDir\): expected an absolute path/,

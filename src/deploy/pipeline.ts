@@ -37,6 +37,7 @@ import { waitsBeforeWave } from "./waiting.ts";
 import { onInterrupt } from "../process/cleanup.ts";
 import { CacheCopy } from "./cache_copy.ts";
 import { activationModes } from "./secret_values.ts";
+import { dropKeptSecretBackups } from "./secret_backups.ts";
 
 /**
  * What to do when a profile fails: `stop` starts nothing new; `stop-and-revoke`
@@ -74,8 +75,7 @@ export interface PipelineOptions {
   sleep?: (seconds: number) => Promise<void>;
 }
 
-const sleepSeconds = (seconds: number) =>
-  new Promise<void>((resolve) => setTimeout(resolve, seconds * 1000));
+const sleepSeconds = (s: number) => new Promise<void>((r) => setTimeout(r, s * 1000));
 
 export function runPipeline(o: PipelineOptions): Promise<ProfileResult[]> {
   return new Deployment(o).run();
@@ -148,9 +148,8 @@ class Deployment {
       for (const p of this.#pending(this.o.plan)) {
         this.#finish(p, "skipped", "not started: another profile failed");
       }
-      if (this.o.onFailure === "stop-and-revoke" && this.o.goal !== "dry-activate") {
-        await this.revokeSucceeded(sessions);
-      }
+      await this.revokeSucceeded(sessions);
+      await dropKeptSecretBackups(this.#resultsInPlanOrder(), this.o, sessions, this.#emit);
     } finally {
       await sessions.closeAll();
     }
@@ -258,6 +257,7 @@ class Deployment {
 
   /** 4. After a failure: put back what this run activated, newest first (newest wave first). */
   async revokeSucceeded(sessions: HostSessions): Promise<void> {
+    if (this.o.onFailure !== "stop-and-revoke" || this.o.goal === "dry-activate") return;
     const failed = [...this.#results.values()].find((r) => !r.ok && r.status !== "skipped");
     if (!failed) return;
     const reason = `${failed.node}.${failed.profile} failed`;

@@ -28,7 +28,12 @@ const local: LocalStore = {
  * Hosts that activate every profile except the failing ones, and log every
  * verb; `unreachable` hosts refuse logins (from their `unreachableFrom`th on).
  */
-function fakeHosts(failing: string[], unreachable: string[] = [], unreachableFrom = 1) {
+function fakeHosts(
+  failing: string[],
+  unreachable: string[] = [],
+  unreachableFrom = 1,
+  dropFailing: string[] = [],
+) {
   const calls: string[] = [];
   // Logins open now, by host, and the most open at once.
   const openOn = new Map<string, number>();
@@ -49,6 +54,12 @@ function fakeHosts(failing: string[], unreachable: string[] = [], unreachableFro
     realise: () => Promise.resolve(),
     uploadSecrets: () => Promise.resolve({ ok: true, message: "", lines: [] }),
     secretStatus: () => Promise.resolve([]),
+    dropSecretBackups: (q, runDir) => {
+      calls.push(`drop ${q.node}.${q.profile} ${runDir}`);
+      return dropFailing.includes(q.node)
+        ? Promise.reject(new Error(`cannot delete in ${runDir}`))
+        : Promise.resolve();
+    },
     activate: (q) => {
       calls.push(`activate ${q.node}.${q.profile}`);
       const fails = failing.includes(`${q.node}.${q.profile}`);
@@ -57,6 +68,7 @@ function fakeHosts(failing: string[], unreachable: string[] = [], unreachableFro
           outcome: "confirmed",
           ok: true,
           message: "confirmed",
+          runDir: `/tmp/deploy-ts-run.${q.node}`,
           previousGeneration: 1,
           newGeneration: 2,
           createdGeneration: 2,
@@ -86,12 +98,17 @@ async function deploy(
   onFailure: FailurePolicy,
   failing: string[],
   o:
-    & { goal?: ActivationGoal; unreachable?: string[]; unreachableFrom?: number }
+    & {
+      goal?: ActivationGoal;
+      unreachable?: string[];
+      unreachableFrom?: number;
+      dropFailing?: string[];
+    }
     & Partial<
       PipelineOptions
     > = {},
 ) {
-  const fake = fakeHosts(failing, o.unreachable, o.unreachableFrom);
+  const fake = fakeHosts(failing, o.unreachable, o.unreachableFrom, o.dropFailing);
   const events: DeployEventInput[] = [];
   const results = await runPipeline({
     goal: o.goal ?? "switch",
@@ -365,4 +382,81 @@ Deno.test("pipeline: two nodes on one host share its login while both run; it cl
   const shared = (node: string) => ({ ...profile(node), hostname: "shared" });
   const { calls } = await deploy([shared("x"), shared("y")], "stop", [], { jobs: 2 });
   assert.deepEqual(calls.filter((c) => /^(open|close)/.test(c)), ["open shared", "close shared"]);
+});
+
+const withSecret = (node: string) =>
+  planOf(node, {
+    settings: {
+      secrets: {
+        pw: {
+          text: "s3cret",
+          destDir: "/run/keys",
+          name: "pw",
+          user: "root",
+          group: "root",
+          permissions: "0600",
+          uploadAt: "pre-activation",
+        },
+      },
+    },
+  });
+
+Deno.test("pipeline secrets: under stop-and-revoke, what confirmed runs' secrets replaced is dropped once the deployment is over, logging in again within --jobs", async () => {
+  const plan = ["a", "b", "c"].map(withSecret);
+  const { status, calls, logins, events } = await deploy(plan, "stop-and-revoke", [], { jobs: 2 });
+  assert.deepEqual(Object.values(status), ["confirmed", "confirmed", "confirmed"]);
+  const drops = calls.filter((c) => c.startsWith("drop"));
+  assert.deepEqual(drops.sort(), [
+    "drop a.system /tmp/deploy-ts-run.a",
+    "drop b.system /tmp/deploy-ts-run.b",
+    "drop c.system /tmp/deploy-ts-run.c",
+  ]);
+  // Only after the last activation: a revoke could need them until then.
+  const lastActivation = calls.findLastIndex((c) => c.startsWith("activate"));
+  assert.ok(calls.findIndex((c) => c.startsWith("drop")) > lastActivation);
+  assert.deepEqual(verbsOn(calls, "a"), [
+    "open",
+    "copy",
+    "activate",
+    "close",
+    "open",
+    "drop",
+    "close",
+  ]);
+  assert.ok(logins.most <= 2, "never more logins open than --jobs");
+  assert.equal(logins.open, 0);
+  assert.ok(!events.some((e) => e.type === "warning"));
+});
+
+Deno.test("pipeline secrets: a revoked run's secrets were put back by the revoke: nothing left to drop", async () => {
+  const plan = ["a", "b"].map(withSecret);
+  const { status, calls } = await deploy(plan, "stop-and-revoke", ["b.system"]);
+  assert.deepEqual(status, { "a.system": "revoked", "b.system": "rolled-back" });
+  assert.deepEqual(calls.filter((c) => c.startsWith("drop")), []);
+});
+
+Deno.test("pipeline secrets: no revoke can follow (stop, keep-going, a dry activation, one profile): the host deleted them itself, no login to drop", async () => {
+  for (const onFailure of ["stop", "keep-going"] as const) {
+    const { calls } = await deploy(["a", "b"].map(withSecret), onFailure, []);
+    assert.deepEqual(calls.filter((c) => c.startsWith("drop")), [], onFailure);
+  }
+  const dry = await deploy(["a", "b"].map(withSecret), "stop-and-revoke", [], {
+    goal: "dry-activate",
+  });
+  assert.deepEqual(dry.calls.filter((c) => c.startsWith("drop")), []);
+  const one = await deploy([withSecret("a")], "stop-and-revoke", []);
+  assert.deepEqual(one.calls.filter((c) => c.startsWith("drop")), []);
+});
+
+Deno.test("pipeline secrets: a drop that fails is a warning naming node and profile; the outcome stays", async () => {
+  const plan = ["a", "b"].map(withSecret);
+  const { status, events } = await deploy(plan, "stop-and-revoke", [], { dropFailing: ["a"] });
+  assert.deepEqual(status, { "a.system": "confirmed", "b.system": "confirmed" });
+  const warnings = events.filter((e) => e.type === "warning");
+  assert.equal(warnings.length, 1);
+  assert.deepEqual([warnings[0].node, warnings[0].profile], ["a", "system"]);
+  assert.match(
+    (warnings[0] as { message: string }).message,
+    /stays in \/tmp\/deploy-ts-run\.a until the profile's next run: cannot delete/,
+  );
 });

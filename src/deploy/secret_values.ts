@@ -5,14 +5,21 @@
  * shows what the command said; the value itself goes nowhere but into the
  * upload (no log, no event, no error message).
  */
-import { readFileSync } from "node:fs";
+import { closeSync, openSync, readSync } from "node:fs";
 import { Buffer } from "node:buffer";
 import type { ProfilePlan } from "../config/plan.ts";
 import { DeployError } from "../shared/errors.ts";
-import type { ActivationGoal } from "../shared/vocabulary.ts";
 import type { ActivationMode } from "../host/host.ts";
 import type { SecretSpec, SecretUpload } from "../shared/secrets.ts";
 import { lastLines, run } from "../process/run.ts";
+import { keepsSecretBackups } from "./secret_backups.ts";
+
+/**
+ * What the secrets of one profile may weigh together: base64 in the
+ * request line, which the helper takes up to 1 MiB (src/helper/request_line.ts).
+ */
+const MAX_SECRET_KIB = 700;
+const MAX_SECRET_BYTES = MAX_SECRET_KIB * 1024;
 
 /** The uploads of a profile's secrets, values read now; a DeployError when one cannot be read. */
 export async function readSecretValues(
@@ -20,6 +27,7 @@ export async function readSecretValues(
   runCommand: typeof run = run,
 ): Promise<SecretUpload[]> {
   const uploads: SecretUpload[] = [];
+  let bytes = 0;
   for (const [secret, spec] of Object.entries(p.settings.secrets)) {
     const where = { node: p.node, profile: p.profile, field: `secrets.${secret}` };
     const value = await readValue(spec, runCommand, p.settings.activationTimeout).catch(
@@ -27,6 +35,15 @@ export async function readSecretValues(
         throw new DeployError(`secret ${secret}: ${e.message}; no host was contacted`, where);
       },
     );
+    bytes += Buffer.byteLength(value, "base64");
+    if (bytes > MAX_SECRET_BYTES) {
+      throw new DeployError(
+        `the secrets are ${
+          Math.ceil(bytes / 1024)
+        } KiB together, more than the ${MAX_SECRET_KIB} KiB one activation carries; no host was contacted`,
+        where,
+      );
+    }
     const { destDir, name, user, group, permissions, uploadAt } = spec;
     uploads.push({ secret, destDir, name, user, group, permissions, uploadAt, value });
   }
@@ -42,14 +59,27 @@ async function readValue(
   if ("text" in spec) return Buffer.from(spec.text, "utf8").toString("base64");
   if ("keyFile" in spec) {
     try {
-      return readFileSync(spec.keyFile).toString("base64");
+      return readAtMost(spec.keyFile, MAX_SECRET_BYTES + 1).toString("base64");
     } catch (e) {
       throw new Error(
         `keyFile ${spec.keyFile} cannot be read (${(e as { code?: string }).code ?? e})`,
       );
     }
   }
-  const r = await runCommand(spec.keyCommand, { timeoutMs: timeoutSeconds * 1000 });
+  // Byte for byte: a binary key is no UTF-8 text.
+  const r = await runCommand(spec.keyCommand, {
+    timeoutMs: timeoutSeconds * 1000,
+    stdoutEncoding: "latin1",
+    killOnInterrupt: true,
+    maxStdout: MAX_SECRET_BYTES,
+  });
+  if (r.overflowed) {
+    throw new Error(
+      `keyCommand ${
+        spec.keyCommand[0]
+      } printed more than the ${MAX_SECRET_KIB} KiB one activation carries`,
+    );
+  }
   if (r.timedOut) {
     throw new Error(`keyCommand ${spec.keyCommand[0]} did not finish within ${timeoutSeconds}s`);
   }
@@ -58,7 +88,24 @@ async function readValue(
     const said = lastLines(r.stderr, 20);
     throw new Error(`keyCommand ${spec.keyCommand[0]} ${how}${said ? `:\n${said}` : ""}`);
   }
-  return Buffer.from(r.stdout, "utf8").toString("base64");
+  return Buffer.from(r.stdout, "latin1").toString("base64");
+}
+
+/** A file's first `limit` bytes at most (a device such as /dev/zero never ends). */
+function readAtMost(path: string, limit: number): Buffer {
+  const fd = openSync(path, "r");
+  try {
+    const buf = Buffer.alloc(limit);
+    let n = 0;
+    while (n < limit) {
+      const got = readSync(fd, buf, n, limit - n, null);
+      if (got === 0) break;
+      n += got;
+    }
+    return buf.subarray(0, n);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /**
@@ -69,9 +116,10 @@ async function readValue(
  */
 export async function activationModes(
   profiles: readonly ProfilePlan[],
-  { goal }: { goal: ActivationGoal },
+  run: Parameters<typeof keepsSecretBackups>[1],
   fail: (p: ProfilePlan, status: "failed", message: string) => void,
 ): Promise<((p: ProfilePlan) => ActivationMode) | undefined> {
+  const { goal } = run;
   const uploads = new Map<ProfilePlan, SecretUpload[]>();
   if (goal !== "dry-activate") {
     try {
@@ -83,6 +131,7 @@ export async function activationModes(
   }
   return (p) => {
     const secrets = uploads.get(p);
-    return secrets?.length ? { goal, secrets } : { goal };
+    if (!secrets?.length) return { goal };
+    return { goal, secrets, ...(keepsSecretBackups(p, run) ? { keepSecretBackups: true } : {}) };
   };
 }

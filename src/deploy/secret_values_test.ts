@@ -74,18 +74,86 @@ Deno.test("activation modes: a node's secrets are read once, before anything; on
   const failed: string[] = [];
   const fail = (p: { profile: string }, _s: "failed", message: string) =>
     void failed.push(`${p.profile}: ${message}`);
-  const modes = await activationModes([good, other], { goal: "switch" }, fail);
+  const modes = await activationModes([good, other], {
+    goal: "switch",
+    onFailure: "stop",
+    plan: [],
+  }, fail);
   assert.ok(modes);
   assert.deepEqual(modes(good).secrets?.map((u) => u.secret), ["txt"]);
   assert.deepEqual(modes(other), { goal: "switch" });
   assert.equal(failed.length, 0);
 
   const bad = plan({ pw: { keyCommand: ["false"] } });
-  assert.equal(await activationModes([other, bad], { goal: "switch" }, fail), undefined);
+  assert.equal(
+    await activationModes([other, bad], { goal: "switch", onFailure: "stop", plan: [] }, fail),
+    undefined,
+  );
   assert.deepEqual(failed.map((f) => f.split(":")[0]), ["app", "system"]);
   assert.match(failed[0], /db\.system \(field secrets\.pw\): secret pw: keyCommand false exited/);
 
   // A dry activation writes nothing, so reads nothing: not even a failing command runs.
-  const dry = await activationModes([bad], { goal: "dry-activate" }, fail);
+  const dry = await activationModes(
+    [bad],
+    { goal: "dry-activate", onFailure: "stop", plan: [] },
+    fail,
+  );
   assert.deepEqual(dry!(bad), { goal: "dry-activate" });
+});
+
+Deno.test("activation modes: what secrets replace is kept after the outcome only when a revoke can follow", async () => {
+  const a = plan({ txt: { text: "plain" } });
+  const b = { ...planOf("web", { profile: "system" }) };
+  const fail = () => {};
+  const keeps = async (o: Parameters<typeof activationModes>[1], p = a) =>
+    (await activationModes([p], o, fail))!(p).keepSecretBackups === true;
+  assert.equal(await keeps({ goal: "switch", onFailure: "stop-and-revoke", plan: [a, b] }), true);
+  assert.equal(await keeps({ goal: "boot", onFailure: "stop-and-revoke", plan: [a, b] }), true);
+  // Nothing can revoke it: another policy, the only profile of the run, no autoRollback.
+  assert.equal(await keeps({ goal: "switch", onFailure: "stop", plan: [a, b] }), false);
+  assert.equal(await keeps({ goal: "switch", onFailure: "keep-going", plan: [a, b] }), false);
+  assert.equal(await keeps({ goal: "switch", onFailure: "stop-and-revoke", plan: [a] }), false);
+  const noRollback = { ...a, settings: { ...a.settings, autoRollback: false } };
+  assert.equal(
+    await keeps(
+      { goal: "switch", onFailure: "stop-and-revoke", plan: [noRollback, b] },
+      noRollback,
+    ),
+    false,
+  );
+});
+
+Deno.test("secret values: a keyCommand's output arrives byte for byte (a binary key: NUL, bytes that are no UTF-8)", async () => {
+  const [u] = await readSecretValues(plan({
+    key: { keyCommand: ["sh", "-c", "printf '\\377\\000\\200k\\303\\251'"] },
+  }));
+  assert.deepEqual([...Buffer.from(u.value, "base64")], [0xff, 0x00, 0x80, 0x6b, 0xc3, 0xa9]);
+});
+
+Deno.test("secret values: more than one activation carries is refused on the deployer, naming node, profile and secret, before any host", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "secret-values-"));
+  writeFileSync(join(dir, "big"), new Uint8Array(400 * 1024));
+  const p = plan({
+    a: { keyFile: join(dir, "big") },
+    b: { keyFile: join(dir, "big") },
+  });
+  await assert.rejects(
+    () => readSecretValues(p),
+    (e: DeployError) => {
+      assert.match(
+        e.describe(),
+        /db\.system \(field secrets\.b\): the secrets are 800 KiB together, more than the 700 KiB one activation carries; no host was contacted/,
+      );
+      return true;
+    },
+  );
+  // A keyFile that never ends (a device) is read no further than that.
+  await assert.rejects(() => readSecretValues(plan({ z: { keyFile: "/dev/zero" } })), /700 KiB/);
+});
+
+Deno.test("secret values: a keyCommand that prints without end is stopped at the limit, not read into memory", async () => {
+  await assert.rejects(
+    () => readSecretValues(plan({ y: { keyCommand: ["yes"] } })),
+    /secret y: keyCommand yes printed more than the 700 KiB one activation carries; no host was contacted/,
+  );
 });

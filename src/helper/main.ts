@@ -38,7 +38,7 @@ import { parseHostChecks, runCommandCheck } from "./health.ts";
 import { readRequestLine } from "./request_line.ts";
 import { helpRequested } from "../wire/usage.ts";
 import { parseUploads } from "./secrets/run_secrets.ts";
-import { secretStatus, uploadSecrets } from "./secrets/commands.ts";
+import { dropSecretBackups, secretStatus, uploadSecrets } from "./secrets/commands.ts";
 
 /** Run one helper command (argv from the subcommand on); resolves to the exit code. */
 export async function helperMain(argv: readonly string[]): Promise<number> {
@@ -66,9 +66,11 @@ export async function helperMain(argv: readonly string[]): Promise<number> {
     case "run-job":
       return await workerMain(request.runDir);
     case "upload-secrets":
-      return uploadSecrets(request);
+      return await uploadSecrets(request, profilePathOf(request.profile));
     case "secret-status":
       return secretStatus(request);
+    case "drop-secret-backups":
+      return dropSecretBackups(request);
   }
 }
 
@@ -134,24 +136,31 @@ async function activate(request: ActivateRequest): Promise<number> {
   const { goal } = request;
   // Checked before anything starts: a malformed list changes nothing.
   const secrets = request.secrets === undefined ? undefined : parseUploads(request.secrets);
-  return await startAndFollow(request.tempPath, {
-    kind: "activate",
-    closure: request.closure,
-    profilePath: profilePathOf(request.profile),
-    goal,
-    autoRollback: request.autoRollback,
-    // Boot and dry activations never wait for a confirmation.
-    magicRollback: request.magicRollback && goal === "switch",
-    confirmTimeout: request.confirmTimeout,
-    activationTimeout: request.activationTimeout,
-    deployer: deployerOf(request.deployer),
-    ...(request.generation === undefined ? {} : { generation: request.generation }),
-    ...(request.healthTimeout === undefined ? {} : {
-      healthChecks: request.healthChecks === undefined ? {} : parseHostChecks(request.healthChecks),
-      healthTimeout: request.healthTimeout,
-      healthInterval: request.healthInterval,
-    }),
-  }, secrets);
+  return await startAndFollow(
+    request.tempPath,
+    {
+      kind: "activate",
+      closure: request.closure,
+      profilePath: profilePathOf(request.profile),
+      goal,
+      autoRollback: request.autoRollback,
+      // Boot and dry activations never wait for a confirmation.
+      magicRollback: request.magicRollback && goal === "switch",
+      confirmTimeout: request.confirmTimeout,
+      activationTimeout: request.activationTimeout,
+      deployer: deployerOf(request.deployer),
+      ...(request.generation === undefined ? {} : { generation: request.generation }),
+      ...(request.healthTimeout === undefined ? {} : {
+        healthChecks: request.healthChecks === undefined
+          ? {}
+          : parseHostChecks(request.healthChecks),
+        healthTimeout: request.healthTimeout,
+        healthInterval: request.healthInterval,
+      }),
+    },
+    secrets,
+    request.keepSecretBackups,
+  );
 }
 
 /** `deploy check-health`: every check once, now (`deploy check` on the deployer). */

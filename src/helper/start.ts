@@ -80,11 +80,12 @@ export async function startAndFollow(
   tempPath: string,
   job: Job,
   secrets?: SecretUpload[],
+  keepSecretBackups = false,
 ): Promise<number> {
   const runDir = RunDir.create(tempPath);
   runDir.writeJob(job);
   // The values stay in the private run directory until the outcome is final.
-  if (secrets?.length) new RunSecrets(runDir.path).store(secrets);
+  if (secrets?.length) new RunSecrets(runDir.path).store(secrets, keepSecretBackups);
   writeEvent(runEvent(job, runDir));
   const log = runDir.openLog();
   const { argv, viaSystemd } = detachedArgv(runDir);

@@ -14,7 +14,10 @@
 import type { ProfileSettings } from "../config/settings.ts";
 import { shellSplit } from "../shared/shell_quote.ts";
 
-type ElevationSettings = Pick<ProfileSettings, "sudo" | "user" | "sshUser" | "interactiveSudo">;
+export type ElevationSettings = Pick<
+  ProfileSettings,
+  "sudo" | "user" | "sshUser" | "interactiveSudo"
+>;
 
 /**
  * The argv prefix that runs a command as the profile's user (empty when no
@@ -45,6 +48,16 @@ export function needsPassword(s: ElevationSettings): boolean {
  */
 export function sudoProbeArgv(s: ElevationSettings): string[] {
   return ["sudo", "-k", "-n", ...shellSplit(s.sudo).slice(1), s.user, "true"];
+}
+
+/**
+ * The password tried alone (`true` as the profile's user, only the password
+ * line on stdin), before any command whose stdin holds more: `sudo -S` takes
+ * a refused password's next line as another attempt, and that line would be
+ * the request line, with the secrets' values, handed to PAM.
+ */
+export function sudoPasswordCheckArgv(s: ElevationSettings): string[] {
+  return [...elevationPrefix(s, true), "true"];
 }
 
 /** stdin for a command run with this prefix: the password line first, then the command's own input. */

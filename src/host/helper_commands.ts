@@ -94,6 +94,7 @@ export function activateCommand(
       generation: mode.generation,
       deployer: ctx.deployer,
       secrets: mode.secrets?.length ? JSON.stringify(mode.secrets) : undefined,
+      keepSecretBackups: mode.secrets?.length ? mode.keepSecretBackups === true : false,
       ...(anyChecks
         ? {
           healthChecks: Object.keys(onHost).length ? JSON.stringify(onHost) : undefined,
@@ -181,10 +182,20 @@ export function uploadSecretsCommand(
     plan,
     ctx,
     encodeCall("upload-secrets", {
+      profile: profileRef(plan),
       tempPath: plan.settings.tempPath,
       secrets: JSON.stringify(uploads),
     }),
   );
+}
+
+/** `deploy drop-secret-backups`: what a confirmed run's secrets replaced goes. */
+export function dropSecretBackupsCommand(
+  plan: ProfilePlan,
+  ctx: Pick<CommandContext, "helper" | "password">,
+  runDir: string,
+): HostCommand {
+  return helperCommand(plan, ctx, encodeCall("drop-secret-backups", { runDir }));
 }
 
 /** `deploy secret-status`: where each secret should be, with its owner and mode (no values). */

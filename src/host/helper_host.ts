@@ -43,9 +43,14 @@ import { type FollowContext, RunFollower } from "./run_follower.ts";
 import { activationChecks, deployerChecks } from "./health_gate.ts";
 import { checkHealthLimitMs } from "./deadlines.ts";
 import { parseCheckResults, parseProfileDescription } from "./helper_output.ts";
-import { needsPassword, sudoProbeArgv } from "./elevation.ts";
+import { needsPassword } from "./elevation.ts";
+import { SudoPasswords } from "./sudo_passwords.ts";
 import type { SecretState, SecretUpload } from "../shared/secrets.ts";
-import { secretStatusCommand, uploadSecretsCommand } from "./helper_commands.ts";
+import {
+  dropSecretBackupsCommand,
+  secretStatusCommand,
+  uploadSecretsCommand,
+} from "./helper_commands.ts";
 
 /** What every HelperHost of a run shares. */
 export interface HelperSetup {
@@ -69,6 +74,7 @@ export class HelperHost implements Host {
     readonly helper: HelperSetup,
   ) {
     this.destination = transport.destination;
+    this.#sudo = new SudoPasswords(transport);
   }
 
   open(): Promise<void> {
@@ -158,7 +164,8 @@ export class HelperHost implements Host {
     mode: ActivationMode,
     watch: ProfileWatch,
   ): Promise<HelperOutcome> {
-    const ctx = await this.#followContext(p, watch);
+    const ctx = await this.#followContext(p, watch).catch(refused);
+    if ("outcome" in ctx) return ctx;
     const checks = activationChecks(p, mode);
     const follower = new RunFollower(p, ctx, checks);
     ctx.onPhase("activating");
@@ -238,12 +245,8 @@ export class HelperHost implements Host {
     generations: RevokeGenerations & { boot: boolean },
     watch: ProfileWatch,
   ): Promise<HelperOutcome> {
-    return await this.#revoke(
-      p,
-      await this.#followContext(p, watch),
-      generations,
-      generations.boot,
-    );
+    const ctx = await this.#followContext(p, watch).catch(refused);
+    return "outcome" in ctx ? ctx : await this.#revoke(p, ctx, generations, generations.boot);
   }
 
   async #revoke(
@@ -317,6 +320,28 @@ export class HelperHost implements Host {
     return { ok: said.ok, message: said.message, lines: said.lines ?? [] };
   }
 
+  async dropSecretBackups(p: ProfilePlan, runDir: string): Promise<void> {
+    const drop = dropSecretBackupsCommand(p, await this.#commandContext(p), runDir);
+    // Bounded: a host that stopped answering does not hold the end of the run.
+    const limit = AbortSignal.timeout(DROP_LIMIT_SECONDS * 1000);
+    const r = await this.transport.run(drop.argv, { input: drop.input, signal: limit });
+    const said = lastJson(r.stdout) as { ok?: boolean; message?: string } | undefined;
+    if (limit.aborted) {
+      throw new DeployError(`the host gave no answer within ${DROP_LIMIT_SECONDS}s`, {
+        node: p.node,
+        profile: p.profile,
+      });
+    }
+    if (r.code !== 0 || said?.ok !== true) {
+      throw new DeployError(
+        `deleting what the secrets replaced failed: ${
+          said?.message ?? (lastLines(r.stderr, 5) || `exit ${r.code}`)
+        }`,
+        { node: p.node, profile: p.profile },
+      );
+    }
+  }
+
   async secretStatus(p: ProfilePlan): Promise<SecretState[]> {
     const look = secretStatusCommand(p, await this.#commandContext(p));
     const r = await this.transport.run(look.argv, { input: look.input });
@@ -338,36 +363,20 @@ export class HelperHost implements Host {
     return this.transport.close();
   }
 
-  /** Whether sudo asks for a password, by login, sudo command and target user. */
-  readonly #sudoAsks = new Map<string, Promise<boolean>>();
-
-  /**
-   * Whether sudo on this host asks for a password to run commands as the
-   * profile's user, asked once per login and target user (sudoProbeArgv).
-   * Anything but a clear "no" (exit 0) counts as asking: the password then
-   * goes to `sudo -S`, which reads it only when it authenticates.
-   */
-  #sudoAsksFor(p: ProfilePlan): Promise<boolean> {
-    const s = p.settings;
-    const key = JSON.stringify([s.sshUser, s.sudo, s.user]);
-    let asks = this.#sudoAsks.get(key);
-    if (!asks) {
-      asks = this.transport.run(sudoProbeArgv(s)).then((r) => r.code !== 0, () => true);
-      this.#sudoAsks.set(key, asks);
-    }
-    return asks;
-  }
+  /** Whether sudo asks this login for the password, and whether it takes it. */
+  readonly #sudo: SudoPasswords;
 
   /** The one place where what a profile's commands are built from is put together. */
   async #commandContext(p: ProfilePlan): Promise<CommandContext> {
     const password = this.helper.passwords.get(p.node);
+    // Only for a sudo that asks: one that does not would pass it to the command.
+    const asks = password !== undefined && needsPassword(p.settings) &&
+      await this.#sudo.asks(p.settings);
+    if (asks) await this.#sudo.check(p, password);
     return {
       helper: this.helper.package,
       deployer: this.helper.deployer,
-      // Only for a sudo that asks: one that does not would pass it to the command.
-      password: password !== undefined && needsPassword(p.settings) && await this.#sudoAsksFor(p)
-        ? password
-        : undefined,
+      password: asks ? password : undefined,
     };
   }
 
@@ -381,6 +390,15 @@ export class HelperHost implements Host {
     };
   }
 }
+
+/** Nothing started on the host (sudo refused the password): the profile fails, unchanged. */
+function refused(e: unknown): HelperOutcome {
+  if (!(e instanceof DeployError)) throw e;
+  return { outcome: "failed", ok: false, message: e.message };
+}
+
+/** How long deleting a run's kept secret backups may take on a host. */
+const DROP_LIMIT_SECONDS = 60;
 
 /** The helper's answer: its last line of stdout, as JSON; undefined when it is not. */
 function lastJson(stdout: string): unknown {

@@ -10,16 +10,20 @@ const QUERY_OUT =
   '{"profilePath":"/p","generation":null,"closure":null,"generations":[],"record":null}\n';
 
 /** A host whose sudo asks (probe exit 1) or not (exit 0); records every command. */
-function host(sudoAsks: boolean) {
+function host(sudoAsks: boolean, password = "hunter2") {
   const seen: { argv: readonly string[]; input?: string }[] = [];
   const answer = (argv: readonly string[], o: RunOptions = {}): Promise<RunResult> => {
     seen.push({ argv, input: o.input });
-    const probe = argv.at(-1) === "true";
+    const probe = argv.at(-1) === "true" && argv.includes("-n");
+    // The password tried alone: taken when it is hunter2.
+    const check = argv.at(-1) === "true" && argv.includes("-S");
+    const refused = (probe && sudoAsks) || (check && o.input !== "hunter2\n") ||
+      (argv.includes("-S") && !o.input?.startsWith("hunter2\n"));
     return Promise.resolve({
       argv,
-      code: probe && sudoAsks ? 1 : 0,
+      code: refused ? 1 : 0,
       signal: null,
-      stdout: probe ? "" : QUERY_OUT,
+      stdout: probe || check || refused ? "" : QUERY_OUT,
       stderr: probe && sudoAsks ? "sudo: a password is required\n" : "",
       timedOut: false,
     });
@@ -27,7 +31,7 @@ function host(sudoAsks: boolean) {
   const h = new HelperHost(fakeTransport(answer), {
     package: "/nix/store/xyz-deploy-ts",
     deployer: "ops@laptop",
-    passwords: new Map([["web", "hunter2"]]),
+    passwords: new Map([["web", password]]),
   });
   return { h, seen };
 }
@@ -61,8 +65,14 @@ Deno.test("sudo password: a sudo that asks gets it on stdin (sudo -k -S), asked 
   await h.query(plan("alice"));
   await h.query(plan("alice"));
   await h.query(plan("bob"));
-  const probes = seen.filter((c) => c.argv.at(-1) === "true");
+  const probes = seen.filter((c) => c.argv.at(-1) === "true" && c.argv.includes("-n"));
   assert.deepEqual(probes.map((c) => c.argv.at(-2)), ["alice", "bob"]);
+  // The password is tried alone once per target user, before any command's own input follows it.
+  const checks = seen.filter((c) => c.argv.at(-1) === "true" && c.argv.includes("-S"));
+  assert.deepEqual(checks.map((c) => [c.argv.at(-2), c.input]), [
+    ["alice", "hunter2\n"],
+    ["bob", "hunter2\n"],
+  ]);
   const commands = seen.filter((c) => c.argv.at(-1) !== "true");
   assert.equal(commands.length, 3);
   for (const c of commands) {
@@ -73,6 +83,21 @@ Deno.test("sudo password: a sudo that asks gets it on stdin (sudo -k -S), asked 
   await h.query(plan("deploy"));
   assert.equal(seen.at(-1)!.argv[0], "/nix/store/xyz-deploy-ts/bin/deploy");
   assert.equal(seen.at(-1)!.input, undefined);
+});
+
+Deno.test("sudo password: a refused one is tried alone, and nothing with more on stdin follows it (sudo would read the request line as the next attempt)", async () => {
+  const { h, seen } = host(true, "wrong");
+  await assert.rejects(
+    () => h.query(plan("alice")),
+    /sudo on deploy@web refused the password of deploy \(to run as alice\); nothing else was sent/,
+  );
+  const watch = { onLog: () => {}, onPhase: () => {} };
+  const outcome = await h.activate(plan("alice"), { goal: "switch" }, watch);
+  assert.deepEqual([outcome.outcome, outcome.ok], ["failed", false]);
+  assert.match(outcome.message, /refused the password/);
+  // What reached sudo -S: the password line alone, tried once.
+  const withPassword = seen.filter((c) => c.input?.startsWith("wrong"));
+  assert.deepEqual(withPassword.map((c) => c.input), ["wrong\n"]);
 });
 
 /** A transport that records what each command got on stdin, and answers like a helper. */

@@ -40,6 +40,8 @@ export interface ActivationMode {
   closure?: string;
   /** The profile's secrets with their values, for the request line (never argv). */
   secrets?: SecretUpload[];
+  /** A revoke may follow: keep what the secrets replace after a confirmed run (dropSecretBackups). */
+  keepSecretBackups?: boolean;
 }
 
 /** How an activation or a revoke ended, as the deployer reports it. */
@@ -119,6 +121,11 @@ export interface Host {
   query(p: ProfilePlan): Promise<ProfileDescription>;
   /** Write a profile's secrets now, all or none (`deploy secrets`); what the host said. */
   uploadSecrets(p: ProfilePlan, uploads: SecretUpload[]): Promise<SecretsUploaded>;
+  /**
+   * Delete what a confirmed run's secrets replaced (kept for a revoke), the
+   * deployment being over; throws a DeployError when the host cannot.
+   */
+  dropSecretBackups(p: ProfilePlan, runDir: string): Promise<void>;
   /** Whether each of the profile's secrets is on the host with its declared owner and mode. */
   secretStatus(p: ProfilePlan): Promise<SecretState[]>;
   /** Run host-side health checks (name → argv) once, as the profile's user. */

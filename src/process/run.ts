@@ -6,6 +6,7 @@
 import { spawn } from "node:child_process";
 import process from "node:process";
 import { CommandError, type ErrorContext } from "../shared/errors.ts";
+import { onInterrupt } from "./cleanup.ts";
 
 export interface RunOptions {
   cwd?: string;
@@ -15,6 +16,11 @@ export interface RunOptions {
   input?: string;
   /** Give the child this process's stdout and stderr instead of capturing them. */
   inherit?: boolean;
+  /**
+   * How stdout is decoded: UTF-8 text by default; "latin1" keeps every byte
+   * as one character (Buffer.from(stdout, "latin1") gives the bytes back).
+   */
+  stdoutEncoding?: "utf8" | "latin1";
   /** Called with each complete line of stdout / stderr as it arrives. */
   onStdoutLine?: (line: string) => void;
   onStderrLine?: (line: string) => void;
@@ -24,6 +30,13 @@ export interface RunOptions {
    */
   timeoutMs?: number;
   signal?: AbortSignal;
+  /**
+   * End the command (SIGTERM) when the deployer is interrupted (SIGINT or
+   * SIGTERM sent to it alone; a terminal's Ctrl-C reaches the command too).
+   */
+  killOnInterrupt?: boolean;
+  /** End the command once its stdout is longer than this (characters); `overflowed` says so. */
+  maxStdout?: number;
   /** Named in the error when the command fails. */
   context?: ErrorContext;
 }
@@ -36,6 +49,8 @@ export interface RunResult {
   stdout: string;
   stderr: string;
   timedOut: boolean;
+  /** Ended because its stdout passed `maxStdout` (what was read is cut there). */
+  overflowed?: boolean;
 }
 
 /** Longer timers fire at once (they overflow to 1 ms): longer limits are this one. */
@@ -68,10 +83,17 @@ export function run(argv: readonly string[], options: RunOptions = {}): Promise<
     let stdout = "";
     let stderr = "";
     let timedOut = false;
+    let overflowed = false;
     const out = lineSplitter(options.onStdoutLine);
     const err = lineSplitter(options.onStderrLine);
-    child.stdout?.setEncoding("utf8").on("data", (chunk: string) => {
+    child.stdout?.setEncoding(options.stdoutEncoding ?? "utf8").on("data", (chunk: string) => {
+      if (overflowed) return;
       stdout += chunk;
+      if (options.maxStdout !== undefined && stdout.length > options.maxStdout) {
+        overflowed = true;
+        stdout = stdout.slice(0, options.maxStdout);
+        end();
+      }
       out.push(chunk);
     });
     child.stderr?.setEncoding("utf8").on("data", (chunk: string) => {
@@ -83,19 +105,35 @@ export function run(argv: readonly string[], options: RunOptions = {}): Promise<
       child.stdin!.end(options.input);
     }
     let timer: ReturnType<typeof setTimeout> | undefined;
+    let ended = false;
+    const end = () => {
+      ended = true;
+      child.kill("SIGTERM");
+      setTimeout(() => child.kill("SIGKILL"), 2000).unref();
+    };
     if (options.timeoutMs !== undefined) {
       timer = setTimeout(() => {
         timedOut = true;
-        child.kill("SIGTERM");
-        setTimeout(() => child.kill("SIGKILL"), 2000).unref();
+        end();
       }, Math.min(options.timeoutMs, MAX_TIMER_MS));
     }
+    const unregister = options.killOnInterrupt
+      ? onInterrupt(() => Promise.resolve(end()))
+      : undefined;
+    // Ended by us: a child of its own (`sh -c 'sleep …'`) may still hold the output
+    // open, and waiting for it would undo the bound.
+    child.on("exit", () => {
+      if (!ended) return;
+      child.stdout?.destroy();
+      child.stderr?.destroy();
+    });
     let spawnError: Error | undefined;
     child.on("error", (e) => {
       spawnError = e;
     });
     child.on("close", (code, signal) => {
       if (timer) clearTimeout(timer);
+      unregister?.();
       out.flush();
       err.flush();
       if (spawnError && code === null && signal === null) {
@@ -103,7 +141,15 @@ export function run(argv: readonly string[], options: RunOptions = {}): Promise<
         resolve({ argv, code: 127, signal: null, stdout, stderr, timedOut });
         return;
       }
-      resolve({ argv, code, signal, stdout, stderr, timedOut });
+      resolve({
+        argv,
+        code,
+        signal,
+        stdout,
+        stderr,
+        timedOut,
+        ...(overflowed ? { overflowed } : {}),
+      });
     });
   });
 }

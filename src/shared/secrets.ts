@@ -55,10 +55,18 @@ export const SECRET_DEFAULTS = {
 /** Permissions as the flake gives them: three or four octal digits. */
 export const OCTAL_PERMISSIONS = /^0?[0-7]{3}$/;
 
-/** A file name of its own in destDir: no slash, not . or .., not empty. */
+/** Control characters (newline, NUL…): in a path they would forge or cut the lines that name it. */
+export const CONTROL_CHARACTERS = /[\x00-\x1f\x7f]/;
+
+/** A file name of its own in destDir: no slash, no control character, not . or .., not empty. */
 export function isPlainName(name: string): boolean {
   return name !== "" && name !== "." && name !== ".." && !name.includes("/") &&
-    !name.includes("\0");
+    !CONTROL_CHARACTERS.test(name);
+}
+
+/** A destDir: absolute, no control character. */
+export function isDestDir(path: string): boolean {
+  return path.startsWith("/") && !CONTROL_CHARACTERS.test(path);
 }
 
 export function sourceKind(s: SecretSource): SecretSourceKind {

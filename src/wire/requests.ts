@@ -96,6 +96,12 @@ export const REQUESTS = {
       help: "the profile's secrets, JSON list of where each goes and its value (base64), " +
         "written by the worker (never on argv)",
     },
+    keepSecretBackups: {
+      kind: "flag",
+      flag: "keep-secret-backups",
+      help: "keep what the secrets replaced after a confirmed run, for a revoke, until " +
+        "drop-secret-backups (without it: deleted as soon as the outcome is final)",
+    },
     healthTimeout: {
       kind: "seconds",
       flag: "health-timeout",
@@ -205,8 +211,10 @@ export const REQUESTS = {
   }),
   "upload-secrets": defineRequest("upload-secrets", {
     summary: "Write secrets now, without activating anything (deploy secrets): each atomically " +
-      "with its owner and mode, all or none; prints what was written as JSON.",
+      "with its owner and mode, all or none, under the profile's lock (refused while it is " +
+      "deployed); prints what was written as JSON.",
   }, {
+    profile: PROFILE_ROW,
     tempPath: TEMP_PATH_ROW,
     secrets: {
       kind: "private",
@@ -221,6 +229,17 @@ export const REQUESTS = {
       kind: "private",
       required: true,
       help: "the secrets, JSON list of where each goes, its owner and mode (no values)",
+    },
+  }),
+  "drop-secret-backups": defineRequest("drop-secret-backups", {
+    summary: "Delete what a confirmed run's secrets replaced (kept for a revoke with " +
+      "--keep-secret-backups), once the deployment is over; prints the outcome as JSON.",
+  }, {
+    runDir: {
+      kind: "positional",
+      what: "run directory",
+      metavar: "RUN_DIR",
+      help: "the run directory that activate named",
     },
   }),
   "run-job": defineRequest("run-job", {
@@ -255,6 +274,7 @@ export type CheckHealthRequest = RequestOf<"check-health">;
 export type WorkerRequest = RequestOf<"run-job">;
 export type UploadSecretsRequest = RequestOf<"upload-secrets">;
 export type SecretStatusRequest = RequestOf<"secret-status">;
+export type DropSecretBackupsRequest = RequestOf<"drop-secret-backups">;
 
 /** A decoded helper command line: which subcommand, and its request. */
 export type HelperRequest = { [C in HelperCommand]: { command: C; request: RequestOf<C> } }[

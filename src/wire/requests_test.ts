@@ -39,6 +39,7 @@ function samples(): HelperRequest[] {
           activationTimeout: MAX_TIMEOUT_SECONDS,
           magicRollback: true,
           autoRollback: false,
+          keepSecretBackups: true,
           goal: "switch",
           deployer: text,
         },
@@ -52,6 +53,7 @@ function samples(): HelperRequest[] {
           confirmTimeout: 1,
           magicRollback: false,
           autoRollback: true,
+          keepSecretBackups: false,
           goal: "dry-activate",
           generation: 0,
         },
@@ -65,6 +67,7 @@ function samples(): HelperRequest[] {
           confirmTimeout: 30,
           magicRollback: true,
           autoRollback: true,
+          keepSecretBackups: false,
           goal: "boot",
           generation: 12,
         },
@@ -110,8 +113,12 @@ function samples(): HelperRequest[] {
       { command: "query", request: { profile: { path: text } } },
       { command: "run-job", request: { runDir: text } },
       { command: "check-health", request: { healthChecks: text, healthTimeout: 7 } },
-      { command: "upload-secrets", request: { tempPath: text, secrets: text } },
+      {
+        command: "upload-secrets",
+        request: { profile: { path: text }, tempPath: text, secrets: text },
+      },
       { command: "secret-status", request: { secrets: text } },
+      { command: "drop-secret-backups", request: { runDir: text } },
       {
         command: "activate",
         request: {
@@ -121,6 +128,7 @@ function samples(): HelperRequest[] {
           confirmTimeout: 30,
           magicRollback: true,
           autoRollback: true,
+          keepSecretBackups: false,
           goal: "switch",
           healthChecks: text,
           healthTimeout: 60,
@@ -199,6 +207,7 @@ Deno.test("requests: values the host defaults may be left out, and decode fills 
     confirmTimeout: 30,
     magicRollback: false,
     autoRollback: false,
+    keepSecretBackups: false,
     goal: "switch",
   });
   assert.deepEqual(

@@ -429,9 +429,10 @@ Deno.test("secrets: a worker killed during the confirmation window; the next loo
   assert.equal(await onHost(tb, "h1", "/run/keys/pw"), "deploy root 600 first");
 });
 
-Deno.test("secrets: a revoke after another node failed puts the confirmed node's secret back", async () => {
+Deno.test("secrets: a revoke after another node failed puts the confirmed node's secret back; a confirmed deployment leaves no previous secret in a run directory", async () => {
   await using tb = await Testbed.up(2);
   const values = ["r1", "r2", "r3"].map((v) => `${v}-${crypto.randomUUID()}`);
+  const valuesB = ["s1", "s2", "s3"].map((v) => `${v}-${crypto.randomUUID()}`);
   const fleet = (n: number) =>
     fleetFlake(tb, {
       a: {
@@ -445,7 +446,10 @@ Deno.test("secrets: a revoke after another node failed puts the confirmed node's
       // The second wave fails after the first was confirmed: the first is revoked.
       b: {
         hostname: "h2",
-        settings: { wave: 1 },
+        settings: {
+          wave: 1,
+          secrets: { pw: { keyFile: deployerFile(tb, `b-${n}`, valuesB[n]) } },
+        },
         profiles: { system: { message: `b-${n}`, exitCode: n === 1 ? 1 : 0 } },
       },
     });
@@ -455,14 +459,143 @@ Deno.test("secrets: a revoke after another node failed puts the confirmed node's
   assert.notEqual(r.code, 0);
   assert.match(r.stderr, /a\.system +revoked +.*secret pw put back.*\(because b\.system failed\)/);
   assert.equal(await onHost(tb, "h1", "/run/keys/pw"), `root root 440 ${values[0]}`);
-  // A confirmed deployment keeps what its secret replaced (for a revoke) until the profile's next run.
+  assert.equal(await onHost(tb, "h2", "/run/keys/pw"), `root root 600 ${valuesB[0]}`);
+  // Confirmed under stop-and-revoke: what the secrets replaced was kept for a revoke while
+  // one could come, and is gone from the hosts' run directories once the deployment is over.
   const third = await deployFleet(fleet(2), []);
   assert.equal(third.code, 0, third.stderr);
   assert.equal(await onHost(tb, "h1", "/run/keys/pw"), `root root 440 ${values[2]}`);
-  assert.notDeepEqual(await filesHolding(tb, "h1", [values[0]], ["/tmp"]), []);
-  assert.equal((await deployFleet(fleet(2), [])).code, 0);
-  // Of the values before, none is left in a run directory (the new one is /run/keys/pw's alone).
-  for (const v of values.slice(0, 2)) {
-    assert.deepEqual(await filesHolding(tb, "h1", [v], ["/tmp", "/nix/var"]), [], v);
+  assert.equal(await onHost(tb, "h2", "/run/keys/pw"), `root root 600 ${valuesB[2]}`);
+  assert.doesNotMatch(third.stderr, /stays in/);
+  for (const [host, before] of [["h1", values], ["h2", valuesB]] as const) {
+    for (const v of before.slice(0, 2)) {
+      assert.deepEqual(await filesHolding(tb, host, [v], ["/tmp", "/nix/var"]), [], `${host} ${v}`);
+    }
   }
+});
+
+Deno.test("secrets: a profile whose user is not root cannot give a secret to another owner: it fails before the switch, saying so", async () => {
+  await using tb = await Testbed.up(1);
+  const fleet = (user: string) =>
+    fleetFlake(tb, {
+      web: {
+        hostname: "h1",
+        profiles: {
+          app: {
+            message: "app",
+            settings: {
+              user: "alice",
+              secrets: {
+                pw: { text: "for-alice", destDir: "/home/alice/keys", user, group: user },
+              },
+            },
+          },
+        },
+      },
+    });
+  const r = await deployFleet(fleet("root"), []);
+  assert.equal(r.code, 1, r.stderr);
+  assert.match(
+    r.stderr,
+    /\[web\.app\] failed: secret pw: the profile's user \(uid \d+\) cannot give \/home\/alice\/keys\/pw to root:root, another user \(uid 0\): only root can .*; the profile was not switched/,
+  );
+  assert.equal(await onHost(tb, "h1", "/home/alice/keys/pw"), "absent");
+  // Its own: written.
+  const own = await deployFleet(fleet("alice"), []);
+  assert.equal(own.code, 0, own.stderr);
+  assert.equal(await onHost(tb, "h1", "/home/alice/keys/pw"), "alice alice 600 for-alice");
+});
+
+Deno.test("secrets: a keyCommand that hangs dies with the deployer when it is interrupted (SIGINT, SIGTERM)", async () => {
+  await using tb = await Testbed.up(1);
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    // Never ends, writes nothing, and its argv is its own: `sleep 600.<random digits>`.
+    const marker = `600.${crypto.getRandomValues(new Uint32Array(1))[0]}`;
+    const dir = fleetFlake(tb, {
+      db: {
+        hostname: "h1",
+        settings: { secrets: { pw: { keyCommand: ["sleep", marker] } } },
+        profiles: { system: { message: marker } },
+      },
+    });
+    const argv = cliArgv(["-s", "--no-progress", "."]);
+    const child = spawn(argv[0], argv.slice(1), { cwd: dir, stdio: ["ignore", "ignore", "pipe"] });
+    let said = "";
+    child.stderr!.on("data", (d) => (said += d));
+    const exited = new Promise<void>((resolve) => child.on("close", () => resolve()));
+    const holding = () =>
+      processesHolding(marker, () => {}).filter((p) => /cmdline: \S*sleep /.test(p));
+    for (let i = 0; i < 1200 && holding().length === 0; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.equal(
+      holding().length,
+      1,
+      `the keyCommand ran: ${said} ${processesHolding(marker, () => {}).join("\n")}`,
+    );
+    child.kill(signal);
+    await exited;
+    // Given a moment to go: nothing of the run is left behind.
+    for (let i = 0; i < 50 && holding().length > 0; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.deepEqual(holding(), [], signal);
+  }
+});
+
+Deno.test("secrets: with interactive sudo and a wrong password, the request line holding the values never reaches sudo as another password attempt", async () => {
+  await using tb = await Testbed.up(1);
+  const dir = fleetFlake(tb, {
+    web: {
+      hostname: "h1",
+      settings: { sshUser: "alice", interactiveSudo: true },
+      profiles: {
+        system: {
+          message: "wrong-password",
+          settings: { user: "root", secrets: { pw: { text: "s3cret" } } },
+        },
+      },
+    },
+  });
+  const r = await deployFleet(dir, [], {
+    env: { DEPLOY_TS_SUDO_PASSWORD: "wrong", LOCAL_KEY: tb.signingKey },
+  });
+  assert.equal(r.code, 1, r.stderr);
+  assert.match(
+    r.stderr,
+    /web\.system +FAILED +sudo on alice@\S+ refused the password of alice \(to run as root\); nothing else was sent to it/,
+  );
+  // sudo says "Sorry, try again." for each line it took as a password: the password's alone.
+  assert.ok((r.stderr.match(/Sorry, try again/g) ?? []).length <= 1, r.stderr);
+  assert.equal(await onHost(tb, "h1", "/run/keys/pw"), "absent");
+});
+
+Deno.test("secrets: deploy secrets while a deployment of the profile holds its lock writes nothing and says who holds it", async () => {
+  await using tb = await Testbed.up(1);
+  const fleet = (value: string, sleep: number) =>
+    fleetFlake(tb, {
+      db: {
+        hostname: "h1",
+        settings: { secrets: { pw: { keyFile: deployerFile(tb, `pw-${value}`, value) } } },
+        profiles: { system: { message: `locked-${value}`, sleep } },
+      },
+    });
+  // A slow activation: the worker holds the profile's lock meanwhile.
+  const argv = cliArgv(["-s", "--no-progress", "."]);
+  const child = spawn(argv[0], argv.slice(1), { cwd: fleet("deployed", 15), stdio: "ignore" });
+  const exited = new Promise<number | null>((resolve) => child.on("close", (c) => resolve(c)));
+  for (let i = 0; i < 1200; i++) {
+    if ((await onHost(tb, "h1", "/run/keys/pw")).endsWith("deployed")) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.equal(await onHost(tb, "h1", "/run/keys/pw"), "root root 600 deployed");
+  const r = await deployFleet(fleet("uploaded", 0), ["secrets"]);
+  assert.equal(r.code, 1, r.stdout + r.stderr);
+  assert.match(
+    r.stdout,
+    /db\.system: FAILED: the profile is being deployed \(\S+ \(helper pid \d+\) since .*\); nothing was written/,
+  );
+  assert.equal(await onHost(tb, "h1", "/run/keys/pw"), "root root 600 deployed");
+  assert.equal(await exited, 0);
+  assert.equal(await onHost(tb, "h1", "/run/keys/pw"), "root root 600 deployed");
 });

@@ -2,22 +2,68 @@
  * The helper's secret commands besides activation: `upload-secrets`
  * (colmena's upload-keys: write them now, all or none, with what each
  * replaced kept in a private run directory until they are all written) and
- * `secret-status` (present with the declared owner and mode?).
+ * `secret-status` (present with the declared owner and mode?) and
+ * `drop-secret-backups` (the deployment is over: no revoke will come).
  */
+import process from "node:process";
 import { UsageError } from "../../shared/errors.ts";
-import { secretPath, type SecretState, type SecretTarget } from "../../shared/secrets.ts";
-import type { SecretStatusRequest, UploadSecretsRequest } from "../../wire/requests.ts";
+import { describeHolder, tryLockProfile } from "../lock.ts";
+import { recoverIfDead } from "../recover.ts";
+import {
+  secretPath,
+  type SecretState,
+  type SecretTarget,
+  type SecretUpload,
+} from "../../shared/secrets.ts";
+import type {
+  DropSecretBackupsRequest,
+  SecretStatusRequest,
+  UploadSecretsRequest,
+} from "../../wire/requests.ts";
 import { RunDir } from "../run_dir.ts";
-import { parseUploads, RunSecrets } from "./run_secrets.ts";
+import { dropKeptRun, parseUploads, RunSecrets } from "./run_secrets.ts";
 import { nameOf, resolveOwner } from "./owners.ts";
 
 function print(value: unknown): void {
   Deno.stdout.writeSync(new TextEncoder().encode(`${JSON.stringify(value)}\n`));
 }
 
-/** Write every secret of the request; on a failure put back those already written. */
-export function uploadSecrets(request: UploadSecretsRequest): number {
+/**
+ * Write every secret of the request, holding the profile's lock (a run of
+ * the profile under way would put back what it replaced over them, or keep
+ * them as what it replaced); on a failure put back those already written.
+ */
+export async function uploadSecrets(
+  request: UploadSecretsRequest,
+  profilePath: string,
+): Promise<number> {
   const uploads = parseUploads(request.secrets);
+  // A run that died first is rolled back first, its secrets with it.
+  await recoverIfDead(profilePath, (line) => process.stderr.write(`[deploy-ts] ${line}\n`));
+  const locked = await tryLockProfile(profilePath, {
+    deployer: "deploy secrets",
+    pid: process.pid,
+    since: Date.now(),
+    runDir: "",
+  });
+  if (!("lock" in locked)) {
+    print({
+      ok: false,
+      message: `the profile is being deployed (${
+        describeHolder(locked.heldBy)
+      }); nothing was written`,
+      lines: [],
+    });
+    return 1;
+  }
+  try {
+    return writeAll(request, uploads);
+  } finally {
+    locked.lock.release();
+  }
+}
+
+function writeAll(request: UploadSecretsRequest, uploads: SecretUpload[]): number {
   const lines: string[] = [];
   const say = (line: string) => lines.push(line);
   const runDir = RunDir.create(request.tempPath);
@@ -92,4 +138,16 @@ function readOrEmpty(path: string): string {
   } catch {
     return "";
   }
+}
+
+/** Delete what a confirmed run kept for a revoke; `{ok, message}` on stdout. */
+export function dropSecretBackups(request: DropSecretBackupsRequest): number {
+  try {
+    dropKeptRun(request.runDir);
+  } catch (e) {
+    print({ ok: false, message: e instanceof Error ? e.message : String(e) });
+    return 1;
+  }
+  print({ ok: true, message: "dropped" });
+  return 0;
 }

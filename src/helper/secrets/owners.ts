@@ -45,3 +45,33 @@ export function resolveOwner(user: string, group: string): Owner | { missing: st
   if (gid === undefined) return { missing: `group ${group}` };
   return { uid, gid };
 }
+
+/** Who the helper runs as: its uid and every group it is in. */
+export interface Me {
+  uid: number;
+  gids: number[];
+}
+
+/** The helper's own uid and groups (/proc/self/status lists the supplementary ones). */
+export function me(): Me {
+  const gids = [Deno.gid() ?? 0];
+  try {
+    const line = Deno.readTextFileSync("/proc/self/status").split("\n")
+      .find((l) => l.startsWith("Groups:"));
+    gids.push(...(line?.slice(7).trim().split(/\s+/).filter(Boolean).map(Number) ?? []));
+  } catch {
+    // No /proc: chown says so itself.
+  }
+  return { uid: Deno.uid() ?? 0, gids };
+}
+
+/**
+ * Why the helper cannot give a file this owner, or undefined: only root may
+ * give a file away; anyone else keeps its uid and may pick one of its groups.
+ */
+export function ownerProblem(owner: Owner, who: Me): string | undefined {
+  if (who.uid === 0) return undefined;
+  if (owner.uid !== who.uid) return `user (uid ${owner.uid})`;
+  if (!who.gids.includes(owner.gid)) return `group (gid ${owner.gid})`;
+  return undefined;
+}

@@ -8,6 +8,7 @@
  */
 import { DeployError, UsageError } from "../../shared/errors.ts";
 import {
+  isDestDir,
   isPlainName,
   OCTAL_PERMISSIONS,
   secretPath,
@@ -17,12 +18,16 @@ import {
 } from "../../shared/secrets.ts";
 import { ensureSafeDestDir } from "./dest_dir.ts";
 import { currentFile, type FileState, removeQuietly, replaceFile, syncDir } from "./atomic_file.ts";
-import { resolveOwner } from "./owners.ts";
+import { me, ownerProblem, resolveOwner } from "./owners.ts";
+import { existsSync } from "node:fs";
 import { RunDir } from "../run_dir.ts";
 import { readRecords } from "../record.ts";
 
 /** Records looked at for the runs that kept what their secrets replaced. */
 const RECENT_RECORDS = 20;
+
+/** In a run's secrets directory: what they replaced is kept for a revoke. */
+const KEEP_MARKER = "keep-backups";
 
 /** What one written secret replaced. */
 interface Backup {
@@ -54,7 +59,7 @@ export function parseUploads(text: string): SecretUpload[] {
   const ok = (u: Record<string, unknown>) =>
     ["secret", "destDir", "name", "user", "group", "permissions", "uploadAt", "value"].every((k) =>
       typeof u[k] === "string"
-    ) && isPlainName(u.name as string) && (u.destDir as string).startsWith("/") &&
+    ) && isPlainName(u.name as string) && isDestDir(u.destDir as string) &&
     OCTAL_PERMISSIONS.test(u.permissions as string) &&
     (UPLOAD_AT as readonly unknown[]).includes(u.uploadAt) &&
     /^[A-Za-z0-9+/]*={0,2}$/.test(u.value as string) && u.user !== "" && u.group !== "";
@@ -70,10 +75,15 @@ export class RunSecrets {
     this.dir = `${runDir}/secrets`;
   }
 
-  /** Keep the uploads in the run directory, for the worker (start.ts). */
-  store(uploads: SecretUpload[]): void {
+  /**
+   * Keep the uploads in the run directory, for the worker (start.ts);
+   * `keepBackups`: what they replace outlives a confirmed outcome, for a
+   * revoke, until the deployer drops it (drop-secret-backups).
+   */
+  store(uploads: SecretUpload[], keepBackups = false): void {
     Deno.mkdirSync(this.dir, { mode: 0o700 });
     this.#replace("uploads.json", JSON.stringify(uploads));
+    if (keepBackups) this.#replace(KEEP_MARKER, "");
   }
 
   uploads(): SecretUpload[] {
@@ -93,6 +103,7 @@ export class RunSecrets {
    */
   write(uploadAt: UploadAt, say: (line: string) => void): void {
     const mine = this.uploads().filter((u) => u.uploadAt === uploadAt);
+    const self = me();
     const owners = mine.map((u) => {
       const owner = resolveOwner(u.user, u.group);
       if ("missing" in owner) {
@@ -100,6 +111,15 @@ export class RunSecrets {
           `secret ${u.secret}: its owner's ${owner.missing} does not exist on the host (${uploadAt}, ${
             secretPath(u)
           })`,
+        );
+      }
+      const problem = ownerProblem(owner, self);
+      if (problem) {
+        throw new DeployError(
+          `secret ${u.secret}: the profile's user (uid ${self.uid}) cannot give ${
+            secretPath(u)
+          } to ${u.user}:${u.group}, another ${problem}: only root can (deploy the profile as ` +
+            `root, or make the secret this user's)`,
         );
       }
       return owner;
@@ -166,10 +186,13 @@ export class RunSecrets {
   /**
    * The worker's outcome is final: the values leave the host; what they
    * replaced stays only while it may still be put back (the new generation
-   * stayed: a revoke may follow), until the deployer drops it.
+   * stayed and the deployer said a revoke may follow), until the deployer
+   * drops it.
    */
   discardValues(): void {
-    if (this.#backups().length === 0) return this.discard();
+    if (this.#backups().length === 0 || this.#read(KEEP_MARKER) === undefined) {
+      return this.discard();
+    }
     removeQuietly(`${this.dir}/uploads.json`);
   }
 
@@ -239,6 +262,15 @@ function recentRecords(profilePath: string) {
   } catch {
     return [];
   }
+}
+
+/**
+ * What a confirmed run kept for a revoke goes: the deployment is over
+ * (drop-secret-backups). Only a private run directory of this user.
+ */
+export function dropKeptRun(runDir: string): void {
+  if (!existsSync(runDir)) return; // Cleaned up with its run directory.
+  new RunSecrets(RunDir.open(runDir).path).discard();
 }
 
 /** What earlier runs of the profile kept for a revoke goes: a later run came. */

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import type { SecretUpload } from "../../shared/secrets.ts";
-import { parseUploads, RunSecrets } from "./run_secrets.ts";
+import { dropKeptRun, parseUploads, RunSecrets } from "./run_secrets.ts";
 import { idIn } from "./owners.ts";
 
 const asRoot = { ignore: Deno.uid() !== 0 };
@@ -131,9 +131,19 @@ Deno.test({
 Deno.test("run secrets: a request's list is checked field by field", () => {
   assert.equal(parseUploads(JSON.stringify([upload({})])).length, 1);
   for (
-    const bad of <Partial<SecretUpload>[]> [{ name: "../x" }, { permissions: "777x" }, {
-      uploadAt: "later",
-    }, { value: "%%" }]
+    const bad of <Partial<SecretUpload>[]> [
+      { name: "../x" },
+      { permissions: "777x" },
+      {
+        uploadAt: "later",
+      },
+      { value: "%%" },
+      { name: "pw\nforged" },
+      { destDir: "/run/keys\r" },
+      {
+        permissions: "4777",
+      },
+    ]
   ) {
     assert.throws(() => parseUploads(JSON.stringify([upload(bad)])), /not what deploy-ts sends/);
   }
@@ -153,5 +163,68 @@ Deno.test({
       /unsafe destDir: .*\/theirs is owned by uid 65534/,
     );
     assert.deepEqual([...Deno.readDirSync(`${base}/theirs`)], []);
+  },
+});
+
+Deno.test({
+  name:
+    "run secrets: after a final outcome what they replaced goes at once, unless the deployer said a revoke may follow (then drop-secret-backups deletes it)",
+  ...asRoot,
+  fn() {
+    for (const keep of [false, true]) {
+      const { base, destDir } = setUp();
+      // A real run directory, as RunDir makes it (dropKeptRun opens only those).
+      const runDir = `${base}/deploy-ts-run.x`;
+      Deno.mkdirSync(runDir, { mode: 0o700 });
+      Deno.mkdirSync(destDir, { recursive: true, mode: 0o755 });
+      Deno.writeTextFileSync(`${destDir}/pw`, "old-value");
+      const s = new RunSecrets(runDir);
+      s.store([upload({ destDir, user: "root", group: "root" })], keep);
+      s.write("pre-activation", say);
+      s.discardValues();
+      const left = () => {
+        try {
+          return [...Deno.readDirSync(`${runDir}/secrets`)].map((e) => e.name).sort();
+        } catch {
+          return [];
+        }
+      };
+      // Never the value; the previous one only while a revoke may need it.
+      assert.deepEqual(left(), keep ? ["backups.json", "keep-backups"] : [], `keep ${keep}`);
+      dropKeptRun(runDir);
+      assert.deepEqual(left(), []);
+      assert.equal(Deno.readTextFileSync(`${destDir}/pw`), "new-value");
+      // A run directory cleaned up meanwhile: nothing to drop, no error.
+      Deno.removeSync(runDir, { recursive: true });
+      dropKeptRun(runDir);
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "run secrets: a destDir others may write to is refused even when sticky (/tmp): another user could swap the file between the look and the read",
+  ...asRoot,
+  fn() {
+    const { base, runDir } = setUp();
+    const shared = `${base}/shared`;
+    Deno.mkdirSync(shared);
+    Deno.chmodSync(shared, 0o1777);
+    // Another local user's file at the secret's name, swappable at will in a sticky directory.
+    Deno.writeTextFileSync(`${shared}/pw`, "alice's");
+    Deno.chownSync(`${shared}/pw`, 65534, 65534);
+    const s = new RunSecrets(runDir);
+    s.store([upload({ destDir: shared })]);
+    assert.throws(
+      () => s.write("pre-activation", say),
+      /unsafe destDir: .*\/shared is writable by others \(mode 1777\)/,
+    );
+    assert.equal(Deno.readTextFileSync(`${shared}/pw`), "alice's");
+    // A sticky ancestor (/tmp above a root-owned 0755 directory) stays fine.
+    const below = `${shared}/keys`;
+    const t = new RunSecrets(setUp().runDir);
+    t.store([upload({ destDir: below })]);
+    t.write("pre-activation", say);
+    assert.equal(Deno.readTextFileSync(`${below}/pw`), "new-value");
   },
 });
