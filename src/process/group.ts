@@ -117,24 +117,3 @@ export function runInGroup(argv: readonly string[], o: GroupOptions): Promise<Gr
     });
   });
 }
-
-/**
- * Wait until process `pid`, which this process did not start (a daemon that
- * was asked to exit), is gone: at most `limitMs`. Whether it is gone.
- */
-export async function processGone(pid: number, limitMs: number): Promise<boolean> {
-  const alive = () => {
-    try {
-      process.kill(pid, 0);
-      return true;
-    } catch (e) {
-      // EPERM: it exists, as someone else's.
-      return (e as { code?: string }).code === "EPERM";
-    }
-  };
-  for (const start = performance.now(); alive();) {
-    if (performance.now() - start >= limitMs) return false;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  return true;
-}

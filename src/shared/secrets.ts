@@ -56,6 +56,7 @@ export const SECRET_DEFAULTS = {
 export const OCTAL_PERMISSIONS = /^0?[0-7]{3}$/;
 
 /** Control characters (newline, NUL…): in a path they would forge or cut the lines that name it. */
+// deno-lint-ignore no-control-regex -- matching control characters is the point
 export const CONTROL_CHARACTERS = /[\x00-\x1f\x7f]/;
 
 /** A file name of its own in destDir: no slash, no control character, not . or .., not empty. */

@@ -5,7 +5,6 @@
  * `secret-status` (present with the declared owner and mode?) and
  * `drop-secret-backups` (the deployment is over: no revoke will come).
  */
-import process from "node:process";
 import { UsageError } from "../../shared/errors.ts";
 import { describeHolder, tryLockProfile } from "../lock.ts";
 import { recoverIfDead } from "../recover.ts";
@@ -39,10 +38,13 @@ export async function uploadSecrets(
 ): Promise<number> {
   const uploads = parseUploads(request.secrets);
   // A run that died first is rolled back first, its secrets with it.
-  await recoverIfDead(profilePath, (line) => process.stderr.write(`[deploy-ts] ${line}\n`));
+  await recoverIfDead(
+    profilePath,
+    (line) => Deno.stderr.writeSync(new TextEncoder().encode(`[deploy-ts] ${line}\n`)),
+  );
   const locked = await tryLockProfile(profilePath, {
     deployer: "deploy secrets",
-    pid: process.pid,
+    pid: Deno.pid,
     since: Date.now(),
     runDir: "",
   });

@@ -19,7 +19,6 @@ import {
 import { ensureSafeDestDir } from "./dest_dir.ts";
 import { currentFile, type FileState, removeQuietly, replaceFile, syncDir } from "./atomic_file.ts";
 import { me, ownerProblem, resolveOwner } from "./owners.ts";
-import { existsSync } from "node:fs";
 import { RunDir } from "../run_dir.ts";
 import { readRecords } from "../record.ts";
 
@@ -269,7 +268,7 @@ function recentRecords(profilePath: string) {
  * (drop-secret-backups). Only a private run directory of this user.
  */
 export function dropKeptRun(runDir: string): void {
-  if (!existsSync(runDir)) return; // Cleaned up with its run directory.
+  if (!pathExists(runDir)) return; // Cleaned up with its run directory.
   new RunSecrets(RunDir.open(runDir).path).discard();
 }
 
@@ -293,4 +292,14 @@ function saved(before: FileState | "absent"): Backup["previous"] {
     gid: before.gid,
     mode: before.mode,
   };
+}
+
+/** Whether anything is at `path` (a link counts; Deno's API: no Node compatibility on the helper). */
+function pathExists(path: string): boolean {
+  try {
+    Deno.lstatSync(path);
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DeployError } from "../../shared/errors.ts";
 import { lastLines, run, type RunOptions, type RunResult } from "../../process/run.ts";
-import { processGone } from "../../process/group.ts";
+import { processGone } from "../../process/process_gone.ts";
 import { stripConnectionSharing } from "./connection_sharing.ts";
 import { shellQuoteArgv } from "../../shared/shell_quote.ts";
 import type { Transport } from "../transport.ts";
