@@ -8,7 +8,11 @@
  * (b) the same deployment to 1 and to 8 hosts;
  * (c) `deploy --help` start-up under Deno, against Deno running an empty script;
  * (d) the built-in SSH transport (`--transport ssh2`) against OpenSSH, one
- *     host with magic rollback, and (e) 8 hosts.
+ *     host with magic rollback, and (e) 8 hosts;
+ * (f) 8 hosts: deploy-ts against a hand-written parallel loop (one nix
+ *     build, then nix copy + ssh per host, all hosts at once);
+ * (g) a first deployment to 8 new hosts (fresh testbed: the helper's
+ *     closure is copied too) against a second one to the same hosts.
  *
  * Beside wall time, each row splits CPU between the deployer (its whole
  * process tree, in a cgroup) and the testbed hosts (each host's cgroup, see
@@ -112,6 +116,8 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 
 interface Contender {
   run: () => Promise<unknown>;
+  /** Before each run, not timed nor counted (making new hosts). */
+  prepare?: () => Promise<unknown>;
   /** Hosts (= profiles) it deploys to, for the per-host CPU figures; 0 for no deployment. */
   hosts: number;
 }
@@ -123,7 +129,10 @@ async function compare(name: string, contenders: Record<string, Contender>): Pro
     Object.keys(contenders).map((k) => [k, []]),
   );
   for (let round = 0; round < ROUNDS; round++) {
-    for (const [k, c] of Object.entries(contenders)) samples[k].push(await sample(c.run));
+    for (const [k, c] of Object.entries(contenders)) {
+      await c.prepare?.();
+      samples[k].push(await sample(c.run));
+    }
   }
   const medians: Medians = Object.fromEntries(
     Object.entries(samples).map(([k, v]) => {
@@ -188,6 +197,39 @@ async function byHand(dir: string, sshConfig: string) {
     "root@h1",
     shellQuoteArgv([`${profile}/deploy-ts-activate`]),
   ]));
+}
+
+/**
+ * The same by hand for `hosts` hosts at once, as a shell loop with `&` and
+ * `wait` would: one nix build of every profile, then per host, in parallel,
+ * nix copy, ssh nix-env --set and ssh activate.
+ */
+async function byHandParallel(dir: string, sshConfig: string, hosts: number) {
+  const names = Array.from({ length: hosts }, (_, i) => `h${i + 1}`);
+  const built = await runChecked(accounted([
+    "nix",
+    "build",
+    "--no-link",
+    "--json",
+    ...names.map((h) => `${dir}#deploy.nodes.${h}.profiles.system.path`),
+  ]));
+  const paths: string[] = JSON.parse(built.stdout).map((b: { outputs: { out: string } }) =>
+    b.outputs.out
+  );
+  const profile = "/nix/var/nix/profiles/per-user/root/bench-by-hand";
+  await Promise.all(names.map(async (h, i) => {
+    await runChecked(
+      accounted(["nix", "copy", "--no-check-sigs", "--to", `ssh://root@${h}`, paths[i]]),
+      { env: { NIX_SSHOPTS: `-F ${sshConfig}` } },
+    );
+    for (
+      const argv of [["nix-env", "-p", profile, "--set", paths[i]], [
+        `${profile}/deploy-ts-activate`,
+      ]]
+    ) {
+      await runChecked(accounted(["ssh", "-F", sshConfig, `root@${h}`, shellQuoteArgv(argv)]));
+    }
+  }));
 }
 
 const ratio = (m: Medians, a: string, b: string) => (m[a].wallMs / m[b].wallMs).toFixed(2);
@@ -288,6 +330,30 @@ try {
       hosts: 8,
     },
   });
+  const f = await compare("(f) 8 hosts: deploy-ts against a hand-written parallel loop", {
+    "hand-written loop (nix copy + 2x ssh per host, in parallel)": {
+      run: () => byHandParallel(fleet(8, sshConfig), sshConfig, 8),
+      hosts: 8,
+    },
+    "deploy-ts --jobs 8 (magic rollback, confirmed)": {
+      run: () => deployTs(fleet(8, sshConfig), ["--jobs", "8"]),
+      hosts: 8,
+    },
+  });
+  const g = await compare("(g) 8 hosts: a first deployment to new hosts, and a second one", {
+    "first deployment (new hosts: the helper's closure is copied too)": {
+      prepare: async () => {
+        await tb(["down"]);
+        await tb(["up", "8"]);
+      },
+      run: () => deployTs(fleet(8, sshConfig), ["--jobs", "8"]),
+      hosts: 8,
+    },
+    "second deployment (the same hosts)": {
+      run: () => deployTs(fleet(8, sshConfig), ["--jobs", "8"]),
+      hosts: 8,
+    },
+  });
   const cpu = (m: Medians) =>
     (m["built-in (--transport ssh2)"].deployerCpu / m["OpenSSH (ControlMaster)"].deployerCpu)
       .toFixed(2);
@@ -316,9 +382,22 @@ try {
       ratio(d, "built-in (--transport ssh2)", "OpenSSH (ControlMaster)")
     }x wall, ${cpu(d)}x deployer CPU; (e) 8 hosts ${
       ratio(e, "built-in (--transport ssh2)", "OpenSSH (ControlMaster)")
-    }x wall, ${cpu(e)}x deployer CPU per host; on ${navigator.hardwareConcurrency} cores, ${
-      new Date().toISOString().slice(0, 10)
-    }`,
+    }x wall, ${cpu(e)}x deployer CPU per host; (f) 8 hosts deploy-ts/hand-written parallel loop = ${
+      ratio(
+        f,
+        "deploy-ts --jobs 8 (magic rollback, confirmed)",
+        "hand-written loop (nix copy + 2x ssh per host, in parallel)",
+      )
+    }x; (g) first/second deployment to 8 hosts = ${
+      ratio(
+        g,
+        "first deployment (new hosts: the helper's closure is copied too)",
+        "second deployment (the same hosts)",
+      )
+    }x; host CPU per profile deploy-ts/hand-written = ${
+      (a["deploy-ts (magic rollback, confirmed)"].hostCpu /
+        a["hand-written nix build + nix copy + 2x ssh"].hostCpu).toFixed(2)
+    }x; on ${navigator.hardwareConcurrency} cores, ${new Date().toISOString().slice(0, 10)}`,
   );
 } finally {
   await run([join(REPO, "scripts", "testbed"), "down"], { env: { TESTBED_DIR, TESTBED_NET } });
