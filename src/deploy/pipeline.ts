@@ -127,10 +127,14 @@ class Deployment {
 
   async #run(): Promise<ProfileResult[]> {
     for (const p of this.o.plan) this.#phase(p, "queued");
+    // Into the local store while Nix builds (a failure is said after the build,
+    // as before). No host is contacted before the build is done.
+    const helperPackage = this.#local.helperPackage();
+    helperPackage.catch(() => {/* said below */});
     await this.buildLocally();
     let helper: string;
     try {
-      helper = await this.#local.helperPackage();
+      helper = await helperPackage;
     } catch (e) {
       for (const p of this.#pending(this.o.plan)) this.#finish(p, "failed", (e as Error).message);
       return this.#resultsInPlanOrder();
