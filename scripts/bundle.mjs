@@ -51,10 +51,13 @@ const lazyNodeBuiltins = {
 const zodEnglishOnly = {
   name: "zod-english-only",
   setup(b) {
-    b.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) =>
-      /\/node_modules\/zod\/v4\/(classic|core)\/[^/]+$/.test(args.importer)
-        ? { path: args.path, namespace: "zod-english-only", pluginData: args.resolveDir }
-        : undefined);
+    b.onResolve(
+      { filter: /^\.\.\/locales\/index\.js$/ },
+      (args) =>
+        /\/node_modules\/zod\/v4\/(classic|core)\/[^/]+$/.test(args.importer)
+          ? { path: args.path, namespace: "zod-english-only", pluginData: args.resolveDir }
+          : undefined,
+    );
     b.onLoad({ filter: /.*/, namespace: "zod-english-only" }, (args) => ({
       contents: 'export { default as en } from "../locales/en.js";',
       resolveDir: args.pluginData,
