@@ -147,17 +147,17 @@ async function compare(name: string, contenders: Record<string, Contender>): Pro
   const [base] = Object.keys(contenders);
   console.log(`\n${name} (medians of ${ROUNDS}, alternating)`);
   console.log(
-    `  ${"".padEnd(44)} ${"wall".padStart(8)} ${"ratio".padStart(6)}   ${
+    `  ${"".padEnd(64)} ${"wall".padStart(8)} ${"ratio".padStart(6)}   ${
       "deployer CPU/host".padStart(17)
     }   ${"host CPU/profile".padStart(16)}`,
   );
   for (const [k, m] of Object.entries(medians)) {
     const deploys = contenders[k].hosts > 0;
     console.log(
-      `  ${k.padEnd(44)} ${m.wallMs.toFixed(0).padStart(5)} ms ${
+      `  ${k.padEnd(64)} ${m.wallMs.toFixed(0).padStart(5)} ms ${
         (m.wallMs / medians[base].wallMs).toFixed(2).padStart(5)
-      }x   ${`${m.deployerCpu.toFixed(2)} s`.padStart(17)}   ${
-        (deploys ? `${m.hostCpu.toFixed(2)} s` : "-").padStart(16)
+      }x   ${`${m.deployerCpu.toFixed(3)} s`.padStart(17)}   ${
+        (deploys ? `${m.hostCpu.toFixed(3)} s` : "-").padStart(16)
       }`,
     );
   }
