@@ -94,17 +94,8 @@ export function exists(path: string): boolean {
   }
 }
 
-/** The executable file named `name` in PATH, if any. */
+/** The file named `name` in a directory of PATH, if any (as existsSync(join(dir, name)) found it). */
 export function findInPath(name: string): string | undefined {
-  for (const dir of (env("PATH") ?? "").split(":")) {
-    if (!dir) continue;
-    const path = join(dir, name);
-    try {
-      Deno.statSync(path);
-      return path;
-    } catch {
-      // Not in this directory.
-    }
-  }
-  return undefined;
+  return (env("PATH") ?? "").split(":").filter((d) => d !== "").map((d) => join(d, name))
+    .find(exists);
 }
