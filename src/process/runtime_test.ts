@@ -20,3 +20,25 @@ r.exitProcess(7);`;
   assert.equal(new TextDecoder().decode(out.stdout), "out a,b yes\n");
   assert.equal(new TextDecoder().decode(out.stderr), "é".repeat(70000));
 });
+
+Deno.test("runtime: exitProcess ends a Deno process with its code, whatever is still pending or fails after", async () => {
+  const run = async (after: string) => {
+    const script = `import { exitProcess } from ${
+      JSON.stringify(new URL("./runtime.ts", import.meta.url).href)
+    };
+exitProcess(5);
+${after}`;
+    const started = performance.now();
+    const out = await new Deno.Command(Deno.execPath(), { args: ["eval", "--ext=ts", script] })
+      .output();
+    return { code: out.code, seconds: (performance.now() - started) / 1000 };
+  };
+  // Something that never ends: the process still does, with its code.
+  const pending = await run("setInterval(() => {}, 1000); await new Promise(() => {});");
+  assert.equal(pending.code, 5);
+  assert.ok(pending.seconds < 20, `took ${pending.seconds}s`);
+  // A failure after the end was decided does not change the code.
+  assert.equal((await run("Promise.reject(new Error('late'));")).code, 5);
+  assert.equal((await run("setTimeout(() => { throw new Error('late'); }, 1);")).code, 5);
+  assert.equal((await run("")).code, 5);
+});
