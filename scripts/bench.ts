@@ -9,7 +9,11 @@
  * (c) `deploy --help` start-up under Deno, against Deno running an empty script;
  * (d) the built-in SSH transport (`--transport ssh2`) against OpenSSH, one
  *     host with magic rollback, and (e) 8 hosts;
- * (f) 8 hosts and one closure of a few MB, over SSH against through the
+ * (f) 8 hosts: deploy-ts against a hand-written parallel loop (one nix
+ *     build, then nix copy + ssh per host, all hosts at once);
+ * (g) a first deployment to 8 new hosts (fresh testbed: the helper's
+ *     closure is copied too) against a second one to the same hosts.
+ * (h) 8 hosts and one closure of a few MB, over SSH against through the
  *     testbed's binary cache (`cacheRow`): wall time, the deployer's bytes
  *     sent, the hosts' CPU.
  *
@@ -115,6 +119,8 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 
 interface Contender {
   run: () => Promise<unknown>;
+  /** Before each run, not timed nor counted (making new hosts). */
+  prepare?: () => Promise<unknown>;
   /** Hosts (= profiles) it deploys to, for the per-host CPU figures; 0 for no deployment. */
   hosts: number;
 }
@@ -126,7 +132,10 @@ async function compare(name: string, contenders: Record<string, Contender>): Pro
     Object.keys(contenders).map((k) => [k, []]),
   );
   for (let round = 0; round < ROUNDS; round++) {
-    for (const [k, c] of Object.entries(contenders)) samples[k].push(await sample(c.run));
+    for (const [k, c] of Object.entries(contenders)) {
+      await c.prepare?.();
+      samples[k].push(await sample(c.run));
+    }
   }
   const medians: Medians = Object.fromEntries(
     Object.entries(samples).map(([k, v]) => {
@@ -141,17 +150,17 @@ async function compare(name: string, contenders: Record<string, Contender>): Pro
   const [base] = Object.keys(contenders);
   console.log(`\n${name} (medians of ${ROUNDS}, alternating)`);
   console.log(
-    `  ${"".padEnd(44)} ${"wall".padStart(8)} ${"ratio".padStart(6)}   ${
+    `  ${"".padEnd(64)} ${"wall".padStart(8)} ${"ratio".padStart(6)}   ${
       "deployer CPU/host".padStart(17)
     }   ${"host CPU/profile".padStart(16)}`,
   );
   for (const [k, m] of Object.entries(medians)) {
     const deploys = contenders[k].hosts > 0;
     console.log(
-      `  ${k.padEnd(44)} ${m.wallMs.toFixed(0).padStart(5)} ms ${
+      `  ${k.padEnd(64)} ${m.wallMs.toFixed(0).padStart(5)} ms ${
         (m.wallMs / medians[base].wallMs).toFixed(2).padStart(5)
-      }x   ${`${m.deployerCpu.toFixed(2)} s`.padStart(17)}   ${
-        (deploys ? `${m.hostCpu.toFixed(2)} s` : "-").padStart(16)
+      }x   ${`${m.deployerCpu.toFixed(3)} s`.padStart(17)}   ${
+        (deploys ? `${m.hostCpu.toFixed(3)} s` : "-").padStart(16)
       }`,
     );
   }
@@ -193,6 +202,39 @@ async function byHand(dir: string, sshConfig: string) {
   ]));
 }
 
+/**
+ * The same by hand for `hosts` hosts at once, as a shell loop with `&` and
+ * `wait` would: one nix build of every profile, then per host, in parallel,
+ * nix copy, ssh nix-env --set and ssh activate.
+ */
+async function byHandParallel(dir: string, sshConfig: string, hosts: number) {
+  const names = Array.from({ length: hosts }, (_, i) => `h${i + 1}`);
+  const built = await runChecked(accounted([
+    "nix",
+    "build",
+    "--no-link",
+    "--json",
+    ...names.map((h) => `${dir}#deploy.nodes.${h}.profiles.system.path`),
+  ]));
+  const paths: string[] = JSON.parse(built.stdout).map((b: { outputs: { out: string } }) =>
+    b.outputs.out
+  );
+  const profile = "/nix/var/nix/profiles/per-user/root/bench-by-hand";
+  await Promise.all(names.map(async (h, i) => {
+    await runChecked(
+      accounted(["nix", "copy", "--no-check-sigs", "--to", `ssh://root@${h}`, paths[i]]),
+      { env: { NIX_SSHOPTS: `-F ${sshConfig}` } },
+    );
+    for (
+      const argv of [["nix-env", "-p", profile, "--set", paths[i]], [
+        `${profile}/deploy-ts-activate`,
+      ]]
+    ) {
+      await runChecked(accounted(["ssh", "-F", sshConfig, `root@${h}`, shellQuoteArgv(argv)]));
+    }
+  }));
+}
+
 const ratio = (m: Medians, a: string, b: string) => (m[a].wallMs / m[b].wallMs).toFixed(2);
 const cpuRatio = (m: Medians, a: string, b: string) =>
   (m[a].deployerCpu / m[b].deployerCpu).toFixed(2);
@@ -224,7 +266,7 @@ async function helperClosureMb(): Promise<string> {
 }
 
 /**
- * (f) The same closure of `mb` MB (random bytes: no compression helps) to 8
+ * (h) The same closure of `mb` MB (random bytes: no compression helps) to 8
  * hosts, pushed over SSH against through the testbed's binary cache. The
  * deployer's bytes sent: NAR bytes copied over SSH (the closure to every
  * host, or what the transfer events say came over SSH) plus what it wrote
@@ -287,7 +329,7 @@ async function cacheRow(sshConfig: string, mb = 4): Promise<string> {
   // Warm up: the helper reaches the cache once, as it would on a fleet's first run.
   await deployed(true);
   bytes.cache = [];
-  const f = await compare(`(f) 8 hosts, one ${mb} MB closure: over SSH / through the cache`, {
+  const f = await compare(`(h) 8 hosts, one ${mb} MB closure: over SSH / through the cache`, {
     "over SSH (--jobs 8)": { run: () => deployed(false), hosts: 8 },
     "through the binary cache (--jobs 8)": { run: () => deployed(true), hosts: 8 },
   });
@@ -298,7 +340,7 @@ async function cacheRow(sshConfig: string, mb = 4): Promise<string> {
     } MB`,
   );
   await tb(["cache", "down"]);
-  return `(f) cache/SSH = ${
+  return `(h) cache/SSH = ${
     ratio(f, "through the binary cache (--jobs 8)", "over SSH (--jobs 8)")
   }x wall, ${sent("cache")} / ${sent("ssh")} MB sent, host CPU per host ${
     f["through the binary cache (--jobs 8)"].hostCpu.toFixed(2)
@@ -335,26 +377,37 @@ try {
     "1 host": { run: () => deployTs(fleet(1, sshConfig)), hosts: 1 },
     "8 hosts (--jobs 8)": { run: () => deployTs(fleet(8, sshConfig), ["--jobs", "8"]), hosts: 8 },
   });
-  const empty = join(mkdtempSync(join(tmpdir(), "deploy-ts-bench-")), "empty.mjs");
+  const startDir = mkdtempSync(join(tmpdir(), "deploy-ts-bench-"));
+  const empty = join(startDir, "empty.mjs");
   writeFileSync(empty, "");
-  const c = await compare("(c) start-up under Deno", {
-    "deno run (an empty script)": {
-      run: () => runChecked(accounted([DENO, "run", "-A", empty])),
-      hosts: 0,
-    },
-    "deploy --help (the bundle)": {
-      run: () => runChecked(accounted([DENO, "run", "-A", BUNDLE, "--help"])),
-      hosts: 0,
-    },
+  // Deno's caches of its own, as each host has: one that other Deno processes
+  // of this machine write at the same time sometimes keeps nothing. Each
+  // contender runs once first, so the rows are starts with warm caches.
+  const startEnv = { env: { DENO_DIR: join(startDir, "deno-dir") } };
+  const starting: Record<string, string[]> = {
+    "deno run (an empty script)": [DENO, "run", "-A", empty],
+    "deploy --help (the bundle)": [DENO, "run", "-A", BUNDLE, "--help"],
     // What every helper start on a host costs: a helper subcommand of the bundle.
-    "helper start (deploy query, on the helper's path)": {
-      run: () =>
-        runChecked(
-          accounted([DENO, "run", "-A", BUNDLE, "query", "--profile-path", "/nonexistent/p"]),
-        ),
-      hosts: 0,
-    },
-  });
+    "helper start (deploy query, on the helper's path)": [
+      DENO,
+      "run",
+      "-A",
+      BUNDLE,
+      "query",
+      "--profile-path",
+      "/nonexistent/p",
+    ],
+  };
+  for (const argv of Object.values(starting)) await runChecked(argv, startEnv);
+  const c = await compare(
+    "(c) start-up under Deno",
+    Object.fromEntries(
+      Object.entries(starting).map(([k, argv]) => [k, {
+        run: () => runChecked(accounted(argv), startEnv),
+        hosts: 0,
+      }]),
+    ),
+  );
   const starts = await helperStartsPerProfile(sshConfig);
   const d = await compare("(d) transports: one host, magic rollback (confirmed)", {
     "OpenSSH (ControlMaster)": { run: () => deployTs(fleet(1, sshConfig)), hosts: 1 },
@@ -373,7 +426,31 @@ try {
       hosts: 8,
     },
   });
-  const f = await cacheRow(sshConfig);
+  const f = await compare("(f) 8 hosts: deploy-ts against a hand-written parallel loop", {
+    "hand-written loop (nix copy + 2x ssh per host, in parallel)": {
+      run: () => byHandParallel(fleet(8, sshConfig), sshConfig, 8),
+      hosts: 8,
+    },
+    "deploy-ts --jobs 8 (magic rollback, confirmed)": {
+      run: () => deployTs(fleet(8, sshConfig), ["--jobs", "8"]),
+      hosts: 8,
+    },
+  });
+  const g = await compare("(g) 8 hosts: a first deployment to new hosts, and a second one", {
+    "first deployment (new hosts: the helper's closure is copied too)": {
+      prepare: async () => {
+        await tb(["down"]);
+        await tb(["up", "8"]);
+      },
+      run: () => deployTs(fleet(8, sshConfig), ["--jobs", "8"]),
+      hosts: 8,
+    },
+    "second deployment (the same hosts)": {
+      run: () => deployTs(fleet(8, sshConfig), ["--jobs", "8"]),
+      hosts: 8,
+    },
+  });
+  const h = await cacheRow(sshConfig);
   const cpu = (m: Medians) =>
     (m["built-in (--transport ssh2)"].deployerCpu / m["OpenSSH (ControlMaster)"].deployerCpu)
       .toFixed(2);
@@ -402,9 +479,22 @@ try {
       ratio(d, "built-in (--transport ssh2)", "OpenSSH (ControlMaster)")
     }x wall, ${cpu(d)}x deployer CPU; (e) 8 hosts ${
       ratio(e, "built-in (--transport ssh2)", "OpenSSH (ControlMaster)")
-    }x wall, ${cpu(e)}x deployer CPU per host; ${f}; on ${navigator.hardwareConcurrency} cores, ${
-      new Date().toISOString().slice(0, 10)
-    }`,
+    }x wall, ${cpu(e)}x deployer CPU per host; (f) 8 hosts deploy-ts/hand-written parallel loop = ${
+      ratio(
+        f,
+        "deploy-ts --jobs 8 (magic rollback, confirmed)",
+        "hand-written loop (nix copy + 2x ssh per host, in parallel)",
+      )
+    }x; (g) first/second deployment to 8 hosts = ${
+      ratio(
+        g,
+        "first deployment (new hosts: the helper's closure is copied too)",
+        "second deployment (the same hosts)",
+      )
+    }x; host CPU per profile deploy-ts/hand-written = ${
+      (a["deploy-ts (magic rollback, confirmed)"].hostCpu /
+        a["hand-written nix build + nix copy + 2x ssh"].hostCpu).toFixed(2)
+    }x; ${h}; on ${navigator.hardwareConcurrency} cores, ${new Date().toISOString().slice(0, 10)}`,
   );
 } finally {
   await run([join(REPO, "scripts", "testbed"), "down"], { env: { TESTBED_DIR, TESTBED_NET } });

@@ -91,6 +91,37 @@ export function checkGraph(graph: Map<string, string[]>): Violation[] {
   return found;
 }
 
+/**
+ * Where a helper start would load Node compatibility: a value import of a
+ * `node:` module, or a use of the `process` global, in any file a helper
+ * start evaluates (the entry's static imports and everything src/helper/main.ts
+ * reaches; type-only imports are erased). Under Deno either sets up Deno's
+ * Node compatibility, which costs a start about as much as Deno itself
+ * (README, "What a deployment costs a host"). `texts`: src-relative file → source.
+ */
+export function nodeOnHelperPath(texts: Map<string, string>): string[] {
+  const valueImports = (text: string) =>
+    [...text.matchAll(/^(?:import|export)\s+(type\s)?[^;]*?\bfrom\s*"([^"]+)"/gms)]
+      .filter((m) => !m[1]).map((m) => m[2]);
+  const found: string[] = [];
+  const seen = new Set<string>();
+  const visit = (file: string, dynamicToo: boolean) => {
+    if (seen.has(file) || !texts.has(file)) return;
+    seen.add(file);
+    const text = texts.get(file)!;
+    const code = text.split("\n").filter((l) => !/^\s*(\/\/|\/?\*)/.test(l)).join("\n");
+    for (const spec of valueImports(code)) {
+      if (spec.startsWith("node:")) found.push(`src/${file} imports ${spec}`);
+    }
+    if (/(?<![.\w])process\.\w/.test(code)) found.push(`src/${file} uses the process global`);
+    const next = dynamicToo ? importsOf(code) : valueImports(code).filter((i) => i.startsWith("."));
+    for (const i of next) visit(join(dirname(file), i).replace(/^\.\//, ""), dynamicToo);
+  };
+  visit("cli/bin.ts", false);
+  visit("helper/main.ts", true);
+  return found;
+}
+
 function sources(dir: string): string[] {
   const out: string[] = [];
   for (const name of readdirSync(dir)) {
@@ -118,6 +149,9 @@ if (import.meta.main) {
   const graph = graphOf(src);
   const violations = checkGraph(graph);
   for (const v of violations) console.error(`layers: src/${v.from} → src/${v.to}: ${v.why}`);
+  const texts = new Map(sources(src).map((f) => [relative(src, f), readFileSync(f, "utf8")]));
+  const nodeOnHelper = nodeOnHelperPath(texts);
+  for (const n of nodeOnHelper) console.error(`layers: on a helper start's path, ${n}`);
   const limit = 420;
   let long = 0;
   for (const file of sources(src)) {
@@ -129,9 +163,9 @@ if (import.meta.main) {
       long++;
     }
   }
-  if (violations.length || long) process.exit(1);
+  if (violations.length || long || nodeOnHelper.length) process.exit(1);
   console.log(
-    `layers: ${graph.size} files, every import down the arrow, ` +
+    `layers: ${graph.size} files, every import down the arrow, no node: on a helper start's path, ` +
       (long ? `${long} over ${limit} lines` : `none over ${limit} lines`),
   );
 }

@@ -1,9 +1,10 @@
 /**
  * The bundle's entry (dist/deploy.mjs): only the command line, so that the
  * library exports of mod.ts (zod schemas among them) load only when a
- * command needs them and `deploy --help` stays fast.
+ * command needs them and `deploy --help` stays fast. No `node:` module
+ * here (see src/process/runtime.ts): a helper start loads none.
  */
-import process from "node:process";
+import { exitProcess, programArgs } from "../process/runtime.ts";
 import { main } from "./main.ts";
 
-process.exit(await main(process.argv.slice(2)));
+exitProcess(await main(programArgs()));

@@ -30,7 +30,7 @@ import {
   takePasswordsFromEnvironment,
 } from "../ui/password.ts";
 import type { ParsedCommand } from "./program.ts";
-import { setPassphrasePrompt } from "../ssh/ssh2/ssh2_auth.ts";
+import { setPassphrasePrompt } from "../ssh/ssh2/passphrase_prompt.ts";
 import { checkProfiles, formatCheckReports } from "../deploy/health_report.ts";
 import { hostSideChecks } from "../shared/health_checks.ts";
 import { execCommand } from "./exec_command.ts";

@@ -6,13 +6,13 @@
  * Heavy modules are imported only by the command that needs them, so that
  * `--help` and the helper start fast.
  */
-import { appendFileSync } from "node:fs";
-import process from "node:process";
 import { DeployError } from "../shared/errors.ts";
 import { EXIT_CODES } from "../shared/exit_codes.ts";
 import { showEscaped } from "../ui/host_text.ts";
 // Small (no zod, no commander): the subcommands that run on the target host.
 import { HELPER_COMMANDS } from "../wire/requests.ts";
+// No `node:` module on this path: a helper start loads none (runtime.ts).
+import { denoRuntime, envVar, writeStderr, writeStdout } from "../process/runtime.ts";
 
 /**
  * Every start of the helper costs a host a Deno start: with
@@ -20,10 +20,11 @@ import { HELPER_COMMANDS } from "../wire/requests.ts";
  * subcommand to that file, so a test can count them per deployed profile.
  */
 function traceHelperStart(argv: readonly string[]): void {
-  const file = process.env.DEPLOY_TS_TRACE_STARTS;
+  const file = envVar("DEPLOY_TS_TRACE_STARTS");
   if (!file) return;
   try {
-    appendFileSync(file, `${argv[0]}\n`);
+    // The helper runs under Deno only.
+    denoRuntime?.writeTextFileSync(file, `${argv[0]}\n`, { append: true });
   } catch {
     // Best effort: tracing never changes what the helper does.
   }
@@ -43,8 +44,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     }
     const { parseDeployArgs } = await import("./program.ts");
     const parsed = parseDeployArgs(argv, {
-      out: (s) => process.stdout.write(s),
-      err: (s) => process.stderr.write(s),
+      out: writeStdout,
+      err: writeStderr,
     });
     if (!parsed) return 0;
     const { runDeployCommand } = await import("./commands.ts");
@@ -52,10 +53,10 @@ export async function main(argv: readonly string[]): Promise<number> {
   } catch (e) {
     if (e instanceof DeployError) {
       // Messages may quote hosts' output: shown, never obeyed.
-      process.stderr.write(`deploy: error: ${showEscaped(e.describe())}\n`);
+      writeStderr(`deploy: error: ${showEscaped(e.describe())}\n`);
       return e.exitCode;
     }
-    process.stderr.write(`deploy: internal error: ${(e as Error)?.stack ?? e}\n`);
+    writeStderr(`deploy: internal error: ${(e as Error)?.stack ?? e}\n`);
     return EXIT_CODES.internal;
   }
 }

@@ -39,11 +39,8 @@ import { CacheCopy } from "./cache_copy.ts";
 import { activationModes } from "./secret_values.ts";
 import { dropKeptSecretBackups } from "./secret_backups.ts";
 
-/**
- * What to do when a profile fails: `stop` starts nothing new; `stop-and-revoke`
- * also puts back what this run already activated (deploy-rs's default);
- * `keep-going` lets every node stand on its own.
- */
+/** On a failure: `stop` starts nothing new; `stop-and-revoke` also puts back what this run
+ * activated (deploy-rs's default); `keep-going` lets every node stand on its own. */
 export type FailurePolicy = "stop" | "stop-and-revoke" | "keep-going";
 
 export interface PipelineOptions {
@@ -130,10 +127,13 @@ class Deployment {
 
   async #run(): Promise<ProfileResult[]> {
     for (const p of this.o.plan) this.#phase(p, "queued");
+    // Into the local store while Nix builds (a failure is said after it); no host is contacted yet.
+    const helperPackage = this.#local.helperPackage();
+    helperPackage.catch(() => {/* said below */});
     await this.buildLocally();
     let helper: string;
     try {
-      helper = await this.#local.helperPackage();
+      helper = await helperPackage;
     } catch (e) {
       for (const p of this.#pending(this.o.plan)) this.#finish(p, "failed", (e as Error).message);
       return this.#resultsInPlanOrder();
@@ -187,10 +187,7 @@ class Deployment {
     }
   }
 
-  /**
-   * 2. Wave after wave: the nodes of a wave at once (within `jobs`), the next
-   * wave only when this one went well enough to go on.
-   */
+  /** 2. Wave after wave: a wave's nodes at once (within `jobs`), the next if this went well. */
   async deployWaves(sessions: HostSessions, helper: string): Promise<void> {
     for (const [i, wave] of this.#waves.entries()) {
       if (i > 0) {

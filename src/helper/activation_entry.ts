@@ -5,7 +5,7 @@
  * systems activate too, so rolling back to a generation that deploy-rs or
  * nixos-rebuild made works (deploy-rs #86).
  */
-import { join } from "node:path";
+import { join } from "../shared/posix_path.ts";
 import type { ActivationGoal } from "../shared/vocabulary.ts";
 
 export interface ActivationCommand {

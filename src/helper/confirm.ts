@@ -13,7 +13,7 @@ export async function confirmCanary(
   waitMs = 15000,
 ): Promise<string> {
   const run = RunDir.open(runDirPath);
-  if (!token.trim() || !run.tokenMatches(token)) {
+  if (!token.trim() || !(await run.tokenMatches(token))) {
     throw new DeployError(`the token does not belong to ${runDirPath}; nothing was confirmed`);
   }
   if (!run.takeCanary()) {

@@ -5,7 +5,7 @@
  * profile's lock, nor leave its children behind.
  */
 import { runInGroup } from "../process/group.ts";
-import process from "node:process";
+import { environment } from "./host_os.ts";
 import type { ActivationCommand } from "./activation_entry.ts";
 
 export interface EntryRun {
@@ -23,7 +23,7 @@ export async function runEntry(
 ): Promise<EntryRun> {
   const r = await runInGroup(command.argv, {
     cwd: command.cwd,
-    env: { ...process.env, ...command.env },
+    env: { ...environment(), ...command.env },
     stdio: "inherit",
     // Timers run on the monotonic clock: a clock step does not fire them early.
     timeoutMs: timeoutSeconds === undefined ? undefined : timeoutSeconds * 1000,

@@ -6,8 +6,7 @@
  * follower waits for its outcome; when the run's status cannot say it (a
  * full disk, a removed run directory), the host's record does.
  */
-import { closeSync, openSync, readSync } from "node:fs";
-import process from "node:process";
+import { writeStdout } from "../process/runtime.ts";
 import { pidAlive as alive } from "./lock.ts";
 import { encodeEvent, type HelperEvent, type RunStatus } from "../wire/protocol.ts";
 import { helperSucceeded } from "../shared/vocabulary.ts";
@@ -138,26 +137,24 @@ function lost(
 
 /** Reads what was appended to a file since the last call, line by line. */
 class LogTail {
-  #fd: number | undefined;
-  #offset = 0;
+  #file: Deno.FsFile | undefined;
   #partial = "";
   readonly #decoder = new TextDecoder();
 
   constructor(readonly path: string, readonly onLine: (line: string) => void) {}
 
   read(final = false): void {
-    if (this.#fd === undefined) {
+    if (this.#file === undefined) {
       try {
-        this.#fd = openSync(this.path, "r");
+        this.#file = Deno.openSync(this.path, { read: true });
       } catch {
         return;
       }
     }
     const buf = new Uint8Array(65536);
     while (true) {
-      const n = readSync(this.#fd, buf, 0, buf.length, this.#offset);
-      if (n <= 0) break;
-      this.#offset += n;
+      const n = this.#file.readSync(buf);
+      if (n === null || n <= 0) break;
       this.#partial += this.#decoder.decode(buf.subarray(0, n), { stream: true });
     }
     const lines = this.#partial.split("\n");
@@ -170,10 +167,10 @@ class LogTail {
   }
 
   close(): void {
-    if (this.#fd !== undefined) closeSync(this.#fd);
+    this.#file?.close();
   }
 }
 
 export function writeEvent(event: HelperEvent): void {
-  process.stdout.write(encodeEvent(event));
+  writeStdout(encodeEvent(event));
 }

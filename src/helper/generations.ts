@@ -5,9 +5,8 @@
  * log on a full disk must not make Nix fail a rollback (Nix treats a failed
  * write to stderr as an error).
  */
-import { readdirSync, readlinkSync } from "node:fs";
-import { basename, dirname } from "node:path";
-import { runChecked } from "../process/run.ts";
+import { basename, dirname } from "../shared/posix_path.ts";
+import { commandFailed } from "../process/command_failure.ts";
 
 /** The generation number of a link name such as `system-42-link`, for profile `system`. */
 export function generationOfLink(profileName: string, linkName: string): number | undefined {
@@ -21,7 +20,7 @@ export function generationOfLink(profileName: string, linkName: string): number 
 export function listGenerations(profilePath: string): number[] {
   let names: string[];
   try {
-    names = readdirSync(dirname(profilePath));
+    names = [...Deno.readDirSync(dirname(profilePath))].map((e) => e.name);
   } catch {
     return [];
   }
@@ -33,7 +32,7 @@ export function listGenerations(profilePath: string): number[] {
 /** The generation the profile points to now, or undefined when the profile does not exist. */
 export function currentGeneration(profilePath: string): number | undefined {
   try {
-    return generationOfLink(basename(profilePath), basename(readlinkSync(profilePath)));
+    return generationOfLink(basename(profilePath), basename(Deno.readLinkSync(profilePath)));
   } catch {
     return undefined;
   }
@@ -46,13 +45,33 @@ export function generationLink(profilePath: string, generation: number): string 
 
 /** `nix-env -p P --set CLOSURE`: a new generation pointing to the closure. */
 export async function setProfile(profilePath: string, closure: string): Promise<void> {
-  await runChecked(["nix-env", "-p", profilePath, "--set", closure]);
+  await nixEnv(["-p", profilePath, "--set", closure]);
 }
 
 export async function switchGeneration(profilePath: string, generation: number): Promise<void> {
-  await runChecked(["nix-env", "-p", profilePath, "--switch-generation", String(generation)]);
+  await nixEnv(["-p", profilePath, "--switch-generation", String(generation)]);
 }
 
 export async function deleteGeneration(profilePath: string, generation: number): Promise<void> {
-  await runChecked(["nix-env", "-p", profilePath, "--delete-generations", String(generation)]);
+  await nixEnv(["-p", profilePath, "--delete-generations", String(generation)]);
+}
+
+/** Run nix-env (Deno.Command: see process/group.ts); a CommandError unless it exits 0. */
+async function nixEnv(args: string[]): Promise<void> {
+  const argv = ["nix-env", ...args];
+  const failed = (code: number | null, signal: string | null, stderr: string) =>
+    commandFailed({ argv, code, signal, stderr, timedOut: false });
+  let out: Deno.CommandOutput;
+  try {
+    out = await new Deno.Command(argv[0], {
+      args: argv.slice(1),
+      stdin: "null",
+      stdout: "null",
+      stderr: "piped",
+    }).output();
+  } catch (e) {
+    throw failed(127, null, `${(e as Error).message}\n`);
+  }
+  if (out.success) return;
+  throw failed(out.signal ? null : out.code, out.signal, new TextDecoder().decode(out.stderr));
 }

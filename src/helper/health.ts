@@ -3,7 +3,7 @@
  * helper already runs as that user), passing when it exits 0. The deployer
  * sends them as JSON (`--health-checks`), name → argv.
  */
-import process from "node:process";
+import { environment } from "./host_os.ts";
 import { runInGroup } from "../process/group.ts";
 import { UsageError } from "../shared/errors.ts";
 import { type CheckResult, tailOf } from "../shared/health_checks.ts";
@@ -35,15 +35,16 @@ export async function runCommandCheck(
   timeoutMs: number,
 ): Promise<CheckResult> {
   let out = "";
+  const text = new TextDecoder();
   const r = await runInGroup(argv, {
     stdio: "pipe",
     cwd: "/",
-    env: process.env,
+    env: environment(),
     timeoutMs,
     killLeftovers: true,
     drainMs: 1000,
     onOutput: (c) => {
-      out = (out + c.toString("utf8")).slice(-4096);
+      out = (out + text.decode(c, { stream: true })).slice(-4096);
     },
   });
   const ok = !r.timedOut && r.code === 0;

@@ -6,11 +6,13 @@
  * release. The state directory is 0700 and the lock 0600: `flock` works on a
  * read-only descriptor, so a lock others can open is a lock others can hold.
  */
-import { chmodSync, lstatSync, mkdirSync, readFileSync } from "node:fs";
-import process from "node:process";
-import { basename, dirname, join } from "node:path";
+import { basename, dirname, join } from "../shared/posix_path.ts";
 import { DeployError } from "../shared/errors.ts";
 import { denoRuntime } from "../process/runtime.ts";
+import { pidAlive, uid as helperUid } from "./host_os.ts";
+
+// Where it was: follow.ts and others import it from here.
+export { pidAlive } from "./host_os.ts";
 
 export interface LockHolder {
   deployer: string;
@@ -32,7 +34,7 @@ export function stateDir(profilePath: string): string {
 /** Create the state directory 0700, or check an existing one and make it private. */
 export function ensureStateDir(profilePath: string): string {
   const dir = stateDir(profilePath);
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  Deno.mkdirSync(dir, { recursive: true, mode: 0o700 });
   checkStateDir(dir);
   return dir;
 }
@@ -44,8 +46,8 @@ export function ensureStateDir(profilePath: string): string {
  * others. An older deploy-ts's 0755 directory of ours is made 0700.
  */
 export function checkStateDir(dir: string): void {
-  const st = lstatSync(dir);
-  const uid = process.getuid?.();
+  const st = Deno.lstatSync(dir);
+  const uid = helperUid();
   const refuse = (why: string) => {
     throw new DeployError(
       `the state directory ${dir} ${why}; refusing to use it (it holds the profile's lock and ` +
@@ -53,21 +55,22 @@ export function checkStateDir(dir: string): void {
         `mode 0700)`,
     );
   };
-  if (st.isSymbolicLink()) refuse("is a symbolic link");
-  if (!st.isDirectory()) refuse("is not a directory");
+  if (st.isSymlink) refuse("is a symbolic link");
+  if (!st.isDirectory) refuse("is not a directory");
   if (uid !== undefined && st.uid !== uid) {
     refuse(`is owned by uid ${st.uid}, not by uid ${uid} that the helper runs as`);
   }
-  if (st.mode & 0o022) {
-    refuse(`is writable by its group or others (mode 0${(st.mode & 0o777).toString(8)})`);
+  const mode = st.mode ?? 0o700;
+  if (mode & 0o022) {
+    refuse(`is writable by its group or others (mode 0${(mode & 0o777).toString(8)})`);
   }
-  if ((st.mode & 0o777) !== 0o700) chmodSync(dir, 0o700);
+  if ((mode & 0o777) !== 0o700) Deno.chmodSync(dir, 0o700);
 }
 
 function makePrivate(path: string, mode: number): void {
-  const st = lstatSync(path);
-  if (st.isSymbolicLink()) throw new DeployError(`${path} is a symbolic link; refusing to use it`);
-  if ((st.mode & 0o777) !== mode && st.uid === process.getuid?.()) chmodSync(path, mode);
+  const st = Deno.lstatSync(path);
+  if (st.isSymlink) throw new DeployError(`${path} is a symbolic link; refusing to use it`);
+  if (((st.mode ?? mode) & 0o777) !== mode && st.uid === helperUid()) Deno.chmodSync(path, mode);
 }
 
 export function lockPath(profilePath: string): string {
@@ -120,7 +123,7 @@ export async function tryLockProfile(
 
 function readHolder(path: string): LockHolder | undefined {
   try {
-    return JSON.parse(readFileSync(path, "utf8"));
+    return JSON.parse(Deno.readTextFileSync(path));
   } catch {
     return undefined;
   }
@@ -141,13 +144,4 @@ export function describeHolder(
   return `${h.deployer} (helper pid ${h.pid}) since ${
     new Date(h.since).toISOString()
   }, run ${h.runDir}`;
-}
-
-export function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as { code?: string }).code === "EPERM";
-  }
 }

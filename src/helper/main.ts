@@ -11,9 +11,6 @@
  * Every command first rolls back a run of the profile whose worker died
  * before its outcome was final (recover.ts).
  */
-import { existsSync, lstatSync, statSync } from "node:fs";
-import { userInfo } from "node:os";
-import process from "node:process";
 import { DeployError } from "../shared/errors.ts";
 import { confirmCanary } from "./confirm.ts";
 import { followRun, writeEvent } from "./follow.ts";
@@ -39,12 +36,14 @@ import { readRequestLine } from "./request_line.ts";
 import { helpRequested } from "../wire/usage.ts";
 import { parseUploads } from "./secrets/run_secrets.ts";
 import { dropSecretBackups, secretStatus, uploadSecrets } from "./secrets/commands.ts";
+import { writeStderr, writeStdout } from "../process/runtime.ts";
+import { env, userInfo } from "./host_os.ts";
 
 /** Run one helper command (argv from the subcommand on); resolves to the exit code. */
 export async function helperMain(argv: readonly string[]): Promise<number> {
   const usage = helpRequested(argv);
   if (usage !== undefined) {
-    process.stdout.write(usage);
+    writeStdout(usage);
     return 0;
   }
   // What others must not read (health checks) comes on stdin, not argv.
@@ -82,12 +81,18 @@ function profilePathOf(profile: ProfileRef): string {
     throw new DeployError(`the profile belongs to ${user}, but the helper runs as ${me.username}`);
   }
   return resolveProfilePath({ user, name }, {
-    nixStateDir: process.env.NIX_STATE_DIR || "/nix/var/nix",
+    nixStateDir: env("NIX_STATE_DIR") || "/nix/var/nix",
     home: me.homedir,
-    isDirectory: (p) => existsSync(p) && statSync(p).isDirectory(),
+    isDirectory: (p) => {
+      try {
+        return Deno.statSync(p).isDirectory;
+      } catch {
+        return false;
+      }
+    },
     exists: (p) => {
       try {
-        lstatSync(p);
+        Deno.lstatSync(p);
         return true;
       } catch {
         return false;
@@ -98,7 +103,7 @@ function profilePathOf(profile: ProfileRef): string {
 
 /** Messages of the helper itself where stdout carries JSON. */
 function note(message: string): void {
-  process.stderr.write(`[deploy-ts] ${message}\n`);
+  writeStderr(`[deploy-ts] ${message}\n`);
 }
 
 /**
@@ -108,7 +113,7 @@ function note(message: string): void {
 async function query(request: QueryRequest): Promise<number> {
   const profilePath = profilePathOf(request.profile);
   const recovered = await recoverIfDead(profilePath, note);
-  process.stdout.write(
+  writeStdout(
     `${JSON.stringify({ ...describeProfile(profilePath), recovered: recovered ?? null })}\n`,
   );
   return 0;
@@ -126,10 +131,9 @@ async function recoverRunOf(runDir: string): Promise<void> {
 }
 
 function deployerOf(deployer: string | undefined): string {
+  const connection = env("SSH_CONNECTION");
   return deployer ??
-    `${userInfo().username}${
-      process.env.SSH_CONNECTION ? ` from ${process.env.SSH_CONNECTION.split(" ")[0]}` : ""
-    }`;
+    `${userInfo().username}${connection ? ` from ${connection.split(" ")[0]}` : ""}`;
 }
 
 async function activate(request: ActivateRequest): Promise<number> {
@@ -171,8 +175,7 @@ async function checkHealth(request: CheckHealthRequest): Promise<number> {
       runCommandCheck(name, argv, request.healthTimeout * 1000)
     ),
   );
-  process.stdout.write(`${JSON.stringify(results)}
-`);
+  writeStdout(`${JSON.stringify(results)}\n`);
   return 0;
 }
 
@@ -186,7 +189,7 @@ async function confirm(request: ConfirmRequest): Promise<number> {
   // the token is the last line either way.
   const token = (await readStdin()).split("\n").map((l) => l.trim()).filter(Boolean).at(-1) ?? "";
   await recoverRunOf(request.runDir);
-  process.stdout.write(`${await confirmCanary(request.runDir, token)}\n`);
+  writeStdout(`${await confirmCanary(request.runDir, token)}\n`);
   return 0;
 }
 
@@ -207,12 +210,13 @@ async function revoke(request: RevokeRequest): Promise<number> {
   });
 }
 
-function readStdin(): Promise<string> {
-  return new Promise((resolve) => {
-    let data = "";
-    process.stdin.setEncoding("utf8");
-    process.stdin.on("data", (c) => (data += c));
-    process.stdin.on("end", () => resolve(data));
-    process.stdin.on("error", () => resolve(data));
-  });
+async function readStdin(): Promise<string> {
+  let data = "";
+  const text = new TextDecoder();
+  try {
+    for await (const chunk of Deno.stdin.readable) data += text.decode(chunk, { stream: true });
+  } catch {
+    // What arrived is what there is (as on a read error before).
+  }
+  return data + text.decode();
 }

@@ -6,9 +6,8 @@
  * stays, and the next helper run on the profile that can take the lock
  * knows the worker is gone and rolls the run back (see recover.ts).
  */
-import { rmSync } from "node:fs";
-import { readPrivate, replacePrivate, syncDirectory } from "./private_file.ts";
-import { basename, join } from "node:path";
+import { readPrivate, removeIfThere, replacePrivate, syncDirectory } from "./private_file.ts";
+import { basename, join } from "../shared/posix_path.ts";
 import { ensureStateDir, stateDir } from "./lock.ts";
 
 export interface PendingRun {
@@ -45,6 +44,6 @@ export function readPending(profilePath: string): PendingRun | undefined {
 }
 
 export function clearPending(profilePath: string): void {
-  rmSync(pendingPath(profilePath), { force: true });
+  removeIfThere(pendingPath(profilePath));
   syncDirectory(stateDir(profilePath));
 }

@@ -3,7 +3,7 @@
  * the helper as the profile's user, with that user's home taken from the
  * password database rather than from an inherited `HOME`.
  */
-import { join } from "node:path";
+import { join } from "../shared/posix_path.ts";
 
 export type ProfileRef =
   | { profilePath: string }

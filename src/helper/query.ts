@@ -1,5 +1,4 @@
 /** What `deploy status`, `rollback` and `diff` need to know of a profile on its host. */
-import { readlinkSync } from "node:fs";
 import type { RunPhase } from "../shared/vocabulary.ts";
 import { currentGeneration, generationLink, listGenerations } from "./generations.ts";
 import { readPending } from "./pending.ts";
@@ -44,7 +43,7 @@ export interface ProfileDescription {
 
 function target(link: string): string | null {
   try {
-    return readlinkSync(link);
+    return Deno.readLinkSync(link);
   } catch {
     return null;
   }

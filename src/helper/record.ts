@@ -2,20 +2,12 @@
  * The host's own record of activations, one JSON line each, beside the
  * profile: what `deploy status` reads later. The deployer keeps no state.
  */
-import {
-  closeSync,
-  constants,
-  existsSync,
-  lstatSync,
-  openSync,
-  readFileSync,
-  writeSync,
-} from "node:fs";
-import { Buffer } from "node:buffer";
-import { basename, join } from "node:path";
+import { basename, join } from "../shared/posix_path.ts";
 import type { Outcome } from "../wire/protocol.ts";
 import { DeployError } from "../shared/errors.ts";
 import { checkStateDir, ensureStateDir, stateDir } from "./lock.ts";
+import { appendPrivate, readPrivate } from "./private_file.ts";
+import { exists } from "./host_os.ts";
 
 export interface ActivationRecord {
   /** ISO time the outcome became final. */
@@ -39,22 +31,12 @@ export function recordPath(profilePath: string): string {
 export function appendRecord(record: ActivationRecord): void {
   ensureStateDir(record.profilePath);
   const path = recordPath(record.profilePath);
-  const fd = openRecords(
-    path,
-    constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW,
-  );
-  try {
-    const bytes = Buffer.from(`${JSON.stringify(record)}\n`);
-    let off = 0;
-    while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
-  } finally {
-    closeSync(fd);
-  }
+  refusingLinks(path, () => appendPrivate(path, `${JSON.stringify(record)}\n`));
 }
 
-function openRecords(path: string, flags: number): number {
+function refusingLinks<T>(path: string, fn: () => T): T {
   try {
-    return openSync(path, flags, 0o600);
+    return fn();
   } catch (e) {
     if ((e as { code?: string }).code === "ELOOP") {
       throw new DeployError(`${path} is a symbolic link; refusing to use it`, {}, { cause: e });
@@ -66,20 +48,15 @@ function openRecords(path: string, flags: number): number {
 /** The records, oldest first; none while there are none. A symlink or a foreign state directory is refused. */
 export function readRecords(profilePath: string): ActivationRecord[] {
   const dir = stateDir(profilePath);
-  if (!existsSync(dir) && !isLink(dir)) return [];
+  if (!exists(dir) && !isLink(dir)) return [];
   checkStateDir(dir);
-  let fd: number;
-  try {
-    fd = openRecords(recordPath(profilePath), constants.O_RDONLY | constants.O_NOFOLLOW);
-  } catch (e) {
-    if ((e as { code?: string }).code === "ENOENT") return [];
-    throw e;
-  }
+  const path = recordPath(profilePath);
   let text: string;
   try {
-    text = readFileSync(fd, "utf8");
-  } finally {
-    closeSync(fd);
+    text = refusingLinks(path, () => readPrivate(path));
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return [];
+    throw e;
   }
   return text.split("\n").filter((l) => l.trim()).flatMap((l) => {
     try {
@@ -92,7 +69,7 @@ export function readRecords(profilePath: string): ActivationRecord[] {
 
 function isLink(path: string): boolean {
   try {
-    return lstatSync(path).isSymbolicLink();
+    return Deno.lstatSync(path).isSymlink;
   } catch {
     return false;
   }

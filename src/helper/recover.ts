@@ -5,7 +5,7 @@
  * worker is really gone: it holds the lock until the outcome is final, and
  * the kernel frees it when the worker dies.
  */
-import process from "node:process";
+import { pid } from "./host_os.ts";
 import { currentGeneration, listGenerations } from "./generations.ts";
 import { tryLockProfile } from "./lock.ts";
 import { clearPending, type PendingRun, readPending } from "./pending.ts";
@@ -91,7 +91,7 @@ export async function recoverIfDead(
   if (!readPending(profilePath)) return undefined;
   const result = await tryLockProfile(profilePath, {
     deployer: "deploy-ts recovery",
-    pid: process.pid,
+    pid,
     since: Date.now(),
     runDir: "",
   });

@@ -5,8 +5,6 @@
  * A line without the tag is skipped unkept: with interactive sudo it can only
  * be a password that no sudo asked for, and it must reach no file or log.
  */
-import { readSync } from "node:fs";
-import { Buffer } from "node:buffer";
 import { REQUEST_LINE_TAG } from "../wire/requests.ts";
 import { UsageError } from "../shared/errors.ts";
 
@@ -18,21 +16,25 @@ const MAX_SKIPPED_LINES = 2;
 /** Reads one byte; undefined at end of input. */
 export type ByteReader = () => number | undefined;
 
-/** A reader of fd 0 (blocking; the helper reads its line before doing anything else). */
-export function stdinBytes(fd = 0): ByteReader {
-  const one = Buffer.alloc(1);
+/** A reader of stdin (blocking; the helper reads its line before doing anything else). */
+export function stdinBytes(
+  input: { readSync(p: Uint8Array): number | null } = Deno.stdin,
+): ByteReader {
+  const one = new Uint8Array(1);
   return () => {
     for (;;) {
       try {
-        return readSync(fd, one, 0, 1, null) === 1 ? one[0] : undefined;
+        return input.readSync(one) === 1 ? one[0] : undefined;
       } catch (e) {
-        const code = (e as NodeJS.ErrnoException).code;
-        if (code === "EAGAIN") {
+        const code = (e as { code?: string }).code;
+        if (code === "EAGAIN" || e instanceof Deno.errors.WouldBlock) {
           Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
           continue;
         }
         // No stdin at all (closed, or /dev/null on some systems): no line.
-        if (code === "EOF" || code === "EBADF") return undefined;
+        if (code === "EOF" || code === "EBADF" || e instanceof Deno.errors.BadResource) {
+          return undefined;
+        }
         throw e;
       }
     }
@@ -44,7 +46,7 @@ export function stdinBytes(fd = 0): ByteReader {
  * stdin ends first (no request line: nothing private was sent).
  */
 export function readRequestLine(next: ByteReader = stdinBytes()): string | undefined {
-  const tag = Buffer.from(REQUEST_LINE_TAG, "utf8");
+  const tag = new TextEncoder().encode(REQUEST_LINE_TAG);
   for (let skipped = 0; skipped <= MAX_SKIPPED_LINES; skipped++) {
     const bytes: number[] = [];
     let tagged = true;
@@ -66,7 +68,9 @@ export function readRequestLine(next: ByteReader = stdinBytes()): string | undef
       }
       bytes.push(b);
     }
-    if (tagged && bytes.length >= tag.length) return Buffer.from(bytes).toString("utf8");
+    if (tagged && bytes.length >= tag.length) {
+      return new TextDecoder().decode(Uint8Array.from(bytes));
+    }
   }
   throw new UsageError("no request line on stdin");
 }

@@ -4,10 +4,11 @@
  * re-activating that generation within a time limit. With no previous
  * generation the profile is removed: the host is as it was.
  */
-import { existsSync, rmSync } from "node:fs";
 import type { ActivationGoal } from "../shared/vocabulary.ts";
 import { activationCommand } from "./activation_entry.ts";
 import { runEntry } from "./entry_process.ts";
+import { removeIfThere } from "./private_file.ts";
+import { exists } from "./host_os.ts";
 import {
   currentGeneration,
   deleteGeneration,
@@ -29,7 +30,7 @@ export async function activateEntry(
   say: (message: string) => void,
   env: Record<string, string> = {},
 ): Promise<EntryResult> {
-  const found = activationCommand(dir, goal, existsSync);
+  const found = activationCommand(dir, goal, exists);
   if (!found) return { ok: false, missing: true, message: `${dir} has no activation entry` };
   const command = { ...found, env: { ...found.env, ...env } };
   say(`running ${command.argv.join(" ")} (${goal})`);
@@ -70,8 +71,8 @@ export async function rollBackProfile(
   const P = profilePath;
   const remove = r.remove.filter((g) => g !== r.previous);
   if (r.previous === undefined) {
-    for (const g of remove) rmSync(generationLink(P, g), { force: true });
-    if (listGenerations(P).length === 0) rmSync(P, { force: true });
+    for (const g of remove) removeIfThere(generationLink(P, g));
+    if (listGenerations(P).length === 0) removeIfThere(P);
     return {
       ok: true,
       message: "the profile did not exist before this deployment and has been removed",

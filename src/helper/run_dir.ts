@@ -6,17 +6,14 @@
  * while a confirmation is pending, the canary. Its files are opened without
  * following symbolic links, so nothing planted there can redirect a write.
  */
-import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
-import { constants, lstatSync, mkdtempSync, openSync, renameSync, rmSync } from "node:fs";
-import { Buffer } from "node:buffer";
-import { basename, join } from "node:path";
-import process from "node:process";
+import { basename, join } from "../shared/posix_path.ts";
 import { DeployError } from "../shared/errors.ts";
 import type { RunStatus } from "../wire/protocol.ts";
 import { decodeOffer, OFFERED_TOKEN_FILE } from "../wire/offer.ts";
 import { type Job, parseJob } from "./job.ts";
-import { readPrivate, replacePrivate, writePrivate } from "./private_file.ts";
+import { readPrivate, removeIfThere, replacePrivate, writePrivate } from "./private_file.ts";
 import { ensureSafeTempPath } from "./temp_path.ts";
+import { uid as helperUid } from "./host_os.ts";
 
 export const RUN_DIR_PREFIX = "deploy-ts-";
 
@@ -29,7 +26,7 @@ export class RunDir {
   static create(tempPath: string): RunDir {
     ensureSafeTempPath(tempPath);
     // mkdtemp: O_EXCL with a random suffix, mode 0700.
-    return new RunDir(mkdtempSync(join(tempPath, RUN_DIR_PREFIX)));
+    return new RunDir(Deno.makeTempDirSync({ dir: tempPath, prefix: RUN_DIR_PREFIX }));
   }
 
   /**
@@ -39,14 +36,14 @@ export class RunDir {
   static open(path: string): RunDir {
     let st;
     try {
-      st = lstatSync(path);
+      st = Deno.lstatSync(path);
     } catch {
       throw new DeployError(`no activation run at ${path} (it may have ended and been cleaned up)`);
     }
-    const uid = process.getuid?.();
+    const uid = helperUid();
     if (
-      !st.isDirectory() || !basename(path).startsWith(RUN_DIR_PREFIX) || (st.mode & 0o077) !== 0 ||
-      (uid !== undefined && st.uid !== uid)
+      !st.isDirectory || !basename(path).startsWith(RUN_DIR_PREFIX) ||
+      ((st.mode ?? 0) & 0o077) !== 0 || (uid !== undefined && st.uid !== uid)
     ) {
       throw new DeployError(`${path} is not a private deploy-ts run directory of this user`);
     }
@@ -93,25 +90,19 @@ export class RunDir {
     }
   }
 
-  /** Open the log for appending (the worker's stdout and stderr). */
-  openLog(): number {
-    return openSync(
-      this.logPath,
-      constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW,
-      0o600,
-    );
+  /** Create the (empty, 0600) log, for the worker's stdout and stderr. */
+  createLog(): void {
+    writePrivate(this.logPath, "", { replace: false });
   }
 
   /** Make a new random token; only its hash stays on the host. */
-  issueToken(): string {
-    const token = randomBytes(32).toString("hex");
-    writePrivate(this.tokenPath, sha256(token), { replace: true });
+  async issueToken(): Promise<string> {
+    const token = hex(crypto.getRandomValues(new Uint8Array(32)));
+    writePrivate(this.tokenPath, await sha256(token), { replace: true });
     return token;
   }
-  tokenMatches(token: string): boolean {
-    const expected = Buffer.from(readPrivate(this.tokenPath), "hex");
-    const actual = Buffer.from(sha256(token.trim()), "hex");
-    return expected.length === actual.length && timingSafeEqual(expected, actual);
+  async tokenMatches(token: string): Promise<boolean> {
+    return sameText(readPrivate(this.tokenPath).trim(), await sha256(token.trim()));
   }
 
   /**
@@ -119,20 +110,21 @@ export class RunDir {
    * offerTokenArgv): read once and removed. With this run's token it takes
    * the canary, exactly as `deploy confirm` does; any other is refused.
    */
-  acceptOfferedToken():
+  async acceptOfferedToken(): Promise<
     | { offer: "none" | "accepted" | "refused" }
-    | { offer: "declined"; reason: string } {
+    | { offer: "declined"; reason: string }
+  > {
     let text: string;
     try {
       text = readPrivate(this.offeredTokenPath);
     } catch {
       return { offer: "none" };
     }
-    rmSync(this.offeredTokenPath, { force: true });
+    removeIfThere(this.offeredTokenPath);
     // The token, or a decline with it when the deployer's own health checks
     // failed; anything else is refused like a wrong token.
     const offer = decodeOffer(text);
-    if (!offer || !this.tokenMatches(offer.token)) return { offer: "refused" };
+    if (!offer || !(await this.tokenMatches(offer.token))) return { offer: "refused" };
     if (offer.kind === "decline") return { offer: "declined", reason: offer.reason };
     return { offer: this.takeCanary() ? "accepted" : "refused" };
   }
@@ -150,7 +142,7 @@ export class RunDir {
    */
   takeCanary(): boolean {
     try {
-      renameSync(this.canaryPath, this.confirmedPath);
+      Deno.renameSync(this.canaryPath, this.confirmedPath);
       return true;
     } catch {
       return false;
@@ -174,7 +166,7 @@ export class RunDir {
    */
   expireCanaryConfirmed(): boolean {
     try {
-      renameSync(this.canaryPath, `${this.canaryPath}.expired`);
+      Deno.renameSync(this.canaryPath, `${this.canaryPath}.expired`);
       return false;
     } catch {
       return this.confirmation() === "confirmed";
@@ -190,7 +182,7 @@ export class RunDir {
       ]
     ) {
       try {
-        rmSync(p, { force: true });
+        removeIfThere(p);
       } catch {
         // Best effort: the run directory may be gone.
       }
@@ -199,19 +191,35 @@ export class RunDir {
 
   /** Remove the whole run directory (an old run, after its outcome). */
   remove(): void {
-    rmSync(this.path, { recursive: true, force: true });
+    try {
+      Deno.removeSync(this.path, { recursive: true });
+    } catch (e) {
+      if (!(e instanceof Deno.errors.NotFound)) throw e;
+    }
   }
 }
 
 function isOwnFile(path: string): boolean {
   try {
-    const st = lstatSync(path);
-    return st.isFile() && st.uid === (process.getuid?.() ?? st.uid);
+    const st = Deno.lstatSync(path);
+    return st.isFile && st.uid === (helperUid() ?? st.uid);
   } catch {
     return false;
   }
 }
 
-function sha256(s: string): string {
-  return createHash("sha256").update(s).digest("hex");
+function hex(bytes: Uint8Array): string {
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+async function sha256(s: string): Promise<string> {
+  return hex(new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(s))));
+}
+
+/** Equal strings, compared in a time that does not depend on where they differ. */
+function sameText(a: string, b: string): boolean {
+  if (a.length !== b.length) return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i);
+  return diff === 0;
 }

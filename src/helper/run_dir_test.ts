@@ -17,7 +17,7 @@ Deno.test("run dir: an offered token confirms; a decline with the token declines
   const temp = mkdtempSync(join(tmpdir(), "run-dir-test-"));
   try {
     const run = RunDir.create(temp);
-    const token = run.issueToken();
+    const token = await run.issueToken();
     run.createCanary();
     assert.deepEqual(
       await offer(run, encodeOffer({ kind: "decline", token: "0".repeat(64), reason: "nope" })),
@@ -47,7 +47,7 @@ Deno.test("run dir: a sudo password line no sudo took never reaches the run dire
   const temp = mkdtempSync(join(tmpdir(), "run-dir-test-"));
   try {
     const run = RunDir.create(temp);
-    const token = run.issueToken();
+    const token = await run.issueToken();
     run.createCanary();
     // What a sudo that needs no password leaves on the command's stdin.
     const argv = offerTokenArgv(run.path);
@@ -58,12 +58,12 @@ Deno.test("run dir: a sudo password line no sudo took never reaches the run dire
     for (const f of readdirSync(run.path)) {
       assert.doesNotMatch(readFileSync(join(run.path, f), "utf8"), /hunter2/, f);
     }
-    assert.deepEqual(run.acceptOfferedToken(), { offer: "accepted" });
+    assert.deepEqual(await run.acceptOfferedToken(), { offer: "accepted" });
     // Without an offer line, nothing is written, and the shell says so.
     const none = await runCommand(argv, { input: "hunter2\n" });
     assert.equal(none.code, 2);
     assert.match(none.stderr, /no offer on stdin/);
-    assert.deepEqual(run.acceptOfferedToken(), { offer: "none" });
+    assert.deepEqual(await run.acceptOfferedToken(), { offer: "none" });
   } finally {
     rmSync(temp, { recursive: true, force: true });
   }

@@ -4,8 +4,7 @@
  * reading logs), older ones are removed. Only private run directories of
  * this user are ever removed (RunDir.open checks).
  */
-import { readFileSync, writeFileSync } from "node:fs";
-import { basename, join } from "node:path";
+import { basename, join } from "../shared/posix_path.ts";
 import { ensureStateDir } from "./lock.ts";
 import { RunDir } from "./run_dir.ts";
 
@@ -20,7 +19,7 @@ export function keepRecentRuns(profilePath: string, runDir: string): void {
   const path = historyPath(profilePath);
   let runs: string[] = [];
   try {
-    runs = readFileSync(path, "utf8").split("\n").filter((l) => l.trim());
+    runs = Deno.readTextFileSync(path).split("\n").filter((l) => l.trim());
   } catch {
     // No history yet.
   }
@@ -33,5 +32,5 @@ export function keepRecentRuns(profilePath: string, runDir: string): void {
       // Already gone, or not ours to remove.
     }
   }
-  writeFileSync(path, `${runs.slice(-RUNS_KEPT).join("\n")}\n`, { mode: 0o600 });
+  Deno.writeTextFileSync(path, `${runs.slice(-RUNS_KEPT).join("\n")}\n`, { mode: 0o600 });
 }

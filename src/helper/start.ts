@@ -3,41 +3,33 @@
  * write the job, start the worker detached (`systemd-run` where systemd runs
  * and we are root, else a new session with `setsid`), then follow it.
  */
-import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import process from "node:process";
 import { followRun, writeEvent } from "./follow.ts";
 import { encodeRequest } from "../wire/requests.ts";
 import type { ActivateRunEvent, RevokeRunEvent } from "../wire/protocol.ts";
 import { type Job, RunDir } from "./run_dir.ts";
-import { denoRuntime } from "../process/runtime.ts";
+import { env, exists, findInPath, uid } from "./host_os.ts";
 import type { SecretUpload } from "../shared/secrets.ts";
 import { RunSecrets } from "./secrets/run_secrets.ts";
 
 /** How to run this same program again, for the worker. */
 export function selfArgv(): string[] {
   // The packaged launcher says where it is; that is the most robust way back.
-  const bin = process.env.DEPLOY_TS_BIN;
+  const bin = env("DEPLOY_TS_BIN");
   if (bin) return [bin];
-  const deno = denoRuntime;
-  if (deno) {
-    return [
-      deno.execPath(),
-      "run",
-      "-A",
-      "--no-config",
-      "--no-lock",
-      fileURLToPath(deno.mainModule),
-    ];
-  }
-  return [process.execPath, process.argv[1]];
+  return [
+    Deno.execPath(),
+    "run",
+    "-A",
+    "--no-config",
+    "--no-lock",
+    decodeURIComponent(new URL(Deno.mainModule).pathname),
+  ];
 }
 
-function detachedArgv(runDir: RunDir): { argv: string[]; viaSystemd: boolean } {
+/** The worker's argv: through systemd-run where systemd runs and we are root, else as it is. */
+function launcher(runDir: RunDir): { argv: string[]; viaSystemd: boolean } {
   const worker = [...selfArgv(), ...encodeRequest("run-job", { runDir: runDir.path })];
-  const systemdRun = process.getuid?.() === 0 && existsSync("/run/systemd/system")
+  const systemdRun = uid() === 0 && exists("/run/systemd/system")
     ? findInPath("systemd-run")
     : undefined;
   if (!systemdRun) return { argv: worker, viaSystemd: false };
@@ -51,27 +43,45 @@ function detachedArgv(runDir: RunDir): { argv: string[]; viaSystemd: boolean } {
       "--service-type=exec",
       `--property=StandardOutput=append:${runDir.logPath}`,
       `--property=StandardError=append:${runDir.logPath}`,
-      `--setenv=PATH=${process.env.PATH ?? ""}`,
+      `--setenv=PATH=${env("PATH") ?? ""}`,
       "--",
       ...worker,
     ],
   };
 }
 
-function findInPath(name: string): string | undefined {
-  for (const dir of (process.env.PATH ?? "").split(":")) {
-    if (dir && existsSync(join(dir, name))) return join(dir, name);
+/**
+ * Deno.Command cannot hand a child a file as its stdout: a shell opens the
+ * run's log (createLog made it, 0600, in the private run directory) and
+ * execs the launcher, which then writes there as it did with the log's fd.
+ */
+function withLog(argv: string[], logPath: string): string[] {
+  return ["/bin/sh", "-c", 'exec "$@" >>"$0" 2>&1', logPath, ...argv];
+}
+
+/**
+ * Why the worker cannot start, as Node's spawn said it (`spawn FILE ENOENT`),
+ * before a shell that would only exit 127 is started for it.
+ */
+function cannotStart(file: string): string | undefined {
+  // A bare name is looked up in PATH by the shell: not checked here.
+  if (!file.includes("/")) return undefined;
+  try {
+    const st = Deno.statSync(file);
+    if (!st.isFile || ((st.mode ?? 0o111) & 0o111) === 0) return `spawn ${file} EACCES`;
+    return undefined;
+  } catch (e) {
+    return `spawn ${file} ${(e as { code?: string }).code ?? (e as Error).message}`;
   }
-  return undefined;
 }
 
 /**
  * The run's first event. An activation is confirmed with a fresh token,
  * issued here and sent only to the deployer; a revoke is never confirmed.
  */
-function runEvent(job: Job, runDir: RunDir): ActivateRunEvent | RevokeRunEvent {
+async function runEvent(job: Job, runDir: RunDir): Promise<ActivateRunEvent | RevokeRunEvent> {
   return job.kind === "activate"
-    ? { type: "run", runDir: runDir.path, token: runDir.issueToken() }
+    ? { type: "run", runDir: runDir.path, token: await runDir.issueToken() }
     : { type: "run", runDir: runDir.path };
 }
 
@@ -86,29 +96,39 @@ export async function startAndFollow(
   runDir.writeJob(job);
   // The values stay in the private run directory until the outcome is final.
   if (secrets?.length) new RunSecrets(runDir.path).store(secrets, keepSecretBackups);
-  writeEvent(runEvent(job, runDir));
-  const log = runDir.openLog();
-  const { argv, viaSystemd } = detachedArgv(runDir);
-  const child = spawn(argv[0], argv.slice(1), {
-    detached: !viaSystemd,
-    stdio: ["ignore", log, log],
-    cwd: "/",
-  });
-  child.on("error", (e) => {
+  writeEvent(await runEvent(job, runDir));
+  runDir.createLog();
+  const { argv, viaSystemd } = launcher(runDir);
+  const failed = (why: string) =>
     // Before the worker ran, nothing on the host changed.
     runDir.writeStatus({
       phase: "done",
       outcome: "failed",
-      message: `could not start the worker: ${e.message}`,
+      message: `could not start the worker: ${why}`,
       pid: 0,
       profilePath: job.profilePath,
       closure: job.kind === "activate" ? job.closure : "",
       startedAt: Date.now(),
       updatedAt: Date.now(),
     });
-  });
-  // Deno's child_process throws from unref() when the spawn failed; the
-  // error event above records why, and the run ends "failed" with it.
-  if (child.pid !== undefined) child.unref();
+  const unstartable = cannotStart(argv[0]);
+  if (unstartable) {
+    failed(unstartable);
+  } else {
+    try {
+      const [sh, ...args] = withLog(argv, runDir.logPath);
+      new Deno.Command(sh, {
+        args,
+        stdin: "null",
+        stdout: "null",
+        stderr: "null",
+        cwd: "/",
+        // Outside systemd: setsid(), so the end of the SSH session does not end it.
+        detached: !viaSystemd,
+      }).spawn().unref();
+    } catch (e) {
+      failed(`spawn /bin/sh ${(e as { code?: string }).code ?? (e as Error).message}`);
+    }
+  }
   return await followRun(runDir, writeEvent);
 }

@@ -24,7 +24,7 @@ async function run(script: string, o: Parameters<typeof runInGroup>[1]) {
   const started = performance.now();
   const r = await runInGroup(["/bin/sh", "-c", `echo $$; ${script}`], {
     ...o,
-    onOutput: (c) => (out += c.toString("utf8")),
+    onOutput: (c) => (out += new TextDecoder().decode(c)),
   });
   return { r, pgid: Number(out.split("\n")[0]), seconds: (performance.now() - started) / 1000 };
 }

@@ -5,8 +5,13 @@
  */
 import { spawn } from "node:child_process";
 import process from "node:process";
-import { CommandError, type ErrorContext } from "../shared/errors.ts";
+import type { ErrorContext } from "../shared/errors.ts";
 import { onInterrupt } from "./cleanup.ts";
+import { commandFailed } from "./command_failure.ts";
+
+// Kept here for the deployer's modules; in their own file so that the
+// helper (under Deno, without node: modules) can use them too.
+export { commandFailed, lastLines } from "./command_failure.ts";
 
 export interface RunOptions {
   cwd?: string;
@@ -162,25 +167,6 @@ export async function runChecked(
   const result = await run(argv, options);
   if (result.code !== 0) throw commandFailed(result, options.context);
   return result;
-}
-
-/** A {@link CommandError} describing a failed result. */
-export function commandFailed(result: RunResult, context: ErrorContext = {}): CommandError {
-  const how = result.timedOut
-    ? "timed out"
-    : result.code === null
-    ? `was killed by ${result.signal}`
-    : `exited with code ${result.code}`;
-  const tail = lastLines(result.stderr, 20);
-  const message = `\`${result.argv.join(" ")}\` ${how}${tail ? `:\n${tail}` : ""}`;
-  return new CommandError(message, result.argv, result.code, result.stderr, context);
-}
-
-/** The last `n` non-empty lines of some output. */
-export function lastLines(text: string, n: number): string {
-  // ssh ends its lines with \r\n when it has a terminal: the \r is no part of the message.
-  return text.split("\n").map((l) => l.replace(/\r+$/, "")).filter((l) => l.trim() !== "")
-    .slice(-n).join("\n");
 }
 
 function mergeEnv(overrides: RunOptions["env"]): Record<string, string> {

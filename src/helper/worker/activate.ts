@@ -5,7 +5,7 @@
  * Before the switch a failure changes nothing; after it, every failure
  * goes through `WorkerRun.failAfterSwitch`.
  */
-import process from "node:process";
+import { pid } from "../host_os.ts";
 import { MAX_TIMEOUT_SECONDS } from "../../shared/vocabulary.ts";
 import type { ActivationJob } from "../run_dir.ts";
 import { hostChecks } from "./host_checks.ts";
@@ -68,7 +68,7 @@ function markPending(
 ): void {
   run.ops.markPending({
     runDir: run.runDir,
-    pid: process.pid,
+    pid,
     deployer: job.deployer,
     closure: job.closure,
     previousGeneration: previous ?? null,

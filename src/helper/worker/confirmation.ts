@@ -4,7 +4,6 @@
  * to `canary.confirmed`. Anything else (the canary gone by other means, an
  * error, the deployer declining) means not confirmed.
  */
-import { watch } from "node:fs";
 import type { RunDir } from "../run_dir.ts";
 import type { Confirmation } from "./profile_ops.ts";
 
@@ -21,9 +20,10 @@ export function awaitConfirmation(
       return;
     }
     let settled = false;
-    let watcher: ReturnType<typeof watch> | undefined;
-    const check = () => {
-      const offered = runDir.acceptOfferedToken();
+    let watcher: Deno.FsWatcher | undefined;
+    const look = async () => {
+      const offered = await runDir.acceptOfferedToken();
+      if (settled) return;
       if (offered.offer === "refused") {
         say("a token that is not this run's was offered and refused");
       }
@@ -34,6 +34,12 @@ export function awaitConfirmation(
       const c = runDir.confirmation();
       if (c !== "pending") settle(c);
     };
+    // One look at a time (a token is hashed asynchronously); the poll catches what one missed.
+    let looking: Promise<void> | undefined;
+    const check = () => {
+      if (settled) return;
+      looking ??= look().catch(() => {}).finally(() => looking = undefined);
+    };
     const poll = setInterval(check, 250);
     // Whoever wins the rename race decides; setTimeout runs on the monotonic clock.
     const timer = setTimeout(
@@ -43,14 +49,20 @@ export function awaitConfirmation(
     const settle = (r: Confirmation) => {
       if (settled) return;
       settled = true;
-      watcher?.close();
+      try {
+        watcher?.close();
+      } catch {
+        // Already closed.
+      }
       clearInterval(poll);
       clearTimeout(timer);
       resolve(r);
     };
     try {
-      watcher = watch(runDir.path, check);
-      watcher.on("error", () => {/* the poll still decides */});
+      watcher = Deno.watchFs(runDir.path, { recursive: false });
+      (async () => {
+        for await (const _ of watcher!) check();
+      })().catch(() => {/* the poll still decides */});
     } catch {
       watcher = undefined;
     }

@@ -17,7 +17,7 @@ async function inRunDir(
   const temp = mkdtempSync(join(tmpdir(), "confirmation-test-"));
   try {
     const run = RunDir.create(temp);
-    await body(run, run.issueToken(), []);
+    await body(run, await run.issueToken(), []);
   } finally {
     rmSync(temp, { recursive: true, force: true });
   }

@@ -4,9 +4,9 @@
  * host checks, roll-back, the run directory). No policy here: which
  * failure ends how is decided in worker.ts and the files beside it.
  */
-import { existsSync } from "node:fs";
-import { join } from "node:path";
-import process from "node:process";
+import { join } from "../../shared/posix_path.ts";
+import { writeStdout } from "../../process/runtime.ts";
+import { exists, pid } from "../host_os.ts";
 import { describeResult, untilHealthy } from "../../shared/health_checks.ts";
 import { activationCommand } from "../activation_entry.ts";
 import {
@@ -35,7 +35,7 @@ export function hostProfileOps(runDir: RunDir, job: Job): ProfileOps {
   const profile = job.profilePath;
   const say = (message: string): void => {
     try {
-      process.stdout.write(`[deploy-ts] ${message}\n`);
+      writeStdout(`[deploy-ts] ${message}\n`);
     } catch {
       // The log is on a full or vanished disk; the outcome still gets recorded.
     }
@@ -46,7 +46,7 @@ export function hostProfileOps(runDir: RunDir, job: Job): ProfileOps {
     async lock() {
       const result = await tryLockProfile(profile, {
         deployer: job.deployer,
-        pid: process.pid,
+        pid,
         since: Date.now(),
         runDir: runDir.path,
       });
@@ -78,9 +78,8 @@ export function hostProfileOps(runDir: RunDir, job: Job): ProfileOps {
       "generation" in to
         ? switchGeneration(profile, to.generation)
         : setProfile(profile, to.closure),
-    hasActivationEntry: (closure, goal) =>
-      activationCommand(closure, goal, existsSync) !== undefined,
-    defersBootDefault: (closure) => existsSync(join(closure, BOOT_AFTER_CONFIRM_MARKER)),
+    hasActivationEntry: (closure, goal) => activationCommand(closure, goal, exists) !== undefined,
+    defersBootDefault: (closure) => exists(join(closure, BOOT_AFTER_CONFIRM_MARKER)),
     runEntry: (dir, goal, timeout, env) => activateEntry(dir, goal, timeout, say, env),
     checkHealth: (checks, { timeoutMs, intervalMs, windowEnd }) =>
       untilHealthy(

@@ -9,7 +9,7 @@
  * profile and the durable pending mark carry the outcome when the status
  * cannot.
  */
-import process from "node:process";
+import { pid } from "../host_os.ts";
 import { helperSucceeded } from "../../shared/vocabulary.ts";
 import type { Outcome, RunStatus } from "../../wire/protocol.ts";
 import type { RollBack } from "../roll_back.ts";
@@ -31,7 +31,7 @@ export class WorkerRun {
     const now = Date.now();
     this.status = {
       phase: "locking",
-      pid: process.pid,
+      pid,
       profilePath: job.profilePath,
       closure: job.kind === "activate" ? job.closure : "",
       startedAt: now,

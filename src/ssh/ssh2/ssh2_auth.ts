@@ -17,19 +17,15 @@ import {
   utils,
 } from "ssh2";
 import type { ResolvedHost } from "./ssh2_config.ts";
+import { passphrasePrompt } from "./passphrase_prompt.ts";
 
 /** One run's keys, by path: each file is read (and its passphrase asked) once. */
 const keys = new Map<string, Promise<ParsedKey | string>>();
 /** Prompts one at a time: parallel logins never ask over each other. */
 let prompts: Promise<unknown> = Promise.resolve();
 
-/** How a key's passphrase is asked, hidden (the command line sets the terminal's). */
-let askPassphrase: ((prompt: string) => Promise<string>) | undefined;
-
-/** Let encrypted identity files ask their passphrase through `ask`. */
-export function setPassphrasePrompt(ask: (prompt: string) => Promise<string>): void {
-  askPassphrase = ask;
-}
+// How a key's passphrase is asked: set by the command line (passphrase_prompt.ts).
+export { setPassphrasePrompt } from "./passphrase_prompt.ts";
 
 function isEncrypted(e: Error): boolean {
   return /encrypted|passphrase|bad decrypt|integrity check/i.test(e.message);
@@ -58,7 +54,7 @@ async function readKey(path: string, batchMode: boolean): Promise<ParsedKey | st
   let parsed = utils.parseKey(data);
   if (parsed instanceof Error && isEncrypted(parsed)) {
     if (batchMode) return `${path} is encrypted and BatchMode is set (no prompt)`;
-    const ask = askPassphrase;
+    const ask = passphrasePrompt();
     if (!process.stdin.isTTY || !ask) {
       return `${path} is encrypted and there is no terminal to ask its passphrase ` +
         `(add it to ssh-agent)`;
