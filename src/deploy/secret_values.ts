@@ -21,16 +21,38 @@ import { keepsSecretBackups } from "./secret_backups.ts";
 const MAX_SECRET_KIB = 700;
 const MAX_SECRET_BYTES = MAX_SECRET_KIB * 1024;
 
+/**
+ * One run's values by source (a keyCommand's argv, a keyFile's path, a text):
+ * a secret that many profiles share (set at the top level, say) is read
+ * once, so every host gets the same value and a command that asks for a
+ * passphrase asks once.
+ */
+export type SecretSources = Map<string, Promise<string>>;
+
+const sourceKey = (spec: SecretSpec): string =>
+  JSON.stringify(
+    "keyCommand" in spec
+      ? ["command", spec.keyCommand]
+      : "keyFile" in spec
+      ? ["file", spec.keyFile]
+      : ["text", spec.text],
+  );
+
 /** The uploads of a profile's secrets, values read now; a DeployError when one cannot be read. */
 export async function readSecretValues(
   p: ProfilePlan,
   runCommand: typeof run = run,
+  sources: SecretSources = new Map(),
 ): Promise<SecretUpload[]> {
   const uploads: SecretUpload[] = [];
   let bytes = 0;
   for (const [secret, spec] of Object.entries(p.settings.secrets)) {
     const where = { node: p.node, profile: p.profile, field: `secrets.${secret}` };
-    const value = await readValue(spec, runCommand, p.settings.activationTimeout).catch(
+    const key = sourceKey(spec);
+    if (!sources.has(key)) {
+      sources.set(key, readValue(spec, runCommand, p.settings.activationTimeout));
+    }
+    const value = await sources.get(key)!.catch(
       (e: Error) => {
         throw new DeployError(`secret ${secret}: ${e.message}; no host was contacted`, where);
       },
@@ -108,6 +130,9 @@ function readAtMost(path: string, limit: number): Buffer {
   }
 }
 
+/** Each run's values, by its options object: nodes come one by one, a source is read once. */
+const sourcesOfRun = new WeakMap<object, SecretSources>();
+
 /**
  * How each of a node's profiles is activated, its secrets read now, before
  * the node is contacted: a failure fails every profile of the node (through
@@ -122,8 +147,11 @@ export async function activationModes(
   const { goal } = run;
   const uploads = new Map<ProfilePlan, SecretUpload[]>();
   if (goal !== "dry-activate") {
+    if (!sourcesOfRun.has(run)) sourcesOfRun.set(run, new Map());
     try {
-      for (const p of profiles) uploads.set(p, await readSecretValues(p));
+      for (const p of profiles) {
+        uploads.set(p, await readSecretValues(p, undefined, sourcesOfRun.get(run)));
+      }
     } catch (e) {
       for (const p of profiles) fail(p, "failed", (e as DeployError).describe());
       return undefined;

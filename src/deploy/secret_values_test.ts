@@ -157,3 +157,26 @@ Deno.test("secret values: a keyCommand that prints without end is stopped at the
     /secret y: keyCommand yes printed more than the 700 KiB one activation carries; no host was contacted/,
   );
 });
+
+Deno.test("activation modes: a source that several nodes share is read once per run, not once per node", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "secret-values-"));
+  const counter = join(dir, "runs");
+  // Each run of the command appends a line and prints how many there are.
+  const shared = { keyCommand: ["sh", "-c", `echo x >>${counter}; wc -l <${counter}`] };
+  const onNode = (node: string) =>
+    planOf(node, { settings: { secrets: { pw: { ...TARGET, name: "pw", ...shared } } } });
+  const valueOf = async (run: Parameters<typeof activationModes>[1], node: string) => {
+    const p = onNode(node);
+    const modes = await activationModes([p], run, () => {});
+    return decoded(modes!(p).secrets![0].value).trim();
+  };
+  const firstRun = { goal: "switch", onFailure: "stop", plan: [] } as const;
+  assert.equal(await valueOf(firstRun, "web"), "1");
+  assert.equal(
+    await valueOf(firstRun, "db"),
+    "1",
+    "the second node got the value read for the first",
+  );
+  const secondRun = { ...firstRun };
+  assert.equal(await valueOf(secondRun, "web"), "2", "a new run reads it again");
+});

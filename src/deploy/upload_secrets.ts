@@ -7,7 +7,7 @@
 import type { ProfilePlan } from "../config/plan.ts";
 import type { SecretUpload } from "../shared/secrets.ts";
 import { onHosts, type OnHostsOptions } from "./fleet.ts";
-import { readSecretValues } from "./secret_values.ts";
+import { readSecretValues, type SecretSources } from "./secret_values.ts";
 
 /** How one profile's secrets went (the `--json` shape, too). */
 export interface SecretsReport {
@@ -23,10 +23,11 @@ export async function uploadProfileSecrets(o: OnHostsOptions): Promise<SecretsRe
   const withSecrets = o.plan.filter((p) => Object.keys(p.settings.secrets).length > 0);
   const values = new Map<ProfilePlan, SecretUpload[]>();
   const unread = new Map<string, string>();
+  const sources: SecretSources = new Map();
   for (const p of withSecrets) {
     if (unread.has(p.node)) continue;
     try {
-      values.set(p, await readSecretValues(p));
+      values.set(p, await readSecretValues(p, undefined, sources));
     } catch (e) {
       unread.set(p.node, (e as { describe?: () => string }).describe?.() ?? String(e));
     }
